@@ -1,0 +1,67 @@
+// One validated rule of the configuration, and the global settings.
+#pragma once
+
+#include "srcbind/address.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace srcbind {
+
+enum class Protocol : std::uint8_t { any, tcp, udp };
+enum class OnError : std::uint8_t { fail, proceed };   // INI: fail | continue
+enum class LogLevel : std::uint8_t { off, error, warn, info, debug };
+
+std::string_view to_string(Protocol) noexcept;   // "any" "tcp" "udp"
+std::string_view to_string(OnError) noexcept;    // "fail" "continue"
+std::string_view to_string(LogLevel) noexcept;   // "off" "error" ...
+std::optional<LogLevel> parse_log_level(std::string_view) noexcept;
+
+struct PortRange {
+  std::uint16_t first = 0;
+  std::uint16_t last = 0;
+  friend bool operator==(const PortRange&, const PortRange&) = default;
+};
+
+struct DestinationPattern {
+  Prefix prefix;
+  // From `*`: stored as 0.0.0.0/0 and ::/0, but never matches loopback.
+  bool wildcard = false;
+};
+
+struct Rule {
+  std::string name;            // empty for an unnamed `[rule]`
+  std::string file;            // where the rule was written ("SRCBIND_SOURCE" for quick mode)
+  unsigned line = 0;           // line of its section header
+  std::vector<DestinationPattern> destinations;
+  std::vector<PortRange> ports;          // empty: any port
+  Protocol protocol = Protocol::any;
+  std::vector<std::string> programs;     // empty: any program
+  std::optional<IpAddress> source_v4;    // `@NAME` already resolved
+  std::optional<IpAddress> source_v6;
+  std::string interface;                 // empty: no SO_BINDTODEVICE
+  OnError on_error = OnError::fail;      // effective: the rule's own, else [srcbind]'s
+
+  // "client-ftp", or "line 12" for an unnamed rule, or "SRCBIND_SOURCE".
+  std::string label() const;
+  // SPEC: a rule applies to a family for which it has a source or an interface.
+  bool applies_to(Family f) const noexcept;
+  const std::optional<IpAddress>& source_for(Family f) const noexcept;
+  bool matches_port(std::uint16_t port) const noexcept;
+  // Protocol::any as the query means "not known yet": every rule passes.
+  bool matches_protocol(Protocol p) const noexcept;
+  // True when `programs` is empty or contains one of `names`.
+  bool matches_program(std::span<const std::string> names) const noexcept;
+};
+
+struct Settings {
+  OnError on_error = OnError::fail;
+  LogLevel log_level = LogLevel::warn;
+  std::string log_file;        // empty: stderr
+};
+
+}  // namespace srcbind

@@ -1,0 +1,33 @@
+#include "errno_guard.hpp"
+#include "fd_table.hpp"
+#include "hooks.hpp"
+#include "real_functions.hpp"
+#include "steering.hpp"
+
+#include <cerrno>
+
+namespace srcbind::preload {
+namespace {
+
+// 0 to go on with the real connect, else the errno to fail with.
+int steer_connect(int fd, const sockaddr* addr, socklen_t len) noexcept {
+  ErrnoGuard keep_errno;
+  const Runtime* rt = Runtime::get();
+  Target target;
+  int error = 0;
+  if (rt && rt->has_rules() && find_target(*rt, fd, addr, len, target)) error = prepare_connect(*rt, fd, target);
+  if (error == 0) fd_table::mark_connect_tried(fd);   // from here on, ask the kernel
+  return error;
+}
+
+}  // namespace
+
+int hook_connect(int fd, const sockaddr* addr, socklen_t len) noexcept {
+  if (int error = steer_connect(fd, addr, len)) {
+    errno = error;
+    return -1;
+  }
+  return real::connect(fd, addr, len);
+}
+
+}  // namespace srcbind::preload

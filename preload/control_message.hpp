@@ -1,0 +1,27 @@
+// Merging our packet-info control message into the program's own control data,
+// in a caller-provided buffer (on the stack: no allocation per datagram).
+#pragma once
+
+#include "steering.hpp"
+
+#include <sys/socket.h>
+
+#include <cstddef>
+
+namespace srcbind::preload {
+
+// The program already chose a source for this datagram (IP_PKTINFO / IPV6_PKTINFO).
+bool has_packet_info(const msghdr& msg) noexcept;
+
+// A buffer for the program's control data plus ours.
+struct alignas(cmsghdr) ControlBuffer {
+  static constexpr std::size_t kCapacity = 256;
+  unsigned char bytes[kCapacity];
+};
+
+// Copies the program's control messages, appends `info`, and points `out` (a copy
+// of `in`) at the result. False when it does not fit: the caller then sends
+// nothing it cannot account for.
+bool add_packet_info(const msghdr& in, const PacketInfo& info, ControlBuffer& buffer, msghdr& out) noexcept;
+
+}  // namespace srcbind::preload

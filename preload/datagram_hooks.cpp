@@ -1,0 +1,151 @@
+// sendto / sendmsg / sendmmsg with a destination:
+//  - an unconnected datagram gets the rule's source per datagram (packet-info
+//    control message), the socket stays unbound (SPEC, LINUX-NOTES Q3);
+//  - MSG_FASTOPEN on a stream socket is a connect (LINUX-NOTES Q4).
+#include "control_message.hpp"
+#include "errno_guard.hpp"
+#include "fd_table.hpp"
+#include "hooks.hpp"
+#include "real_functions.hpp"
+#include "steering.hpp"
+
+#include <cerrno>
+
+namespace srcbind::preload {
+namespace {
+
+// What to do with one send.
+struct SendPlan {
+  const Runtime* runtime = nullptr;
+  Target target;
+  PacketInfo info;          // info.present: add it
+  int error = 0;            // != 0: fail the call with it
+};
+
+// `app_has_packet_info`: the program set its own source for this datagram.
+void decide_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
+                 SendPlan& plan) noexcept {
+  const Runtime* rt = Runtime::get();
+  if (!rt || !rt->has_rules() || !find_target(*rt, fd, addr, len, plan.target)) return;
+  plan.runtime = rt;
+  if (!plan.target.datagram) {
+    if (flags & MSG_FASTOPEN) plan.error = prepare_connect(*rt, fd, plan.target);
+    return;
+  }
+  if (!app_has_packet_info) plan.error = prepare_datagram(*rt, plan.target, plan.info);
+}
+
+void plan_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
+               SendPlan& plan) noexcept {
+  if (addr == nullptr) return;   // a connected socket: handled at connect()
+  ErrnoGuard keep_errno;
+  decide_send(fd, addr, len, flags, app_has_packet_info, plan);
+  if (plan.error == 0) fd_table::note_send(fd, (flags & MSG_FASTOPEN) != 0);
+}
+
+// Errors by which the kernel refuses a source in a packet-info message
+// (LINUX-NOTES Q3: v4 ENETUNREACH, v6 EINVAL; EADDRNOTAVAIL, ENODEV for devices).
+bool is_source_error(int error) noexcept {
+  return error == EADDRNOTAVAIL || error == ENETUNREACH || error == EINVAL || error == ENODEV || error == ENXIO;
+}
+
+// Sends `msg` with our packet-info; with on_error = continue a refused source is
+// sent again as the program wrote it.
+ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, const SendPlan& plan) noexcept {
+  ControlBuffer buffer;
+  msghdr ours;
+  if (!add_packet_info(msg, plan.info, buffer, ours)) {
+    ErrnoGuard keep_errno;
+    if (!datagram_failed(*plan.runtime, plan.target, ENOBUFS)) {
+      errno = ENOBUFS;
+      return -1;
+    }
+    return real::sendmsg(fd, &msg, flags);
+  }
+  ssize_t n = real::sendmsg(fd, &ours, flags);
+  if (n < 0 && is_source_error(errno)) {
+    const int error = errno;
+    bool resend;
+    {
+      ErrnoGuard keep_errno;
+      resend = datagram_failed(*plan.runtime, plan.target, error);
+    }
+    if (resend) return real::sendmsg(fd, &msg, flags);
+  }
+  return n;
+}
+
+}  // namespace
+
+ssize_t hook_sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) noexcept {
+  SendPlan plan;
+  plan_send(fd, addr, addrlen, flags, false, plan);
+  if (plan.error) {
+    errno = plan.error;
+    return -1;
+  }
+  if (!plan.info.present) return real::sendto(fd, buf, len, flags, addr, addrlen);
+  iovec iov{const_cast<void*>(buf), len};
+  msghdr msg{};
+  msg.msg_name = const_cast<sockaddr*>(addr);
+  msg.msg_namelen = addrlen;
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  return send_with_packet_info(fd, msg, flags, plan);
+}
+
+ssize_t hook_sendmsg(int fd, const msghdr* msg, int flags) noexcept {
+  if (msg == nullptr) return real::sendmsg(fd, msg, flags);
+  SendPlan plan;
+  plan_send(fd, static_cast<const sockaddr*>(msg->msg_name), msg->msg_namelen, flags, has_packet_info(*msg), plan);
+  if (plan.error) {
+    errno = plan.error;
+    return -1;
+  }
+  if (!plan.info.present) return real::sendmsg(fd, msg, flags);
+  return send_with_packet_info(fd, *msg, flags, plan);
+}
+
+// Each message is decided on its own (a batch may mix destinations). At most
+// kBatch messages go to the kernel per call, so that the copies fit on the stack;
+// sendmmsg may return fewer than vlen, and callers send the rest.
+int hook_sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) noexcept {
+  if (msgs == nullptr || vlen == 0) return real::sendmmsg(fd, msgs, vlen, flags);
+  constexpr unsigned kBatch = 16;
+  mmsghdr copies[kBatch];
+  ControlBuffer buffers[kBatch];
+  unsigned count = 0;
+  bool changed = false;
+  int error = 0;
+  for (; count < vlen && count < kBatch; ++count) {
+    const msghdr& msg = msgs[count].msg_hdr;
+    SendPlan plan;
+    plan_send(fd, static_cast<const sockaddr*>(msg.msg_name), msg.msg_namelen, flags, has_packet_info(msg), plan);
+    if (plan.error) {
+      error = plan.error;
+      break;
+    }
+    copies[count] = msgs[count];
+    if (plan.info.present) {
+      if (!add_packet_info(msg, plan.info, buffers[count], copies[count].msg_hdr)) {
+        ErrnoGuard keep_errno;
+        if (!datagram_failed(*plan.runtime, plan.target, ENOBUFS)) {
+          error = ENOBUFS;
+          break;
+        }
+      } else {
+        changed = true;
+      }
+    }
+  }
+  if (!changed && error == 0 && count == vlen) return real::sendmmsg(fd, msgs, vlen, flags);
+  if (count == 0) {
+    errno = error;
+    return -1;
+  }
+  int sent = real::sendmmsg(fd, copies, count, flags);
+  for (int i = 0; i < sent; ++i) msgs[i].msg_len = copies[i].msg_len;
+  return sent;
+}
+
+}  // namespace srcbind::preload

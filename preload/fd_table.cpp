@@ -1,0 +1,90 @@
+#include "fd_table.hpp"
+
+#include <atomic>
+#include <cstdint>
+
+namespace srcbind::preload::fd_table {
+namespace {
+
+// 2^20 descriptors (Debian's default hard RLIMIT_NOFILE is 2^19): 1 MiB of
+// virtual memory, of which only the pages of descriptors in use are touched.
+constexpr unsigned kSize = 1u << 20;
+
+enum : std::uint8_t {
+  kKnown = 1 << 0,
+  kDatagram = 1 << 1,
+  kBoundByProgram = 1 << 2,
+  kDevicePinned = 1 << 3,
+  kIpv6 = 1 << 4,
+  kConnectTried = 1 << 5,
+  kAutoBound = 1 << 6,
+};
+
+constinit std::atomic<std::uint8_t> g_flags[kSize];
+// The highest descriptor ever flagged, so that close_range(3, ~0U) clears a few
+// entries instead of a million.
+constinit std::atomic<unsigned> g_highest{0};
+
+bool in_table(int fd) noexcept { return fd >= 0 && static_cast<unsigned>(fd) < kSize; }
+
+void note_highest(int fd) noexcept {
+  unsigned highest = g_highest.load(std::memory_order_relaxed);
+  while (static_cast<unsigned>(fd) > highest &&
+         !g_highest.compare_exchange_weak(highest, static_cast<unsigned>(fd), std::memory_order_relaxed)) {
+  }
+}
+
+void store(int fd, std::uint8_t flags) noexcept {
+  if (!in_table(fd)) return;
+  if (flags) note_highest(fd);
+  g_flags[fd].store(flags, std::memory_order_relaxed);
+}
+
+void add(int fd, std::uint8_t flags) noexcept {
+  if (!in_table(fd)) return;
+  note_highest(fd);
+  g_flags[fd].fetch_or(flags, std::memory_order_relaxed);
+}
+
+}  // namespace
+
+void created(int fd, bool ipv6, bool datagram) noexcept {
+  store(fd, static_cast<std::uint8_t>(kKnown | (ipv6 ? kIpv6 : 0) | (datagram ? kDatagram : 0)));
+}
+void forget(int fd) noexcept { store(fd, 0); }
+void mark_connect_tried(int fd) noexcept { add(fd, kConnectTried); }
+void note_send(int fd, bool fastopen) noexcept {
+  if (!in_table(fd)) return;
+  std::uint8_t f = g_flags[fd].load(std::memory_order_relaxed);
+  if (!(f & kKnown)) return;
+  if (f & kDatagram) {
+    if (!(f & kAutoBound)) add(fd, kAutoBound);
+  } else if (fastopen) {
+    add(fd, kConnectTried);
+  }
+}
+void mark_bound_by_program(int fd) noexcept { add(fd, kBoundByProgram); }
+void mark_device_pinned(int fd) noexcept { add(fd, kDevicePinned); }
+
+void forget_range(unsigned first, unsigned last) noexcept {
+  unsigned highest = g_highest.load(std::memory_order_relaxed);
+  if (last > highest) last = highest;
+  for (unsigned fd = first; fd <= last && fd < kSize; ++fd) g_flags[fd].store(0, std::memory_order_relaxed);
+}
+
+void copy(int from, int to) noexcept {
+  store(to, in_table(from) ? g_flags[from].load(std::memory_order_relaxed) : 0);
+}
+
+Facts facts(int fd) noexcept {
+  std::uint8_t f = in_table(fd) ? g_flags[fd].load(std::memory_order_relaxed) : 0;
+  return {.known = (f & kKnown) != 0,
+          .ipv6 = (f & kIpv6) != 0,
+          .datagram = (f & kDatagram) != 0,
+          .connect_tried = (f & kConnectTried) != 0,
+          .auto_bound = (f & kAutoBound) != 0,
+          .bound_by_program = (f & kBoundByProgram) != 0,
+          .device_pinned = (f & kDevicePinned) != 0};
+}
+
+}  // namespace srcbind::preload::fd_table

@@ -1,0 +1,43 @@
+// What the library remembers about a descriptor, so that it need not ask the
+// kernel on every call:
+//  - the socket's family and type, when it was created through our socket() hook;
+//  - whether the kernel may have bound it since: a connect was tried (bound to a
+//    specific address, or pending), or a datagram was sent (auto-bound to the
+//    wildcard and some port);
+//  - whether the *program* bound it (SPEC: a datagram socket that the kernel
+//    auto-bound on an earlier send is still ours to steer; one the program bound,
+//    wildcard with a port included, is not — getsockname cannot tell them apart);
+//  - whether the program pinned it to a device (SO_BINDTODEVICE / SO_BINDTOIFINDEX).
+//
+// One atomic byte per descriptor number in .bss: no allocation, no lock. The hooks
+// on socket/close/dup*/fcntl/accept*/close_range keep it in step with the
+// descriptor's life. A descriptor the library has not seen created (inherited
+// across exec, made by a raw syscall) is "not known", and the callers ask the
+// kernel instead.
+#pragma once
+
+namespace srcbind::preload::fd_table {
+
+struct Facts {
+  bool known = false;             // created by our socket() hook: family and type are valid
+  bool ipv6 = false;              // AF_INET6 (else AF_INET)
+  bool datagram = false;          // SOCK_DGRAM (else SOCK_STREAM)
+  bool connect_tried = false;     // connect() or MSG_FASTOPEN went to the kernel
+  bool auto_bound = false;        // a datagram was sent: wildcard, some port
+  bool bound_by_program = false;  // the program's bind() succeeded on it
+  bool device_pinned = false;     // the program set SO_BINDTODEVICE / SO_BINDTOIFINDEX
+};
+
+void created(int fd, bool ipv6, bool datagram) noexcept;  // socket(): AF_INET/6 stream or datagram
+void forget(int fd) noexcept;                             // closed, or created behind our back
+void forget_range(unsigned first, unsigned last) noexcept;
+void copy(int from, int to) noexcept;                     // dup: the same open socket
+void mark_connect_tried(int fd) noexcept;
+// A send with a destination went to the kernel: a datagram auto-binds the
+// socket, MSG_FASTOPEN connects it.
+void note_send(int fd, bool fastopen) noexcept;
+void mark_bound_by_program(int fd) noexcept;
+void mark_device_pinned(int fd) noexcept;
+Facts facts(int fd) noexcept;
+
+}  // namespace srcbind::preload::fd_table

@@ -1,0 +1,74 @@
+#include "real_functions.hpp"
+
+#include <dlfcn.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <cerrno>
+
+namespace srcbind::preload::real {
+namespace {
+
+// Resolves `name` once. dlsym is thread-safe; two threads racing here both store
+// the same pointer. A libc without the symbol leaves nullptr, and the caller
+// falls back to the raw syscall.
+template <typename Fn>
+Fn resolve(std::atomic<Fn>& slot, const char* name) noexcept {
+  Fn fn = slot.load(std::memory_order_acquire);
+  if (fn == nullptr) {
+    fn = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
+    slot.store(fn, std::memory_order_release);
+  }
+  return fn;
+}
+
+#define SRCBIND_REAL(ret, name, params, args, fallback)                     \
+  ret name params noexcept {                                               \
+    using Fn = ret(*) params;                                              \
+    static constinit std::atomic<Fn> slot{nullptr};                        \
+    if (Fn fn = resolve(slot, #name)) return fn args;                      \
+    return fallback;                                                       \
+  }
+
+}  // namespace
+
+SRCBIND_REAL(int, connect, (int fd, const sockaddr* addr, socklen_t len), (fd, addr, len),
+             static_cast<int>(::syscall(SYS_connect, fd, addr, len)))
+SRCBIND_REAL(int, bind, (int fd, const sockaddr* addr, socklen_t len), (fd, addr, len),
+             static_cast<int>(::syscall(SYS_bind, fd, addr, len)))
+SRCBIND_REAL(ssize_t, sendto,
+             (int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen),
+             (fd, buf, len, flags, addr, addrlen), ::syscall(SYS_sendto, fd, buf, len, flags, addr, addrlen))
+SRCBIND_REAL(ssize_t, sendmsg, (int fd, const msghdr* msg, int flags), (fd, msg, flags),
+             ::syscall(SYS_sendmsg, fd, msg, flags))
+SRCBIND_REAL(int, sendmmsg, (int fd, mmsghdr* msgs, unsigned int vlen, int flags), (fd, msgs, vlen, flags),
+             static_cast<int>(::syscall(SYS_sendmmsg, fd, msgs, vlen, flags)))
+SRCBIND_REAL(int, socket, (int domain, int type, int protocol), (domain, type, protocol),
+             static_cast<int>(::syscall(SYS_socket, domain, type, protocol)))
+SRCBIND_REAL(int, close, (int fd), (fd), static_cast<int>(::syscall(SYS_close, fd)))
+SRCBIND_REAL(int, dup, (int fd), (fd), static_cast<int>(::syscall(SYS_dup, fd)))
+SRCBIND_REAL(int, dup2, (int fd, int fd2), (fd, fd2), static_cast<int>(::syscall(SYS_dup2, fd, fd2)))
+SRCBIND_REAL(int, dup3, (int fd, int fd2, int flags), (fd, fd2, flags),
+             static_cast<int>(::syscall(SYS_dup3, fd, fd2, flags)))
+SRCBIND_REAL(int, fcntl, (int fd, int cmd, long arg), (fd, cmd, arg),
+             static_cast<int>(::syscall(SYS_fcntl, fd, cmd, arg)))
+SRCBIND_REAL(int, fcntl64, (int fd, int cmd, long arg), (fd, cmd, arg),
+             static_cast<int>(::syscall(SYS_fcntl, fd, cmd, arg)))
+SRCBIND_REAL(int, accept, (int fd, sockaddr* addr, socklen_t* len), (fd, addr, len),
+             static_cast<int>(::syscall(SYS_accept, fd, addr, len)))
+SRCBIND_REAL(int, accept4, (int fd, sockaddr* addr, socklen_t* len, int flags), (fd, addr, len, flags),
+             static_cast<int>(::syscall(SYS_accept4, fd, addr, len, flags)))
+SRCBIND_REAL(int, close_range, (unsigned first, unsigned last, int flags), (first, last, flags),
+             static_cast<int>(::syscall(SYS_close_range, first, last, flags)))
+SRCBIND_REAL(int, setsockopt, (int fd, int level, int name, const void* value, socklen_t len),
+             (fd, level, name, value, len), static_cast<int>(::syscall(SYS_setsockopt, fd, level, name, value, len)))
+
+void closefrom(int lowfd) noexcept {
+  using Fn = void (*)(int);
+  static constinit std::atomic<Fn> slot{nullptr};
+  if (Fn fn = resolve(slot, "closefrom")) return fn(lowfd);
+  ::syscall(SYS_close_range, static_cast<unsigned>(lowfd), ~0U, 0);
+}
+
+}  // namespace srcbind::preload::real

@@ -1,0 +1,92 @@
+#include "runtime.hpp"
+
+#include "errno_guard.hpp"
+#include "process_names.hpp"
+
+#include <pthread.h>
+#include <sched.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+#include <atomic>
+#include <new>
+
+namespace srcbind::preload {
+namespace {
+
+enum State : int { kUnloaded, kLoading, kReady };
+
+constinit std::atomic<int> g_state{kUnloaded};
+constinit std::atomic<const Runtime*> g_runtime{nullptr};
+constinit std::atomic<long> g_loader_tid{0};
+
+long current_tid() noexcept { return ::syscall(SYS_gettid); }
+
+// A fork taken by another thread while this one was loading leaves the child with
+// a load that nobody will finish: start over there.
+void restart_load_in_child() noexcept {
+  if (g_state.load(std::memory_order_acquire) == kLoading) g_state.store(kUnloaded, std::memory_order_release);
+}
+
+}  // namespace
+
+Runtime::Runtime()
+    : table_(load_effective_config(Environment::from_process(), HostInterfaces::current())),
+      program_names_(current_process_names()),
+      matcher_(table_.rules, program_names_) {
+  logger_.configure(table_.settings.log_level, table_.settings.log_file, program_names_.front());
+}
+
+const Runtime* Runtime::get() noexcept {
+  if (g_state.load(std::memory_order_acquire) == kReady) return g_runtime.load(std::memory_order_acquire);
+  return load();
+}
+
+const Runtime* Runtime::load() noexcept {
+  int expected = kUnloaded;
+  if (g_state.compare_exchange_strong(expected, kLoading, std::memory_order_acq_rel)) {
+    ErrnoGuard keep_errno;
+    g_loader_tid.store(current_tid(), std::memory_order_relaxed);
+    static constinit std::atomic<bool> fork_handler_registered{false};
+    if (!fork_handler_registered.exchange(true)) pthread_atfork(nullptr, nullptr, restart_load_in_child);
+    const Runtime* runtime = nullptr;
+    try {
+      runtime = new Runtime();
+      runtime->report_load_problems();
+    } catch (...) {
+      runtime = nullptr;   // out of memory while loading: apply no rules, never throw into the host
+    }
+    g_runtime.store(runtime, std::memory_order_release);
+    g_state.store(kReady, std::memory_order_release);
+    return runtime;
+  }
+  if (g_loader_tid.load(std::memory_order_relaxed) == current_tid()) return nullptr;
+  // Another thread is loading: wait for it (loading reads one file; it is short).
+  while (g_state.load(std::memory_order_acquire) != kReady) sched_yield();
+  return g_runtime.load(std::memory_order_acquire);
+}
+
+// SPEC: a broken configuration gives one clear error line and no rules; the
+// program itself goes on. Warnings (a source not on this host) are for
+// `srcbind --check`; here they are worth a line at `info`.
+void Runtime::report_load_problems() const noexcept {
+  const Diagnostic* first_error = nullptr;
+  unsigned errors = 0;
+  for (const Diagnostic& d : table_.diagnostics) {
+    if (d.severity == Diagnostic::Severity::error) {
+      if (!first_error) first_error = &d;
+      ++errors;
+    } else if (logger_.enabled(LogLevel::info)) {
+      LineBuffer line = logger_.start();
+      logger_.write(line.text(d.to_string()));   // "FILE:LINE: warning: ..."
+    }
+  }
+  if (first_error && logger_.enabled(LogLevel::error)) {
+    LineBuffer line = logger_.start();
+    line.text("error: ").text(first_error->to_string());
+    if (errors > 1) line.text(" (and ").number(errors - 1).text(errors > 2 ? " more errors)" : " more error)");
+    logger_.write(line.text("; no rules applied"));
+  }
+}
+
+}  // namespace srcbind::preload

@@ -1,0 +1,51 @@
+#include "socket_probe.hpp"
+
+#include <net/if.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+#include <cstring>
+
+namespace srcbind::preload {
+
+bool local_address(int fd, LocalAddress& out) noexcept {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return false;
+  out = {};
+  out.family = ss.ss_family;
+  if (ss.ss_family == AF_INET) {
+    const auto& sin = reinterpret_cast<const sockaddr_in&>(ss);
+    out.wildcard = sin.sin_addr.s_addr == htonl(INADDR_ANY);
+    out.port = ntohs(sin.sin_port);
+  } else if (ss.ss_family == AF_INET6) {
+    const auto& sin6 = reinterpret_cast<const sockaddr_in6&>(ss);
+    static constexpr in6_addr kMappedAny = {{{0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff, 0, 0, 0, 0}}};
+    out.wildcard = IN6_IS_ADDR_UNSPECIFIED(&sin6.sin6_addr) ||
+                   std::memcmp(&sin6.sin6_addr, &kMappedAny, sizeof kMappedAny) == 0;
+    out.port = ntohs(sin6.sin6_port);
+  }
+  return true;
+}
+
+int socket_type(int fd) noexcept {
+  int type = -1;
+  socklen_t len = sizeof type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return -1;
+  return type;
+}
+
+bool device_pinned(int fd) noexcept {
+  char name[IFNAMSIZ] = {};
+  socklen_t len = sizeof name;
+  if (::getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, &len) != 0) return false;
+  return len > 0 && name[0] != '\0';
+}
+
+bool v6_only(int fd) noexcept {
+  int on = 0;
+  socklen_t len = sizeof on;
+  return ::getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, &len) == 0 && on != 0;
+}
+
+}  // namespace srcbind::preload

@@ -1,0 +1,28 @@
+// Questions asked of the kernel about a socket, each one syscall, each used only
+// when the fd table (fd_table.hpp) does not already know the answer.
+#pragma once
+
+#include "srcbind/address.hpp"
+
+namespace srcbind::preload {
+
+struct LocalAddress {
+  // A port that the kernel chose on an earlier send, when the fd table says so
+  // without asking which: only "zero or not" matters to the decisions.
+  static constexpr unsigned kSomePort = 0x10000;
+
+  int family = 0;          // AF_INET, AF_INET6, or another family (left alone)
+  bool wildcard = false;   // 0.0.0.0, ::, or ::ffff:0.0.0.0
+  unsigned port = 0;
+};
+
+// getsockname. False when the descriptor is not a socket or is closed.
+bool local_address(int fd, LocalAddress& out) noexcept;
+// getsockopt(SO_TYPE): SOCK_STREAM, SOCK_DGRAM, ... or -1.
+int socket_type(int fd) noexcept;
+// getsockopt(SO_BINDTODEVICE) is non-empty: the program pinned the socket itself.
+bool device_pinned(int fd) noexcept;
+// getsockopt(IPV6_V6ONLY) on an AF_INET6 socket.
+bool v6_only(int fd) noexcept;
+
+}  // namespace srcbind::preload

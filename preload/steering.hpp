@@ -1,0 +1,61 @@
+// The decision for one socket call, and its application to the socket:
+//
+//   destination ──► matcher ──► rule? ──► what the socket is (fd table, else kernel)
+//                                            │
+//             connect / MSG_FASTOPEN ◄───────┴───────► unconnected datagram
+//             bind(source:0) + device                  packet-info control message
+//
+// An unmatched destination costs a lookup in memory and no syscall.
+#pragma once
+
+#include "runtime.hpp"
+#include "socket_probe.hpp"
+
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+namespace srcbind::preload {
+
+struct Target {
+  const Rule* rule = nullptr;
+  Endpoint destination;
+  int socket_family = 0;    // AF_INET or AF_INET6
+  bool datagram = false;    // else stream
+  bool bound_by_program = false;
+  bool known = false;       // the fd table saw the socket created
+  bool device_pinned = false;  // the program chose a device itself
+  LocalAddress local;
+};
+
+// Looks the destination up and learns what the decision needs about the socket.
+// False: no rule applies, or the socket is of a kind srcbind leaves alone.
+bool find_target(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len, Target& out) noexcept;
+
+// connect() and MSG_FASTOPEN sends. For a socket that is not yet bound: device,
+// then bind(source, port 0) with IP_BIND_ADDRESS_NO_PORT for TCP. Returns 0 to go
+// on with the real call, or the errno the call must fail with (on_error = fail).
+int prepare_connect(const Runtime& rt, int fd, const Target& target) noexcept;
+
+// The packet-info control message for one datagram.
+struct PacketInfo {
+  bool present = false;     // false: the datagram goes as the program wrote it
+  int level = 0;            // IPPROTO_IP (which is 0) or IPPROTO_IPV6
+  int type = 0;             // IP_PKTINFO or IPV6_PKTINFO
+  union {
+    in_pktinfo v4;
+    in6_pktinfo v6;
+  } data{};
+  socklen_t size() const noexcept { return level == IPPROTO_IP ? sizeof(in_pktinfo) : sizeof(in6_pktinfo); }
+};
+
+// Unconnected datagram sends. Fills `out` when the datagram must carry the rule's
+// source (out.present), and leaves it alone when the datagram goes as the
+// program wrote it. Returns 0, or
+// the errno the call must fail with (on_error = fail).
+int prepare_datagram(const Runtime& rt, const Target& target, PacketInfo& out) noexcept;
+
+// After the kernel refused a datagram that carried our source: log it, and tell
+// whether to send it again without (on_error = continue).
+bool datagram_failed(const Runtime& rt, const Target& target, int error) noexcept;
+
+}  // namespace srcbind::preload

@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Installs what building and testing srcbind needs, on Debian 12, only when missing.
+set -euo pipefail
+
+packages=(
+  cmake g++ make pkg-config              # build
+  libinih-dev                            # INI parser (config/)
+  libgtest-dev libgmock-dev              # unit and integration tests
+  libbenchmark-dev                       # micro-benchmarks
+  libboost-dev                           # Boost.Asio, test peers only
+  curl wget python3 socat                # real clients the tests run
+  iproute2 util-linux procps             # ip, setpriv, sysctl (root-only tests)
+  man-db                                 # man -l for the man page check
+  "$@"
+)
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  if [[ $(id -u) -ne 0 ]]; then
+    echo "missing packages: ${missing[*]} (run as root, or: sudo apt-get install -y ${missing[*]})" >&2
+    exit 1
+  fi
+  echo "installing: ${missing[*]}"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi

@@ -1,0 +1,240 @@
+// Root-only integration tests, in a private network namespace (netns.hpp):
+// IPv6 sources, interfaces, TCP Fast Open, the resolver claim and secure-exec.
+// Without root every test here skips with the reason.
+#include "netns.hpp"
+#include "preload_test_support.hpp"
+
+#include <gmock/gmock.h>
+
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <regex>
+
+namespace srcbind::test {
+namespace {
+
+using ::testing::ElementsAre;
+using ::testing::Each;
+using ::testing::HasSubstr;
+
+TEST(Ipv6, RuleBindsTheIpv6Source) {
+  SRCBIND_REQUIRE_NETNS();
+  Peer peer{Peer::Kind::tcp, "2001:db8::1"};
+  ChildResult r = run_with_config(one_rule("destination = 2001:db8::/32\nsource = 2001:db8::2"),
+                                  tcp_client(peer, {}, "2001:db8::1"));
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("2001:db8::2"));
+}
+
+TEST(Ipv6, FamiliesAreNeverMixed) {
+  SRCBIND_REQUIRE_NETNS();
+  Peer peer{Peer::Kind::tcp, "2001:db8::1"};
+  ChildResult plain = run_child(tcp_client(peer, {}, "2001:db8::1"));
+  ASSERT_TRUE(peer.wait_for(1)) << describe(plain);
+  // A rule with only an IPv4 source does not apply to an IPv6 destination.
+  ChildResult r = run_with_config(one_rule("destination = *, 2001:db8::/32\nsource = 127.0.0.2"),
+                                  tcp_client(peer, {}, "2001:db8::1"));
+  ASSERT_TRUE(peer.wait_for(2)) << describe(r);
+  EXPECT_EQ(peer.sources()[1], peer.sources()[0]);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+}
+
+TEST(Ipv6, CurlOverIpv6ArrivesFromTheRuleSource) {
+  SRCBIND_REQUIRE_NETNS();
+  Peer peer{Peer::Kind::tcp, "2001:db8::1"};
+  ChildResult r = run_with_config(one_rule("destination = 2001:db8::1\nsource = 2001:db8::3"),
+                                  {"curl", "-6", "-s", "-o", "/dev/null", "--max-time", "5",
+                                   "http://[2001:db8::1]:" + peer.port_text() + "/"});
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("2001:db8::3"));
+}
+
+TEST(Ipv6, DatagramsGetTheIpv6SourcePerDatagram) {
+  SRCBIND_REQUIRE_NETNS();
+  Peer peer{Peer::Kind::udp, "2001:db8::1"};
+  ChildResult r = run_with_config(one_rule("destination = 2001:db8::1\nsource = 2001:db8::2"),
+                                  {test_client(), "udp", "2001:db8::1", peer.port_text(), "--reply"});
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("2001:db8::2"));
+  EXPECT_THAT(r.out, HasSubstr("replies=1"));
+  EXPECT_THAT(r.out, HasSubstr("ttl-check local=:::"));   // still unbound
+}
+
+TEST(Ipv6, DatagramsKeepTheProgramsHopLimit) {
+  SRCBIND_REQUIRE_NETNS();
+  Peer peer{Peer::Kind::udp, "2001:db8::1"};
+  ChildResult r = run_with_config(one_rule("destination = 2001:db8::1\nsource = 2001:db8::2"),
+                                  {test_client(), "udp", "2001:db8::1", peer.port_text(), "--mode", "sendmsg", "--ttl", "9"});
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_EQ(peer.seen()[0].source, "2001:db8::2");
+  EXPECT_EQ(peer.seen()[0].ttl, 9);
+}
+
+TEST(Interface, RuleWithAnInterfacePinsTheSocket) {
+  SRCBIND_REQUIRE_NETNS();
+  Peer peer{Peer::Kind::tcp};
+  ChildResult r = run_with_config(one_rule("destination = 127.0.0.1\ninterface = lo\nsource = 127.0.0.2"), tcp_client(peer));
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  EXPECT_THAT(r.out, HasSubstr("dev=lo"));
+}
+
+TEST(Interface, ProgramsOwnDeviceIsKept) {
+  SRCBIND_REQUIRE_NETNS();
+  Peer peer{Peer::Kind::tcp};
+  ChildResult r = run_with_config(one_rule("destination = 127.0.0.1\ninterface = nic0"),
+                                  tcp_client(peer, {"--device", "lo"}));
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(r.out, HasSubstr("rc=0"));
+  EXPECT_THAT(r.out, HasSubstr("dev=lo"));
+}
+
+TEST(Interface, InterfaceThatVanishedFailsWithEnodev) {
+  SRCBIND_REQUIRE_NETNS();
+  ASSERT_EQ(std::system("ip link add gone0 type veth peer name gone0p && ip link set gone0 up"), 0);
+  Peer peer{Peer::Kind::tcp};
+  // Present when the library loads, deleted before the connect.
+  ChildResult r = run_with_config(one_rule("destination = 127.0.0.1\ninterface = gone0"),
+                                  tcp_client(peer, {"--run", "ip link del gone0"}));
+  EXPECT_THAT(r.out, HasSubstr("connect#1 rc=-1 errno=ENODEV")) << describe(r);
+  EXPECT_FALSE(peer.wait_for(1, std::chrono::milliseconds(300)));
+  std::system("ip link del gone0 2>/dev/null");
+}
+
+TEST(Interface, InterfaceThatVanishedWithContinueConnectsAsWithoutTheLibrary) {
+  SRCBIND_REQUIRE_NETNS();
+  ASSERT_EQ(std::system("ip link add gone1 type veth peer name gone1p && ip link set gone1 up"), 0);
+  Peer peer{Peer::Kind::tcp};
+  ChildResult r = run_with_config(one_rule("destination = 127.0.0.1\ninterface = gone1\non_error = continue"),
+                                  tcp_client(peer, {"--run", "ip link del gone1"}));
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(r.out, HasSubstr("connect#1 rc=0"));
+  std::system("ip link del gone1 2>/dev/null");
+}
+
+TEST(Interrupted, EintrRetryComesOutAsWithoutTheLibraryAndKeepsTheSource) {
+  SRCBIND_REQUIRE_NETNS();
+  std::vector<std::string> argv{test_client(), "tcp", "203.0.113.99", "80", "--eintr"};
+  ChildResult plain = run_child(argv);
+  ChildResult with = run_with_config(one_rule("destination = 203.0.113.99\nsource = 203.0.113.2"), argv);
+  auto strip = [](const std::string& out) { return std::regex_replace(out, std::regex(" local=[^ ]*| dev=[^ \n]*"), ""); };
+  EXPECT_THAT(plain.out, HasSubstr("connect#1 rc=-1 errno=EINTR")) << describe(plain);
+  EXPECT_THAT(plain.out, HasSubstr("connect#2 rc=-1 errno=EALREADY")) << describe(plain);
+  EXPECT_EQ(strip(with.out), strip(plain.out)) << describe(plain) << describe(with);
+  EXPECT_THAT(with.out, HasSubstr("errno=EINTR local=203.0.113.2:")) << describe(with);
+}
+
+TEST(Interrupted, NonBlockingConnectToABlackHoleKeepsTheBoundSource) {
+  SRCBIND_REQUIRE_NETNS();
+  std::vector<std::string> argv{test_client(), "tcp", "203.0.113.99", "80", "--nonblock"};
+  ChildResult with = run_with_config(one_rule("destination = 203.0.113.99\nsource = 203.0.113.2"), argv);
+  EXPECT_THAT(with.out, HasSubstr("connect#1 rc=-1 errno=EINPROGRESS local=203.0.113.2:")) << describe(with);
+  EXPECT_THAT(with.out, HasSubstr("connect#2 rc=-1 errno=EALREADY")) << describe(with);
+}
+
+TEST(FastOpen, SendtoWithMsgFastopenIsTreatedLikeConnect) {
+  SRCBIND_REQUIRE_NETNS();
+  Peer peer{Peer::Kind::tcp};
+  ChildResult r = run_with_config(one_rule("destination = 127.0.0.1\nsource = 127.0.0.2"), tcp_client(peer, {"--tfo"}));
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  EXPECT_THAT(r.out, HasSubstr("connect#1 rc=0"));
+}
+
+TEST(FastOpen, CurlTcpFastopenArrivesFromTheRuleSource) {
+  SRCBIND_REQUIRE_NETNS();
+  Peer peer{Peer::Kind::tcp};
+  ChildResult r = run_with_config(one_rule("destination = 127.0.0.1\nsource = 127.0.0.2"),
+                                  {"curl", "--tcp-fastopen", "-s", "-o", "/dev/null", "--max-time", "5",
+                                   "http://127.0.0.1:" + peer.port_text() + "/"});
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+}
+
+// glibc's stub resolver calls its internal __connect/__sendmmsg, which no
+// preload library can interpose (LINUX-NOTES Q1): name resolution keeps the
+// kernel's source. The README says so; this proves it, over UDP and TCP.
+class Resolver : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    SRCBIND_REQUIRE_NETNS();
+    resolv_ = std::make_unique<TempFile>("nameserver 127.0.0.53\noptions timeout:1 attempts:1" + options_ + "\n", ".conf");
+    ASSERT_EQ(mount(resolv_->path().c_str(), "/etc/resolv.conf", nullptr, MS_BIND, nullptr), 0) << std::strerror(errno);
+    mounted_ = true;
+  }
+  void TearDown() override {
+    if (mounted_) umount2("/etc/resolv.conf", MNT_DETACH);
+  }
+  std::string options_;
+  std::unique_ptr<TempFile> resolv_;
+  bool mounted_ = false;
+};
+
+TEST_F(Resolver, UdpQueriesKeepTheKernelsSource) {
+  Peer dns{Peer::Kind::udp, "127.0.0.53", 53};
+  ChildResult r = run_with_config(one_rule("destination = 127.0.0.53\nsource = 127.0.0.2"), {"getent", "hosts", "foo.test"});
+  ASSERT_TRUE(dns.wait_for(1)) << describe(r);
+  EXPECT_THAT(dns.sources(), Each(std::string("127.0.0.1")));
+  // The same rule does apply to a program's own datagrams to that address.
+  const std::size_t before = dns.seen().size();
+  ChildResult own = run_with_config(one_rule("destination = 127.0.0.53\nsource = 127.0.0.2"),
+                                    {test_client(), "udp", "127.0.0.53", "53"});
+  ASSERT_TRUE(dns.wait_for(before + 1)) << describe(own);
+  EXPECT_EQ(dns.sources().back(), "127.0.0.2");
+}
+
+class ResolverOverTcp : public Resolver {
+ protected:
+  ResolverOverTcp() { options_ = " use-vc"; }
+};
+
+TEST_F(ResolverOverTcp, TcpQueriesKeepTheKernelsSource) {
+  Peer dns{Peer::Kind::tcp, "127.0.0.53", 53};
+  ChildResult r = run_with_config(one_rule("destination = 127.0.0.53\nsource = 127.0.0.2"), {"getent", "hosts", "foo.test"});
+  ASSERT_TRUE(dns.wait_for(1)) << describe(r);
+  EXPECT_THAT(dns.sources(), Each(std::string("127.0.0.1")));
+}
+
+// Secure-execution mode: a setuid-root copy of the test client run by nobody.
+// The loader drops LD_PRELOAD itself, so the library is put in /etc/ld.so.preload
+// (of a private /etc, in this mount namespace only), which reaches even setuid
+// programs (LINUX-NOTES Q10). The library must then ignore every SRCBIND_*
+// variable and read only /etc/srcbind.ini.
+TEST(SecureExecution, SetuidProgramIgnoresSrcbindVariablesAndReadsOnlyEtc) {
+  SRCBIND_REQUIRE_NETNS();
+  std::string lib = preload_library();
+  ASSERT_EQ(mount("tmpfs", "/etc", "tmpfs", 0, "mode=0755"), 0) << std::strerror(errno);
+  struct Unmount {
+    ~Unmount() { umount2("/etc", MNT_DETACH); }
+  } unmount;
+  std::ofstream("/etc/ld.so.preload") << lib << "\n";
+  std::ofstream("/etc/srcbind.ini") << one_rule("destination = 127.0.0.1\nsource = 127.0.0.3");
+  chmod("/etc/srcbind.ini", 0644);
+  std::filesystem::copy_file(test_client(), "/etc/setuid-client");
+  chmod("/etc/setuid-client", 04755);
+  TempFile user_config(one_rule("destination = 127.0.0.1\nsource = 127.0.0.4"));
+
+  Peer peer{Peer::Kind::tcp};
+  ChildOptions options;
+  options.env = {{"SRCBIND_SOURCE", "127.0.0.2"}, {"SRCBIND_CONFIG", user_config.path()}, {"SRCBIND_LOG", "off"}};
+  ChildResult r = run_child({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/etc/setuid-client", "tcp",
+                             "127.0.0.1", peer.port_text()},
+                            options);
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.3"));
+
+  // The same, not setuid: the variables count (SRCBIND_CONFIG wins over /etc).
+  ChildResult plain = run_child({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", test_client(), "tcp",
+                                 "127.0.0.1", peer.port_text()},
+                                options);
+  ASSERT_TRUE(peer.wait_for(2)) << describe(plain);
+  EXPECT_EQ(peer.sources()[1], "127.0.0.4") << describe(plain);
+}
+
+}  // namespace
+}  // namespace srcbind::test

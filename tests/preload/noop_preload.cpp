@@ -1,0 +1,1 @@
+// Deliberately empty: a preload library that interposes nothing.

@@ -1,0 +1,41 @@
+// Running srcbind_test_client (and real programs) under the library, for the
+// integration tests. Every run is a child process; every wait is bounded.
+#pragma once
+
+#include "child_process.hpp"
+#include "peers.hpp"
+
+#include <gtest/gtest.h>
+
+#include <string>
+#include <vector>
+
+namespace srcbind::test {
+
+inline std::string test_client() { return SRCBIND_TEST_CLIENT_PATH; }
+
+// Runs `argv` under the library with `config` as SRCBIND_CONFIG.
+inline ChildResult run_with_config(const std::string& config, const std::vector<std::string>& argv,
+                                   ChildOptions options = {}) {
+  TempFile file(config);
+  for (const auto& [k, v] : preload_env(file.path())) options.env.emplace(k, v);
+  return run_child(argv, options);
+}
+
+// The test client, TCP, one connection to 127.0.0.1:port.
+inline std::vector<std::string> tcp_client(const Peer& peer, std::vector<std::string> extra = {},
+                                           const std::string& host = "127.0.0.1") {
+  std::vector<std::string> argv{test_client(), "tcp", host, peer.port_text()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+inline std::string describe(const ChildResult& r) {
+  return "exit=" + std::to_string(r.exit_code) + " signal=" + std::to_string(r.signal) +
+         (r.timed_out ? " TIMED OUT" : "") + "\n--- stdout\n" + r.out + "--- stderr\n" + r.err;
+}
+
+// A rule file with one rule.
+inline std::string one_rule(const std::string& body) { return "[rule r1]\n" + body + "\n"; }
+
+}  // namespace srcbind::test
