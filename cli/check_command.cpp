@@ -1,0 +1,68 @@
+#include "check_command.hpp"
+
+#include "config_loading.hpp"
+#include "exit_codes.hpp"
+#include "rule_format.hpp"
+#include "rule_shadowing.hpp"
+
+#include <ostream>
+
+namespace srcbind::cli {
+namespace {
+
+Diagnostic shadow_warning(const ShadowedRule& s) {
+  std::string by;
+  for (const Rule* w : s.winners) {
+    if (!by.empty()) by += ", ";
+    by += rule_reference(*w) + " (" + rule_location(*w) + ")";
+  }
+  Diagnostic d;
+  d.file = s.rule->file;
+  d.line = s.rule->line;
+  d.severity = Diagnostic::Severity::warning;
+  d.message = rule_reference(*s.rule) + " can never win: " + by +
+              " comes first with the same destinations and filters at least as wide";
+  return d;
+}
+
+}  // namespace
+
+int run_check(const Options& options, std::ostream& out, std::ostream& err) {
+  const HostInterfaces host = HostInterfaces::current();
+  const Environment env = library_environment(options, Environment::from_process());
+  const CheckedConfig checked = load_for_check(options, env, host);
+  const RuleTable& table = checked.table;
+  const std::string what = table.config_path.empty() ? std::string("configuration") : table.config_path;
+
+  if (!checked.has_file && !checked.has_quick) {
+    err << "srcbind: nothing to check: " << no_configuration_message() << '\n';
+    return kExitInvalid;
+  }
+
+  if (checked.has_file) {
+    out << what << ": settings: on_error=" << to_string(table.settings.on_error)
+        << " log=" << to_string(table.settings.log_level)
+        << " log_file=" << (table.settings.log_file.empty() ? std::string("-") : table.settings.log_file) << '\n';
+  }
+  for (const Rule& rule : table.rules) {
+    out << rule_location(rule) << ": rule " << rule_name(rule) << ": " << format_rule_fields(rule) << '\n';
+  }
+
+  std::vector<Diagnostic> diagnostics = table.diagnostics;
+  for (const ShadowedRule& s : find_shadowed_rules(table.rules)) diagnostics.push_back(shadow_warning(s));
+  print_diagnostics(err, diagnostics);
+
+  std::size_t errors = 0, warnings = 0;
+  for (const Diagnostic& d : diagnostics) ++(d.severity == Diagnostic::Severity::error ? errors : warnings);
+  if (errors > 0) {
+    err << what << ": invalid: " << errors << (errors == 1 ? " error" : " errors")
+        << "; libsrcbind.so would apply no rules and srcbind would not start a program\n";
+    return kExitInvalid;
+  }
+  out << what << ": valid: " << table.rules.size() << (table.rules.size() == 1 ? " rule" : " rules");
+  if (warnings > 0) out << ", " << warnings << (warnings == 1 ? " warning" : " warnings");
+  out << '\n';
+  return kExitOk;
+}
+
+}  // namespace srcbind::cli

@@ -1,0 +1,29 @@
+// srcbind: run a program with libsrcbind.so preloaded, or check, explain and
+// print the configuration. See srcbind(1).
+#include "check_command.hpp"
+#include "exit_codes.hpp"
+#include "explain_command.hpp"
+#include "options.hpp"
+#include "print_env.hpp"
+#include "run_mode.hpp"
+
+#include <iostream>
+
+int main(int argc, char* argv[]) {
+  using namespace srcbind::cli;
+  const ParsedOptions parsed = parse_options(argc, argv);
+  if (!parsed.ok()) {
+    std::cerr << "srcbind: " << parsed.error << "\nTry 'srcbind --help' for more information.\n";
+    return kExitSrcbindFailed;
+  }
+  const Options& options = parsed.options;
+  switch (options.mode) {
+    case Mode::help: std::cout << usage_text(); return kExitOk;
+    case Mode::version: std::cout << version_text(); return kExitOk;
+    case Mode::check: return run_check(options, std::cout, std::cerr);
+    case Mode::explain: return run_explain(options, std::cout, std::cerr);
+    case Mode::print_env: return run_print_env(options, std::cout, std::cerr);
+    case Mode::run: return run_command(options);
+  }
+  return kExitSrcbindFailed;
+}

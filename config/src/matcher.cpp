@@ -1,0 +1,216 @@
+// The Matcher's index: per family, one hash table per distinct prefix length,
+// probed longest first. A slot maps a masked prefix to its candidate rules, in
+// file order, in one flat array. A lookup costs one probe per distinct length,
+// whatever the number of rules.
+#include "srcbind/matcher.hpp"
+
+#include <algorithm>
+#include <bit>
+
+namespace srcbind {
+namespace {
+
+// A v6 address as two 64-bit halves (host order), so masking is two ANDs.
+struct Key128 {
+  std::uint64_t high = 0;
+  std::uint64_t low = 0;
+  friend bool operator==(const Key128&, const Key128&) = default;
+  friend auto operator<=>(const Key128&, const Key128&) = default;
+};
+
+std::uint64_t load_be64(const std::uint8_t* bytes) noexcept {
+  std::uint64_t value = 0;
+  for (int i = 0; i < 8; ++i) value = (value << 8) | bytes[i];
+  return value;
+}
+
+struct V4 {
+  using Key = std::uint32_t;
+  static constexpr Family family = Family::v4;
+  static Key key(const IpAddress& a) noexcept {
+    return (std::uint32_t{a.bytes[0]} << 24) | (std::uint32_t{a.bytes[1]} << 16) | (std::uint32_t{a.bytes[2]} << 8) |
+           std::uint32_t{a.bytes[3]};
+  }
+  static Key mask(unsigned length) noexcept { return length == 0 ? 0 : ~Key{0} << (32 - length); }
+  static Key apply(Key k, Key m) noexcept { return k & m; }
+  // Fibonacci hashing: the top bits of the product depend on every bit of the key.
+  static std::uint64_t hash(Key k) noexcept { return std::uint64_t{k} * 0x9E3779B97F4A7C15ull; }
+};
+
+struct V6 {
+  using Key = Key128;
+  static constexpr Family family = Family::v6;
+  static Key key(const IpAddress& a) noexcept { return {load_be64(a.bytes.data()), load_be64(a.bytes.data() + 8)}; }
+  static Key mask(unsigned length) noexcept {
+    const auto half = [](unsigned bits) { return bits == 0 ? 0 : bits >= 64 ? ~0ull : ~0ull << (64 - bits); };
+    return {half(std::min(length, 64u)), half(length > 64 ? length - 64 : 0)};
+  }
+  static Key apply(Key k, Key m) noexcept { return {k.high & m.high, k.low & m.low}; }
+  static std::uint64_t hash(Key k) noexcept {
+    return (k.high ^ std::rotl(k.low * 0xC2B2AE3D27D4EB4Full, 29)) * 0x9E3779B97F4A7C15ull;
+  }
+};
+
+// What a lookup needs to know about a candidate, without touching the Rule unless
+// it has port ranges.
+struct Candidate {
+  const Rule* rule;
+  Protocol protocol;
+  bool wildcard;    // from `*`: not for loopback
+  bool any_port;
+
+  bool matches(std::uint16_t port, Protocol query, bool loopback) const noexcept {
+    return !(wildcard && loopback) && (query == Protocol::any || protocol == Protocol::any || protocol == query) &&
+           (any_port || rule->matches_port(port));
+  }
+};
+
+template <class Family>
+struct Slot {
+  typename Family::Key key{};
+  std::uint32_t first = 0;   // into the family's candidates
+  std::uint32_t count = 0;   // 0: empty slot
+};
+
+template <class Family>
+struct LengthTable {
+  typename Family::Key mask{};
+  unsigned shift = 63;           // home slot: the top bits of the hash
+  std::uint64_t slot_mask = 0;   // slots.size() - 1 (a power of two)
+  std::vector<Slot<Family>> slots;
+
+  std::uint64_t home(typename Family::Key prefix) const noexcept { return Family::hash(prefix) >> shift; }
+
+  const Slot<Family>* find(typename Family::Key prefix) const noexcept {
+    for (std::uint64_t i = home(prefix);; i = (i + 1) & slot_mask) {
+      const Slot<Family>& slot = slots[i];
+      if (slot.count == 0) return nullptr;   // load factor <= 1/2: an empty slot always exists
+      if (slot.key == prefix) return &slot;
+    }
+  }
+};
+
+template <class Family>
+struct FamilyIndex {
+  std::vector<LengthTable<Family>> tables;   // longest prefix first
+  std::vector<Candidate> candidates;
+
+  const Rule* find(const Endpoint& destination, Protocol protocol) const noexcept {
+    const auto key = Family::key(destination.address);
+    const bool loopback = destination.address.is_loopback();
+    for (const auto& table : tables) {
+      const Slot<Family>* slot = table.find(Family::apply(key, table.mask));
+      if (slot == nullptr) continue;
+      const Candidate* begin = candidates.data() + slot->first;
+      for (const Candidate* c = begin; c != begin + slot->count; ++c) {
+        if (c->matches(destination.port, protocol, loopback)) return c->rule;
+      }
+    }
+    return nullptr;
+  }
+};
+
+// One (prefix, rule) pair to index.
+template <class Family>
+struct Entry {
+  unsigned length;
+  typename Family::Key prefix;
+  std::uint32_t rule_index;
+  bool wildcard;
+};
+
+template <class Family>
+FamilyIndex<Family> build_index(const std::vector<const Rule*>& rules) {
+  std::vector<Entry<Family>> entries;
+  for (std::uint32_t i = 0; i < rules.size(); ++i) {
+    const Rule& rule = *rules[i];
+    if (!rule.applies_to(Family::family)) continue;   // SPEC: no source and no interface for this family
+    for (const auto& pattern : rule.destinations) {
+      if (pattern.prefix.address.family != Family::family) continue;
+      entries.push_back({pattern.prefix.length, Family::key(pattern.prefix.address), i, pattern.wildcard});
+    }
+  }
+  // Longest first; within one prefix, file order.
+  std::sort(entries.begin(), entries.end(), [](const Entry<Family>& a, const Entry<Family>& b) {
+    if (a.length != b.length) return a.length > b.length;
+    if (a.prefix != b.prefix) return a.prefix < b.prefix;
+    return a.rule_index < b.rule_index;
+  });
+
+  FamilyIndex<Family> index;
+  index.candidates.reserve(entries.size());
+  for (std::size_t begin = 0; begin < entries.size();) {
+    const unsigned length = entries[begin].length;
+    std::size_t end = begin;
+    std::size_t distinct = 0;
+    for (; end < entries.size() && entries[end].length == length; ++end) {
+      if (end == begin || entries[end].prefix != entries[end - 1].prefix) ++distinct;
+    }
+
+    LengthTable<Family> table;
+    table.mask = Family::mask(length);
+    table.slots.resize(std::bit_ceil(std::max<std::size_t>(2 * distinct, 2)));
+    table.slot_mask = table.slots.size() - 1;
+    table.shift = 64 - static_cast<unsigned>(std::countr_zero(table.slots.size()));
+    for (std::size_t i = begin; i < end;) {
+      const auto prefix = entries[i].prefix;
+      const auto first = static_cast<std::uint32_t>(index.candidates.size());
+      for (; i < end && entries[i].prefix == prefix; ++i) {
+        const Rule* rule = rules[entries[i].rule_index];
+        // The same rule twice under one prefix (`*` and 0.0.0.0/0): keep one,
+        // matching loopback if either does.
+        if (index.candidates.size() > first && index.candidates.back().rule == rule) {
+          index.candidates.back().wildcard = index.candidates.back().wildcard && entries[i].wildcard;
+          continue;
+        }
+        index.candidates.push_back({rule, rule->protocol, entries[i].wildcard, rule->ports.empty()});
+      }
+      std::uint64_t s = table.home(prefix);
+      while (table.slots[s].count != 0) s = (s + 1) & table.slot_mask;
+      table.slots[s] = {prefix, first, static_cast<std::uint32_t>(index.candidates.size() - first)};
+    }
+    index.tables.push_back(std::move(table));
+    begin = end;
+  }
+  return index;
+}
+
+}  // namespace
+
+struct Matcher::Index {
+  FamilyIndex<V4> v4;
+  FamilyIndex<V6> v6;
+  bool empty = true;
+  bool uses_protocol_filter = false;
+};
+
+Matcher::Matcher(const std::vector<Rule>& rules, std::span<const std::string> program_names)
+    : index_(std::make_unique<Index>()) {
+  // A process has one name: rules for other programs are dropped here, once.
+  std::vector<const Rule*> applicable;
+  applicable.reserve(rules.size());
+  for (const auto& rule : rules) {
+    if (rule.matches_program(program_names)) applicable.push_back(&rule);
+  }
+  index_->v4 = build_index<V4>(applicable);
+  index_->v6 = build_index<V6>(applicable);
+  index_->empty = index_->v4.candidates.empty() && index_->v6.candidates.empty();
+  const auto has_protocol = [](const auto& family) {
+    return std::any_of(family.candidates.begin(), family.candidates.end(),
+                       [](const Candidate& c) { return c.protocol != Protocol::any; });
+  };
+  index_->uses_protocol_filter = has_protocol(index_->v4) || has_protocol(index_->v6);
+}
+
+Matcher::~Matcher() = default;
+
+const Rule* Matcher::find(const Endpoint& destination, Protocol protocol) const noexcept {
+  if (destination.address.family == Family::v4) return index_->v4.find(destination, protocol);
+  return index_->v6.find(destination, protocol);
+}
+
+bool Matcher::empty() const noexcept { return index_->empty; }
+
+bool Matcher::uses_protocol_filter() const noexcept { return index_->uses_protocol_filter; }
+
+}  // namespace srcbind

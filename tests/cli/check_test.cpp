@@ -1,0 +1,123 @@
+// --check: one line per rule, every error as FILE:LINE: message, warnings for
+// sources not on this host and rules that can never win; exit 0 valid, 1 not.
+#include "srcbind_tree.hpp"
+
+#include <gtest/gtest.h>
+
+namespace srcbind::cli::test {
+namespace {
+
+bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+TEST(Check, PrintsEachRuleOnOneLineAndExits0ForAValidFile) {
+  TempDir dir;
+  const std::string file = dir.write("good.ini", R"(
+[srcbind]
+on_error = continue
+
+[rule ftp]
+destination = 127.0.0.1, ::1
+port = 21, 30000-30100
+protocol = tcp
+program = wget, lftp
+source = 127.0.0.1, ::1
+on_error = fail
+
+[rule]
+destination = 127.0.0.0/8
+source = 127.0.0.1
+)");
+  const ProcessResult r = srcbind({"--check", "-c", file});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, file + ":5: rule ftp: destination=127.0.0.1,::1 port=21,30000-30100 protocol=tcp "
+                                     "program=wget,lftp source=127.0.0.1,::1 interface=- on_error=fail\n"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, file + ":13: rule (unnamed): destination=127.0.0.0/8 port=any protocol=any "
+                                     "program=any source=127.0.0.1 interface=- on_error=continue\n"))
+      << r.out;
+  EXPECT_TRUE(contains(r.out, file + ": valid: 2 rules\n")) << r.out;
+  EXPECT_EQ(r.err, "");
+}
+
+TEST(Check, ReportsEveryErrorAsFileLineMessageAndExits1) {
+  TempDir dir;
+  const std::string file = dir.write("bad.ini", R"([rule a]
+destination = 203.0.113.0/33
+source = 127.0.0.1
+[rule b]
+destination = 127.0.0.1
+port = 70000
+source = 127.0.0.1
+[nonsense]
+)");
+  const ProcessResult r = srcbind({"--check", "-c", file});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(contains(r.err, file + ":2: ")) << r.err;
+  EXPECT_TRUE(contains(r.err, file + ":6: ")) << r.err;
+  EXPECT_TRUE(contains(r.err, file + ":8: ")) << r.err;
+  EXPECT_TRUE(contains(r.err, "invalid")) << r.err;
+}
+
+TEST(Check, Exits1ForAMissingFile) {
+  const ProcessResult r = srcbind({"--check", "-c", "/nonexistent/srcbind.ini"});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_TRUE(contains(r.err, "/nonexistent/srcbind.ini")) << r.err;
+}
+
+TEST(Check, WarnsAboutASourceThatIsNotOnThisHost) {
+  TempDir dir;
+  // 198.51.100.254 is a documentation address: on no test host.
+  const std::string file = dir.write("remote.ini", "[rule r]\ndestination = 203.0.113.10\nsource = 198.51.100.254\n");
+  const ProcessResult r = srcbind({"--check", "-c", file});
+  EXPECT_EQ(r.exit_code, 0) << "a warning, not an error: " << describe(r);
+  EXPECT_TRUE(contains(r.err, file + ":3: warning: source 198.51.100.254 is not an address of this host")) << r.err;
+}
+
+TEST(Check, WarnsAboutARuleThatCanNeverWin) {
+  TempDir dir;
+  const std::string file = dir.write("shadow.ini", R"([rule first]
+destination = 127.0.0.0/8
+source = 127.0.0.1
+[rule second]
+destination = 127.0.0.0/8
+port = 80
+source = 127.0.0.1
+)");
+  const ProcessResult r = srcbind({"--check", "-c", file});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.err, file + ":4: warning: rule second can never win: rule first (" + file + ":1)")) << r.err;
+}
+
+TEST(Check, ReadsSrcbindConfigWithoutDashC) {
+  TempDir dir;
+  const std::string file = write_loopback_config(dir);
+  const ProcessResult r = srcbind({"--check"}, {{"SRCBIND_CONFIG", file}});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.out, file + ":1: rule loop:")) << r.out;
+}
+
+TEST(Check, ChecksTheQuickModeToo) {
+  const ProcessResult r = srcbind({"--check", "-s", "198.51.100.12"}, {{"SRCBIND_CONFIG", std::nullopt}});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);   // not on this host: a warning, still valid
+  EXPECT_TRUE(contains(r.out, "destination=* ")) << r.out;
+  EXPECT_TRUE(contains(r.out, "source=198.51.100.12 ")) << r.out;
+  // A loopback source is confined to loopback destinations (README: deviations).
+  const ProcessResult loop = srcbind({"--check", "-s", "127.0.0.2"}, {{"SRCBIND_CONFIG", std::nullopt}});
+  EXPECT_TRUE(contains(loop.out, "destination=127.0.0.0/8")) << loop.out;
+  const ProcessResult bad = srcbind({"--check", "-s", "127.0.0.1,127.0.0.2"});
+  EXPECT_EQ(bad.exit_code, 1) << describe(bad);
+}
+
+TEST(Check, WarnsWhenTheLibraryWouldRefuseTheFileForItsPermissions) {
+  TempDir dir;
+  const std::string file =
+      dir.write("writable.ini", "[rule loop]\ndestination = 127.0.0.1\nsource = 127.0.0.1\n", 0666);
+  const ProcessResult r = srcbind({"--check", "-c", file});
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_TRUE(contains(r.err, "warning: libsrcbind.so would refuse this file as SRCBIND_CONFIG")) << r.err;
+}
+
+}  // namespace
+}  // namespace srcbind::cli::test

@@ -1,0 +1,52 @@
+// Ways to run the built `srcbind` in the command tests.
+#pragma once
+
+#include "process_runner.hpp"
+#include "temp_dir.hpp"
+
+#include <filesystem>
+#include <string>
+#include <vector>
+
+namespace srcbind::cli::test {
+
+// The build-tree executable, for modes that do not need the library.
+inline ProcessResult srcbind(std::vector<std::string> args, const EnvChanges& env = {}) {
+  args.insert(args.begin(), SRCBIND_TEST_EXE);
+  return run_process(args, env);
+}
+
+// A private install-like tree: TMP/bin/srcbind (a copy of the built command) and
+// TMP/lib/libsrcbind.so (a stand-in that does nothing, unless `library` names
+// another file, or nullptr for none). Run mode and --print-env are tested with
+// it, so they test the command, and work before the real library exists.
+class SrcbindTree {
+ public:
+  explicit SrcbindTree(const char* library = SRCBIND_TEST_FAKE_PRELOAD) {
+    namespace fs = std::filesystem;
+    fs::create_directories(dir_ / "bin");
+    fs::copy_file(SRCBIND_TEST_EXE, exe(), fs::copy_options::overwrite_existing);
+    if (library != nullptr) {
+      fs::create_directories(dir_ / "lib");
+      fs::copy_file(library, this->library(), fs::copy_options::overwrite_existing);
+    }
+  }
+  std::string exe() const { return dir_ / "bin/srcbind"; }
+  std::string library() const { return dir_ / "lib/libsrcbind.so"; }
+  const TempDir& dir() const { return dir_; }
+
+  ProcessResult run(std::vector<std::string> args, const EnvChanges& env = {}) const {
+    args.insert(args.begin(), exe());
+    return run_process(args, env);
+  }
+
+ private:
+  TempDir dir_;
+};
+
+// A configuration file that is valid on every host: loopback to loopback.
+inline std::string write_loopback_config(const TempDir& dir, const std::string& name = "srcbind.ini") {
+  return dir.write(name, "[rule loop]\ndestination = 127.0.0.1\nsource = 127.0.0.1\n");
+}
+
+}  // namespace srcbind::cli::test

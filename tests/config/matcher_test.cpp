@@ -1,0 +1,223 @@
+// The matching rules of the SPEC: filters, longest prefix, first written, `*` and
+// loopback, families.
+#include "srcbind/matcher.hpp"
+
+#include "test_support.hpp"
+
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+namespace srcbind {
+namespace {
+
+using test::endpoint;
+using test::parse;
+
+// A parsed file and its matcher, for one program name.
+class Rules {
+ public:
+  explicit Rules(std::string_view text, std::vector<std::string> programs = {"curl"})
+      : table_(parse(text)), programs_(std::move(programs)), matcher_(table_.rules, programs_) {
+    EXPECT_TRUE(table_.ok()) << (table_.diagnostics.empty() ? "" : table_.diagnostics[0].to_string());
+  }
+
+  // The label of the rule that wins, or "none".
+  std::string match(std::string_view address, std::uint16_t port = 80, Protocol protocol = Protocol::any) const {
+    return match(endpoint(address, port), protocol);
+  }
+  std::string match(const Endpoint& destination, Protocol protocol = Protocol::any) const {
+    const Rule* rule = matcher_.find(destination, protocol);
+    return rule == nullptr ? "none" : rule->label();
+  }
+  const Matcher& matcher() const { return matcher_; }
+
+ private:
+  RuleTable table_;
+  std::vector<std::string> programs_;
+  Matcher matcher_;
+};
+
+TEST(Matcher, LongestPrefixWinsOverEarlierShorterRule) {
+  const Rules rules(
+      "[rule wide]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n"
+      "[rule narrow]\ndestination = 203.0.113.64/26\nsource = 198.51.100.12\n");
+  EXPECT_EQ(rules.match("203.0.113.70"), "narrow");
+  EXPECT_EQ(rules.match("203.0.113.10"), "wide");
+  EXPECT_EQ(rules.match("203.0.114.1"), "none");
+}
+
+TEST(Matcher, TieGoesToTheRuleWrittenFirst) {
+  const Rules rules(
+      "[rule first]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n"
+      "[rule second]\ndestination = 203.0.113.0/24\nsource = 198.51.100.110\n");
+  EXPECT_EQ(rules.match("203.0.113.1"), "first");
+}
+
+TEST(Matcher, AShorterPrefixWinsWhenTheLongerOnesFiltersDoNotMatch) {
+  const Rules rules(
+      "[rule web]\ndestination = 203.0.113.10\nport = 80, 443\nsource = 198.51.100.12\n"
+      "[rule rest]\ndestination = 203.0.113.0/24\nsource = 198.51.100.110\n");
+  EXPECT_EQ(rules.match("203.0.113.10", 443), "web");
+  EXPECT_EQ(rules.match("203.0.113.10", 22), "rest");
+}
+
+TEST(Matcher, PortRangesIncludeBothEdges) {
+  const Rules rules("[rule r]\ndestination = *\nport = 1, 1000-2000, 65535\nsource = 198.51.100.12\n");
+  for (std::uint16_t port : {1, 1000, 1500, 2000, 65535}) EXPECT_EQ(rules.match("203.0.113.1", port), "r") << port;
+  for (std::uint16_t port : {0, 2, 999, 2001, 65534}) EXPECT_EQ(rules.match("203.0.113.1", port), "none") << port;
+}
+
+TEST(Matcher, ProtocolFilterIsIgnoredWhenTheProtocolIsNotKnown) {
+  const Rules rules(
+      "[rule tcp]\ndestination = *\nprotocol = tcp\nsource = 198.51.100.12\n"
+      "[rule udp]\ndestination = *\nprotocol = udp\nsource = 198.51.100.110\n");
+  EXPECT_EQ(rules.match("203.0.113.1", 53, Protocol::udp), "udp");
+  EXPECT_EQ(rules.match("203.0.113.1", 53, Protocol::tcp), "tcp");
+  EXPECT_EQ(rules.match("203.0.113.1", 53, Protocol::any), "tcp");
+  EXPECT_TRUE(rules.matcher().uses_protocol_filter());
+}
+
+TEST(Matcher, NoProtocolFilterIsReported) {
+  const Rules rules("[rule any]\ndestination = *\nprotocol = any\nsource = 198.51.100.12\n");
+  EXPECT_FALSE(rules.matcher().uses_protocol_filter());
+  EXPECT_EQ(rules.match("203.0.113.1", 53, Protocol::udp), "any");
+}
+
+TEST(Matcher, ProgramFilterIsAppliedWhenTheMatcherIsBuilt) {
+  const std::string text =
+      "[rule ftp]\ndestination = *\nprogram = ftp, lftp\nsource = 198.51.100.12\n"
+      "[rule all]\ndestination = *\nsource = 198.51.100.110\n";
+  EXPECT_EQ(Rules(text, {"lftp"}).match("203.0.113.1"), "ftp");
+  EXPECT_EQ(Rules(text, {"python3", "lftp"}).match("203.0.113.1"), "ftp");
+  EXPECT_EQ(Rules(text, {"curl"}).match("203.0.113.1"), "all");
+  EXPECT_EQ(Rules(text, {}).match("203.0.113.1"), "all");
+  EXPECT_TRUE(Rules("[rule ftp]\ndestination = *\nprogram = ftp\nsource = 198.51.100.12\n", {"curl"}).matcher().empty());
+}
+
+TEST(Matcher, PrefixesOfLengthZeroAnd32And128) {
+  const Rules rules(
+      "[rule v4all]\ndestination = 0.0.0.0/0\nsource = 198.51.100.12\n"
+      "[rule v4host]\ndestination = 203.0.113.10/32\nsource = 198.51.100.12\n"
+      "[rule v6all]\ndestination = ::/0\nsource = 2001:db8:2::12\n"
+      "[rule v6host]\ndestination = 2001:db8::5/128\nsource = 2001:db8:2::12\n");
+  EXPECT_EQ(rules.match("203.0.113.10"), "v4host");
+  EXPECT_EQ(rules.match("203.0.113.11"), "v4all");
+  EXPECT_EQ(rules.match("2001:db8::5"), "v6host");
+  EXPECT_EQ(rules.match("2001:db8::6"), "v6all");
+  EXPECT_EQ(rules.match("127.0.0.1"), "v4all");   // explicit /0 is not `*`: loopback included
+}
+
+TEST(Matcher, StarNeverMatchesLoopback) {
+  const Rules rules("[rule any]\ndestination = *\nsource = 198.51.100.12, 2001:db8:2::12\n");
+  EXPECT_EQ(rules.match("203.0.113.1"), "any");
+  EXPECT_EQ(rules.match("2001:db8::1"), "any");
+  EXPECT_EQ(rules.match("127.0.0.1"), "none");
+  EXPECT_EQ(rules.match("127.1.2.3"), "none");
+  EXPECT_EQ(rules.match("::1"), "none");
+  EXPECT_EQ(rules.match("::ffff:127.0.0.1"), "none");
+}
+
+TEST(Matcher, LoopbackListedExplicitlyMatches) {
+  const Rules rules(
+      "[rule any]\ndestination = *\nsource = 198.51.100.12\n"
+      "[rule local]\ndestination = 127.0.0.0/8, ::1\ninterface = lo\n");
+  EXPECT_EQ(rules.match("127.0.0.1"), "local");
+  EXPECT_EQ(rules.match("::1"), "local");
+  EXPECT_EQ(rules.match("203.0.113.1"), "any");
+}
+
+TEST(Matcher, StarTogetherWithAnExplicitSlashZeroInOneRuleMatchesLoopback) {
+  const Rules rules("[rule both]\ndestination = *, 0.0.0.0/0\nsource = 198.51.100.12\n");
+  EXPECT_EQ(rules.match("127.0.0.1"), "both");
+  EXPECT_EQ(rules.match("::1"), "none");   // no source and no interface for IPv6
+}
+
+TEST(Matcher, MappedDestinationMatchesAnIpv4Rule) {
+  const Rules rules("[rule v4]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n");
+  Endpoint mapped = endpoint("::ffff:203.0.113.10");
+  mapped.mapped = true;
+  EXPECT_EQ(rules.match(mapped), "v4");
+  EXPECT_EQ(rules.match("2001:db8::1"), "none");
+}
+
+TEST(Matcher, RuleWithoutASourceOfTheDestinationsFamilyDoesNotMatchIt) {
+  const Rules rules("[rule v4only]\ndestination = *\nsource = 198.51.100.12\n");
+  EXPECT_EQ(rules.match("203.0.113.1"), "v4only");
+  EXPECT_EQ(rules.match("2001:db8::1"), "none");
+}
+
+TEST(Matcher, InterfaceOnlyRuleAppliesToBothFamilies) {
+  const Rules rules("[rule dev]\ndestination = *\ninterface = eth0\n");
+  EXPECT_EQ(rules.match("203.0.113.1"), "dev");
+  EXPECT_EQ(rules.match("2001:db8::1"), "dev");
+}
+
+TEST(Matcher, Ipv4SourceAndInterfaceRuleAppliesToIpv6WithTheInterfaceOnly) {
+  const Rules rules("[rule both]\ndestination = *\nsource = 198.51.100.110\ninterface = eth0\n");
+  EXPECT_EQ(rules.match("2001:db8::1"), "both");
+  const Rule* rule = rules.matcher().find(endpoint("2001:db8::1"), Protocol::any);
+  ASSERT_NE(rule, nullptr);
+  EXPECT_FALSE(rule->source_for(Family::v6));
+  EXPECT_EQ(rule->interface, "eth0");
+}
+
+TEST(Matcher, FamilyWithoutSourceFallsThroughToAShorterRuleThatHasOne) {
+  const Rules rules(
+      "[rule v4only]\ndestination = 2001:db8::/32, 203.0.113.0/24\nsource = 198.51.100.12\n"
+      "[rule v6]\ndestination = ::/0\nsource = 2001:db8:2::12\n");
+  EXPECT_EQ(rules.match("2001:db8::1"), "v6");
+}
+
+TEST(Matcher, EmptyMatcherMatchesNothing) {
+  const std::vector<Rule> none;
+  const Matcher matcher(none, {});
+  EXPECT_TRUE(matcher.empty());
+  EXPECT_FALSE(matcher.uses_protocol_filter());
+  EXPECT_EQ(matcher.find(endpoint("203.0.113.1"), Protocol::tcp), nullptr);
+  EXPECT_EQ(matcher.find(endpoint("2001:db8::1"), Protocol::tcp), nullptr);
+}
+
+TEST(Matcher, QuickRuleLosesToEveryFileRule) {
+  RuleTable table = parse("[rule file]\ndestination = 0.0.0.0/0\nsource = 198.51.100.110\n");
+  std::vector<Diagnostic> diagnostics;
+  table.rules.push_back(*quick_mode_rule("198.51.100.12", "", test::fake_host(), diagnostics));
+  const std::vector<std::string> programs{"curl"};
+  const Matcher matcher(table.rules, programs);
+  EXPECT_EQ(matcher.find(endpoint("203.0.113.1"), Protocol::any)->label(), "file");
+}
+
+TEST(Matcher, ManyLengthsInBothFamilies) {
+  std::string text;
+  for (int length = 0; length <= 32; ++length) {
+    // 203.0.113.255 masked to `length` bits, written as the network address.
+    const std::uint32_t host = 0xCB0071FFu;
+    const std::uint32_t network = length == 0 ? 0 : host & (~0u << (32 - length));
+    text += "[rule v4-" + std::to_string(length) + "]\ndestination = " + std::to_string(network >> 24) + "." +
+            std::to_string((network >> 16) & 255) + "." + std::to_string((network >> 8) & 255) + "." +
+            std::to_string(network & 255) + "/" + std::to_string(length) + "\nsource = 198.51.100.12\n";
+  }
+  for (int length : {0, 16, 32, 48, 63, 64, 65, 96, 127, 128}) {
+    const auto parsed = parse_prefix("2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff/" + std::to_string(length));
+    const Prefix p = parsed.prefix ? *parsed.prefix : parsed.network;
+    text += "[rule v6-" + std::to_string(length) + "]\ndestination = " + p.to_string() +
+            "\nsource = 2001:db8:2::12\n";
+  }
+  const Rules rules(text);
+  EXPECT_EQ(rules.match("203.0.113.255"), "v4-32");
+  EXPECT_EQ(rules.match("203.0.113.254"), "v4-31");
+  EXPECT_EQ(rules.match("203.0.113.127"), "v4-24");
+  EXPECT_EQ(rules.match("203.0.112.1"), "v4-23");
+  EXPECT_EQ(rules.match("75.0.0.1"), "v4-0");
+  EXPECT_EQ(rules.match("2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff"), "v6-128");
+  EXPECT_EQ(rules.match("2001:db8:aaaa:bbbb:cccc:dddd:eeee:fffe"), "v6-127");
+  EXPECT_EQ(rules.match("2001:db8:aaaa:bbbb:cccc:dddd:0:1"), "v6-96");
+  EXPECT_EQ(rules.match("2001:db8:aaaa:bbbb::"), "v6-64");
+  EXPECT_EQ(rules.match("2001:db8:aaaa:bbbb:cccc::"), "v6-65");
+  EXPECT_EQ(rules.match("2001:db8:aaaa:bbba::"), "v6-63");
+  EXPECT_EQ(rules.match("2001:db8:1::"), "v6-32");
+  EXPECT_EQ(rules.match("2001::"), "v6-16");
+  EXPECT_EQ(rules.match("3000::"), "v6-0");
+}
+
+}  // namespace
+}  // namespace srcbind
