@@ -18,8 +18,8 @@ std::string join(const Range& items, Format format) {
 }  // namespace
 
 std::string rule_location(const Rule& rule) {
-  if (rule.line == 0) return rule.file;
-  return rule.file + ":" + std::to_string(rule.line);
+  if (rule.line == 0) return rule.file.str();
+  return rule.file.str() + ":" + std::to_string(rule.line);
 }
 
 std::string rule_name(const Rule& rule) { return rule.name.empty() ? "(unnamed)" : rule.name; }

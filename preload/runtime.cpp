@@ -3,6 +3,7 @@
 #include "errno_guard.hpp"
 #include "process_names.hpp"
 
+#include <malloc.h>
 #include <pthread.h>
 #include <sched.h>
 #include <sys/syscall.h>
@@ -53,6 +54,9 @@ const Runtime* Runtime::load() noexcept {
     try {
       runtime = new Runtime();
       runtime->report_load_problems();
+      // Give back what parsing a large file left behind (the text, temporaries):
+      // the program should not carry it for its whole life.
+      malloc_trim(0);
     } catch (...) {
       runtime = nullptr;   // out of memory while loading: apply no rules, never throw into the host
     }

@@ -58,7 +58,7 @@ struct RuleDraft {
 class ConfigBuilder final : public detail::LineEvents {
  public:
   ConfigBuilder(std::string_view file, const HostInterfaces& host, RuleTable& table, std::size_t expected_rules)
-      : file_(file), host_(host), table_(table), names_(expected_rules) {
+      : file_(file), shared_file_(std::string(file)), host_(host), table_(table), names_(expected_rules) {
     table_.rules.reserve(expected_rules);
     has_own_on_error_.reserve(expected_rules);
   }
@@ -132,7 +132,7 @@ class ConfigBuilder final : public detail::LineEvents {
     kind_ = Kind::rule;
     ++rule_sections_;
     draft_ = RuleDraft{};
-    draft_.rule.file = std::string(file_);
+    draft_.rule.file = shared_file_;   // one string for all of the file's rules
     draft_.rule.line = line;
     if (name.empty()) return;
     if (std::any_of(name.begin(), name.end(), [](char c) { return detail::is_space(c) || c == '[' || c == ']'; })) {
@@ -248,6 +248,7 @@ class ConfigBuilder final : public detail::LineEvents {
   }
 
   std::string_view file_;
+  SharedText shared_file_;
   const HostInterfaces& host_;
   RuleTable& table_;
   Kind kind_ = Kind::none;

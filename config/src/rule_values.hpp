@@ -20,8 +20,17 @@ namespace srcbind::detail {
 
 // Sources that are not on this host are warned about once per address, not once
 // per rule (a generated file may repeat one address thousands of times).
+// Keyed by the address itself: formatting each source just to look it up was a
+// quarter of the load time of a 100,000-rule file.
 struct SourceWarnings {
-  std::unordered_set<std::string> reported;
+  struct Hash {
+    std::size_t operator()(const IpAddress& a) const noexcept {
+      std::size_t h = static_cast<std::size_t>(a.family);
+      for (auto b : a.bytes) h = h * 131 + b;
+      return h;
+    }
+  };
+  std::unordered_set<IpAddress, Hash> reported;
 };
 
 // `*` as two patterns, 0.0.0.0/0 and ::/0, that never match loopback.

@@ -6,6 +6,7 @@
 //   tcp HOST PORT [--count N] [--threads T] [--nonblock] [--asio] [--mapped]
 //       [--bind ADDR] [--bind-noport ADDR] [--device DEV] [--v6only]
 //       [--send TEXT] [--close-fds] [--wait-stdin] [--eintr] [--tfo] [--run CMD]
+//       [--report]                      (several HOST PORT pairs: threads alternate)
 //   udp HOST PORT [HOST PORT]... [--mode sendto|sendmsg|sendmmsg|connect]
 //       [--bind ADDR:PORT] [--ttl N] [--own-pktinfo ADDR] [--mapped] [--reply]
 #include <arpa/inet.h>
@@ -40,7 +41,7 @@ struct Options {
   std::vector<std::pair<std::string, int>> targets;
   int count = 1, threads = 1;
   bool nonblock = false, asio = false, mapped = false, v6only = false, close_fds = false, wait_stdin = false,
-       eintr = false, reply = false, tfo = false;
+       eintr = false, reply = false, tfo = false, report = false;
   std::string bind_addr, bind_noport, device, send_text, udp_mode = "sendto", own_pktinfo, run_first;
   int ttl = 0;
 };
@@ -100,6 +101,21 @@ void program_binds(int fd, int family, const Options& o) {
 }
 
 std::atomic<int> g_failures{0};
+
+// Open descriptors and resident memory, for soak tests.
+void report_resources(const char* when) {
+  int fds = 0;
+  for (int fd = 0; fd < 65536; ++fd) fds += fcntl(fd, F_GETFD) != -1;
+  long rss = -1;
+  if (FILE* f = std::fopen("/proc/self/status", "r")) {
+    char line[256];
+    while (std::fgets(line, sizeof line, f)) {
+      if (std::strncmp(line, "VmRSS:", 6) == 0) rss = std::atol(line + 6);
+    }
+    std::fclose(f);
+  }
+  std::printf("report %s fds=%d rss_kib=%ld\n", when, fds, rss);
+}
 void on_alarm(int) {}
 
 // Reads the server's greeting to the end (the server closes first).
@@ -114,9 +130,9 @@ void drain(int fd, const Options& o) {
   }
 }
 
-void one_tcp(const Options& o, bool print) {
+void one_tcp(const Options& o, bool print, size_t target = 0) {
   sockaddr_storage dst;
-  socklen_t dlen = make_addr(o.targets[0].first, o.targets[0].second, o.mapped, dst);
+  socklen_t dlen = make_addr(o.targets[target].first, o.targets[target].second, o.mapped, dst);
   int fd = socket(dst.ss_family, SOCK_STREAM | (o.nonblock ? SOCK_NONBLOCK : 0), 0);
   if (fd < 0) { std::printf("socket errno=%s\n", errno_name(errno)); ++g_failures; return; }
   if (o.v6only) { int one = 1; setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one); }
@@ -187,14 +203,17 @@ int run_tcp(const Options& o) {
   }
   if (o.asio) { run_asio(o); return g_failures ? 1 : 0; }
   const bool print = o.threads == 1 && o.count <= 100;
+  if (o.report) report_resources("start");
   if (o.threads == 1) {   // on the main thread: that is where a signal lands
-    for (int i = 0; i < o.count; ++i) one_tcp(o, print);
+    for (int i = 0; i < o.count; ++i) one_tcp(o, print, static_cast<size_t>(i) % o.targets.size());
   }
   std::vector<std::thread> threads;
   for (int t = 0; o.threads > 1 && t < o.threads; ++t) {
-    threads.emplace_back([&] { for (int i = 0; i < o.count; ++i) one_tcp(o, print); });
+    // Threads alternate between the targets: neighbouring threads need different sources.
+    threads.emplace_back([&, t] { for (int i = 0; i < o.count; ++i) one_tcp(o, print, static_cast<size_t>(t) % o.targets.size()); });
   }
   for (auto& t : threads) t.join();
+  if (o.report) report_resources("end");
   std::printf("done failures=%d\n", g_failures.load());
   return g_failures ? 1 : 0;
 }
@@ -322,6 +341,7 @@ int main(int argc, char** argv) {
     else if (a == "--reply") o.reply = true;
     else if (a == "--tfo") o.tfo = true;
     else if (a == "--run") o.run_first = next();
+    else if (a == "--report") o.report = true;
     else if (a == "--bind") o.bind_addr = next();
     else if (a == "--bind-noport") o.bind_noport = next();
     else if (a == "--device") o.device = next();

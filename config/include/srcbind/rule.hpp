@@ -4,6 +4,8 @@
 #include "srcbind/address.hpp"
 
 #include <cstdint>
+#include <iosfwd>
+#include <memory>
 #include <optional>
 #include <span>
 #include <string>
@@ -21,6 +23,23 @@ std::string_view to_string(OnError) noexcept;    // "fail" "continue"
 std::string_view to_string(LogLevel) noexcept;   // "off" "error" ...
 std::optional<LogLevel> parse_log_level(std::string_view) noexcept;
 
+// Text that many rules share (the file they were read from): one copy per file,
+// not one heap string per rule — megabytes with 100,000 rules.
+class SharedText {
+ public:
+  SharedText() = default;
+  SharedText(std::string text) : text_(std::make_shared<const std::string>(std::move(text))) {}
+  SharedText(const char* text) : SharedText(std::string(text)) {}
+  const std::string& str() const noexcept;
+  operator const std::string&() const noexcept { return str(); }
+  operator std::string_view() const noexcept { return str(); }
+  friend bool operator==(const SharedText& a, std::string_view b) noexcept { return std::string_view(a.str()) == b; }
+  friend std::ostream& operator<<(std::ostream& out, const SharedText& t);
+
+ private:
+  std::shared_ptr<const std::string> text_;
+};
+
 struct PortRange {
   std::uint16_t first = 0;
   std::uint16_t last = 0;
@@ -35,7 +54,7 @@ struct DestinationPattern {
 
 struct Rule {
   std::string name;            // empty for an unnamed `[rule]`
-  std::string file;            // where the rule was written ("SRCBIND_SOURCE" for quick mode)
+  SharedText file;             // where the rule was written ("SRCBIND_SOURCE" for quick mode)
   unsigned line = 0;           // line of its section header
   std::vector<DestinationPattern> destinations;
   std::vector<PortRange> ports;          // empty: any port

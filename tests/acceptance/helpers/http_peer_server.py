@@ -9,6 +9,7 @@ request (HTTP/1.0), so each request is one TCP connection.
 """
 import http.server
 import socket
+import socketserver
 import sys
 import threading
 
@@ -46,6 +47,12 @@ class Server(http.server.ThreadingHTTPServer):
         self.address_family = family
         self.peer_log = peer_log
         super().__init__(addr, Handler)
+
+    def server_bind(self):
+        # HTTPServer.server_bind would look up the host name (getfqdn), which waits
+        # for a DNS server the namespace cannot reach.
+        socketserver.TCPServer.server_bind(self)
+        self.server_name, self.server_port = self.server_address[:2]
 
 
 def parse(spec):

@@ -93,6 +93,7 @@ start_vsftpd() {
   mkdir -p "$ACC_TMP/ftp" "$ACC_TMP/vsftpd-empty"
   chmod 755 "$ACC_TMP/ftp" "$ACC_TMP/vsftpd-empty"
   VSFTPD_LOG="$ACC_TMP/vsftpd.log"
+  touch "$VSFTPD_LOG"
   cat >"$ACC_TMP/vsftpd.conf" <<EOF
 listen=YES
 listen_ipv6=NO
@@ -165,10 +166,11 @@ start_http_and_udp() {
     "$SERVER:5300" >"$ACC_TMP/udp-server.out" 2>&1 &
   nsx "$NS_SRV2" "$PY" "$ACC_HELPERS/udp_peer_responder.py" "$UDP_LOG_SRV2" \
     "$SRV2:5300" >"$ACC_TMP/udp-srv2.out" 2>&1 &
-  wait_until 10 "HTTP on the server" listening "$NS_SERVER" tcp 80
-  wait_until 10 "HTTP on srv2" listening "$NS_SRV2" tcp 80
-  wait_until 10 "UDP responder on the server" listening "$NS_SERVER" udp 5300
-  wait_until 10 "UDP responder on srv2" listening "$NS_SRV2" udp 5300
+  # Each helper prints "listening" once all its sockets are bound.
+  local out
+  for out in http-server http-srv2 udp-server udp-srv2; do
+    wait_until 10 "$out.py ready" grep -q '^listening$' "$ACC_TMP/$out.out"
+  done
 }
 
 start_servers() {

@@ -119,8 +119,10 @@ sweep_stale_namespaces() {
 start_watchdog() {
   local limit=$1 self=$$
   (
-    trap 'exit 0' TERM
-    sleep "$limit" & wait $!
+    # Its sleep must not outlive it: it would keep CTest's output pipe open.
+    sleep "$limit" >/dev/null 2>&1 </dev/null &
+    trap 'kill $! 2>/dev/null; exit 0' TERM
+    wait $!
     echo "acceptance: watchdog: scenario still running after ${limit}s, stopping it" >&2
     kill -TERM "$self"
   ) &

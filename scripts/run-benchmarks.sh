@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Builds a Release tree and runs every benchmark: the matcher micro-benchmark
+# (Google Benchmark) and srcbind_bench (the library in real processes, side by
+# side with the best a program can do itself). Writes bench-results.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+scripts/install-deps.sh
+
+cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
+cmake --build build-release -j"$(nproc)" --target srcbind_bench matcher_benchmark srcbind_preload
+
+out=bench-results.md
+{
+  echo "Measured $(date -u +%Y-%m-%d) on $(nproc) cores, kernel $(uname -r), $(ldd --version | head -1 | sed 's/^ldd //')."
+  echo
+} >"$out"
+echo "== matcher (Google Benchmark)"
+build-release/bin/matcher_benchmark --benchmark_min_time=0.2 | tee -a /dev/stderr | grep -E "^(lookup|load)" >>"$out" || true
+echo >>"$out"
+echo "== srcbind_bench"
+build-release/bin/srcbind_bench --rounds "${ROUNDS:-9}" --out /dev/stdout | tee -a "$out"
+echo "written: $out"

@@ -1,0 +1,187 @@
+// Issue "reliability": programs that are hard on a preload library. Each runs
+// a real program under the library against a real server.
+#include "preload_test_support.hpp"
+
+#include <gmock/gmock.h>
+
+#include <regex>
+#include <set>
+
+namespace srcbind::test {
+namespace {
+
+using ::testing::Each;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+
+std::set<std::string> distinct(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
+
+const std::string kRule = "[rule r1]\ndestination = 127.0.0.1\nsource = 127.0.0.2\n";
+
+std::vector<std::string> hostile(const std::string& mode, const Peer& peer, std::vector<std::string> extra = {}) {
+  std::vector<std::string> argv{SRCBIND_HOSTILE_CLIENT_PATH, mode, "127.0.0.1", peer.port_text()};
+  argv.insert(argv.end(), extra.begin(), extra.end());
+  return argv;
+}
+
+TEST(Hostile, SixtyFourThreadsTimesFiveHundredConnectionsWithAlternatingSources) {
+  Peer a{Peer::Kind::tcp, "127.0.0.1"};
+  Peer b{Peer::Kind::tcp, "127.0.0.3"};
+  ChildOptions options;
+  options.deadline = std::chrono::seconds(240);
+  ChildResult r = run_with_config(kRule + "[rule r2]\ndestination = 127.0.0.3\nsource = 127.0.0.4\n",
+                                  {test_client(), "tcp", "127.0.0.1", a.port_text(), "127.0.0.3", b.port_text(),
+                                   "--threads", "64", "--count", "500"},
+                                  options);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  ASSERT_TRUE(a.wait_for(16000, std::chrono::seconds(30)) && b.wait_for(16000, std::chrono::seconds(30))) << describe(r);
+  EXPECT_THAT(distinct(a.sources()), ElementsAre("127.0.0.2"));
+  EXPECT_THAT(distinct(b.sources()), ElementsAre("127.0.0.4"));
+}
+
+TEST(Hostile, ForkWithoutExecKeepsTheRulesInBothProcesses) {
+  Peer peer{Peer::Kind::tcp};
+  ChildResult r = run_with_config(kRule, hostile("fork", peer));
+  ASSERT_TRUE(peer.wait_for(2)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2", "127.0.0.2"));
+}
+
+TEST(Hostile, VforkAndExecChildIsSteered) {
+  Peer peer{Peer::Kind::tcp};
+  ChildResult r = run_with_config(kRule, hostile("vfork", peer));
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+}
+
+TEST(Hostile, PosixSpawnChildIsSteered) {
+  Peer peer{Peer::Kind::tcp};
+  ChildResult r = run_with_config(kRule, hostile("spawn", peer));
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+}
+
+TEST(Hostile, ShellChainReachesCurl) {
+  Peer peer{Peer::Kind::tcp};
+  std::string curl = "curl -s -o /dev/null --max-time 5 http://127.0.0.1:" + peer.port_text() + "/";
+  ChildResult r = run_with_config(kRule, {"sh", "-c", "sh -c '" + curl + "'"});
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+}
+
+TEST(Hostile, ConnectFromASignalHandler) {
+  Peer peer{Peer::Kind::tcp};
+  ChildResult r = run_with_config(kRule, hostile("signal", peer));
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  EXPECT_THAT(r.out, HasSubstr("handler rc=0 local=127.0.0.2"));
+}
+
+TEST(Hostile, ConnectInADependencysConstructorBeforeOursIsSteered) {
+  Peer peer{Peer::Kind::tcp};
+  ChildOptions options;
+  options.env["EARLY_TARGET"] = "127.0.0.1 " + peer.port_text();
+  ChildResult r = run_with_config(kRule, {SRCBIND_EARLY_MAIN_PATH}, options);
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+}
+
+TEST(Hostile, LibraryDlopenedLateIsSteered) {
+  Peer peer{Peer::Kind::tcp};
+  ChildOptions options;
+  options.env["EARLY_TARGET"] = "127.0.0.1 " + peer.port_text();
+  ChildResult r = run_with_config(kRule, hostile("dlopen", peer, {SRCBIND_EARLY_LIBRARY_PATH}), options);
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+}
+
+// Another interposer already preloaded, in either order: both keep working.
+TEST(Hostile, AnotherPreloadLibraryAndSrcbindBothWorkInEitherOrder) {
+  for (bool srcbind_first : {true, false}) {
+    Peer peer{Peer::Kind::tcp};
+    TempFile config(kRule);
+    ChildOptions options;
+    options.env["SRCBIND_CONFIG"] = config.path();
+    options.env["LD_PRELOAD"] = srcbind_first ? preload_library() + " " + SRCBIND_COUNT_SHIM_PATH
+                                              : std::string(SRCBIND_COUNT_SHIM_PATH) + " " + preload_library();
+    ChildResult r = run_child(hostile("plain", peer), options);
+    ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+    EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2")) << "srcbind first: " << srcbind_first;
+    EXPECT_THAT(r.err, HasSubstr("count_shim: 1 connect calls")) << describe(r);
+  }
+}
+
+TEST(Hostile, BadCallsFailExactlyAsWithoutTheLibrary) {
+  Peer peer{Peer::Kind::tcp};
+  ChildResult plain = run_child(hostile("badcalls", peer));
+  ChildOptions options;
+  options.env["SRCBIND_LOG"] = "debug";
+  ChildResult with = run_with_config(kRule, hostile("badcalls", peer), options);
+  auto strip = [](const std::string& out) { return std::regex_replace(out, std::regex(" local=[^ \n]*"), ""); };
+  EXPECT_EQ(strip(with.out), strip(plain.out)) << describe(plain) << describe(with);
+  EXPECT_THAT(plain.out, HasSubstr("pipe rc=-1 errno=ENOTSOCK"));
+  EXPECT_THAT(plain.out, HasSubstr("closed rc=-1 errno=EBADF"));
+  EXPECT_THAT(plain.out, HasSubstr("exhausted errno=EMFILE"));
+  // The library needs no descriptor of its own to bind: still steered.
+  EXPECT_THAT(with.out, HasSubstr("after-exhaustion rc=0 errno=0 local=127.0.0.2")) << describe(with);
+  EXPECT_EQ(with.exit_code, 0);
+}
+
+// Security: the library adds no privilege. As nobody, a source that is not on
+// the host stays unbindable (the kernel decides), and the log file is never
+// followed through a symbolic link.
+TEST(Security, LogFileIsNotFollowedThroughASymlink) {
+  Peer peer{Peer::Kind::tcp};
+  TempFile target("precious\n", ".txt");
+  std::string link = target.path() + ".link";
+  ASSERT_EQ(symlink(target.path().c_str(), link.c_str()), 0);
+  ChildOptions options;
+  options.env["SRCBIND_LOG"] = "info";
+  options.env["SRCBIND_LOG_FILE"] = link;
+  ChildResult r = run_with_config(kRule, hostile("plain", peer), options);
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  unlink(link.c_str());
+  FILE* f = fopen(target.path().c_str(), "r");
+  ASSERT_NE(f, nullptr);
+  char buf[64] = {};
+  size_t n = fread(buf, 1, sizeof buf - 1, f);
+  fclose(f);
+  EXPECT_EQ(std::string(buf, n), "precious\n");
+}
+
+TEST(Security, UnprivilegedUserCannotBindAnAddressThatIsNotOnTheHost) {
+  if (!is_root()) GTEST_SKIP() << "needs root to switch to nobody (CI runs as root)";
+  Peer peer{Peer::Kind::tcp};
+  TempFile config("[rule r1]\ndestination = 127.0.0.1\nsource = 198.51.100.99\n");
+  chmod(config.path().c_str(), 0644);
+  ChildOptions options;
+  options.env = {{"LD_PRELOAD", preload_library()}, {"SRCBIND_CONFIG", config.path()}};
+  // The file belongs to root: trusted for nobody too (owner or root).
+  ChildResult r = run_child({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", SRCBIND_HOSTILE_CLIENT_PATH,
+                             "plain", "127.0.0.1", peer.port_text()},
+                            options);
+  EXPECT_THAT(r.out, HasSubstr("plain rc=-1 errno=EADDRNOTAVAIL")) << describe(r);
+  EXPECT_FALSE(peer.wait_for(1, std::chrono::milliseconds(300)));
+}
+
+// A soak: 100,000 connections from one process; no descriptor leaks, memory
+// stays flat, no ephemeral port runs out.
+TEST(Soak, HundredThousandConnectionsLeakNothing) {
+  Peer peer{Peer::Kind::tcp};
+  ChildOptions options;
+  options.deadline = std::chrono::seconds(300);
+  ChildResult r = run_with_config(kRule, tcp_client(peer, {"--count", "100000", "--report"}), options);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  std::smatch start, end;
+  ASSERT_TRUE(std::regex_search(r.out, start, std::regex(R"(report start fds=(\d+) rss_kib=(\d+))"))) << describe(r);
+  ASSERT_TRUE(std::regex_search(r.out, end, std::regex(R"(report end fds=(\d+) rss_kib=(\d+))"))) << describe(r);
+  EXPECT_EQ(end[1], start[1]) << "descriptors leaked";
+  EXPECT_LT(std::stol(end[2]) - std::stol(start[2]), 2048) << "resident memory grew by more than 2 MiB";
+  EXPECT_THAT(r.out, HasSubstr("done failures=0"));
+  ASSERT_TRUE(peer.wait_for(100000, std::chrono::seconds(60)));
+  EXPECT_THAT(distinct(peer.sources()), ElementsAre("127.0.0.2"));
+  std::printf("soak: %s", r.out.substr(r.out.find("report start")).c_str());
+}
+
+}  // namespace
+}  // namespace srcbind::test
