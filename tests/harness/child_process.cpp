@@ -30,6 +30,13 @@ std::vector<std::string> merged_environment(const ChildOptions& options) {
     it = it->first.rfind("SRCBIND_", 0) == 0 && it->first != "SRCBIND_TEST_LIBRARY" ? env.erase(it) : std::next(it);
   }
   for (const auto& name : options.unset_env) env.erase(name);
+#ifdef SRCBIND_SANITIZER_RUNTIME
+  // The programs under test (curl, python3 ...) are not ours: their leaks and
+  // the sanitizer's link-order check would fail every run. Our code still halts
+  // on any error report.
+  env["ASAN_OPTIONS"] = "detect_leaks=0:verify_asan_link_order=0:abort_on_error=1";
+  env["TSAN_OPTIONS"] = "halt_on_error=1:report_signal_unsafe=0";
+#endif
   for (const auto& [k, v] : options.env) env[k] = v;
   std::vector<std::string> out;
   for (const auto& [k, v] : env) out.push_back(k + "=" + v);
@@ -122,8 +129,16 @@ std::string preload_library() {
   return SRCBIND_PRELOAD_PATH;
 }
 
+std::string preload_list() {
+#ifdef SRCBIND_SANITIZER_RUNTIME
+  return std::string(SRCBIND_SANITIZER_RUNTIME) + " " + preload_library();
+#else
+  return preload_library();
+#endif
+}
+
 std::map<std::string, std::string> preload_env(const std::string& config_path) {
-  return {{"LD_PRELOAD", preload_library()}, {"SRCBIND_CONFIG", config_path}};
+  return {{"LD_PRELOAD", preload_list()}, {"SRCBIND_CONFIG", config_path}};
 }
 
 TempFile::TempFile(const std::string& content, const std::string& suffix) {

@@ -32,6 +32,10 @@ ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& 
 // one this build made.
 std::string preload_library();
 
+// The LD_PRELOAD value for the library (with the sanitizer runtime in front of it
+// in a sanitizer build).
+std::string preload_list();
+
 // Environment that preloads the library with the given config file.
 std::map<std::string, std::string> preload_env(const std::string& config_path);
 

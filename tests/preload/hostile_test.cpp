@@ -61,6 +61,7 @@ TEST(Hostile, PosixSpawnChildIsSteered) {
 }
 
 TEST(Hostile, ShellChainReachesCurl) {
+  SRCBIND_SKIP_CURL_IN_SANITIZER_BUILD();
   Peer peer{Peer::Kind::tcp};
   std::string curl = "curl -s -o /dev/null --max-time 5 http://127.0.0.1:" + peer.port_text() + "/";
   ChildResult r = run_with_config(kRule, {"sh", "-c", "sh -c '" + curl + "'"});
@@ -102,8 +103,8 @@ TEST(Hostile, AnotherPreloadLibraryAndSrcbindBothWorkInEitherOrder) {
     TempFile config(kRule);
     ChildOptions options;
     options.env["SRCBIND_CONFIG"] = config.path();
-    options.env["LD_PRELOAD"] = srcbind_first ? preload_library() + " " + SRCBIND_COUNT_SHIM_PATH
-                                              : std::string(SRCBIND_COUNT_SHIM_PATH) + " " + preload_library();
+    options.env["LD_PRELOAD"] = srcbind_first ? preload_list() + " " + SRCBIND_COUNT_SHIM_PATH
+                                              : std::string(SRCBIND_COUNT_SHIM_PATH) + " " + preload_list();
     ChildResult r = run_child(hostile("plain", peer), options);
     ASSERT_TRUE(peer.wait_for(1)) << describe(r);
     EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2")) << "srcbind first: " << srcbind_first;
@@ -155,7 +156,7 @@ TEST(Security, UnprivilegedUserCannotBindAnAddressThatIsNotOnTheHost) {
   TempFile config("[rule r1]\ndestination = 127.0.0.1\nsource = 198.51.100.99\n");
   chmod(config.path().c_str(), 0644);
   ChildOptions options;
-  options.env = {{"LD_PRELOAD", preload_library()}, {"SRCBIND_CONFIG", config.path()}};
+  options.env = {{"LD_PRELOAD", preload_list()}, {"SRCBIND_CONFIG", config.path()}};
   // The file belongs to root: trusted for nobody too (owner or root).
   ChildResult r = run_child({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", SRCBIND_HOSTILE_CLIENT_PATH,
                              "plain", "127.0.0.1", peer.port_text()},
