@@ -48,8 +48,7 @@ void check(bool ok, const char* what, std::string_view text) {
   if (!ok) fail(what, text);
 }
 
-// The input's lines: how many, and the longest (without its "\n"). Found with
-// memchr (string_view::find): a byte loop here would be instrumented and slow.
+// The input's lines: how many, and the longest (without its "\n").
 struct Lines {
   std::size_t count = 0;
   std::size_t longest = 0;

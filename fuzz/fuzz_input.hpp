@@ -11,7 +11,8 @@
 //           (0 any, 1 tcp, 2 udp, 3 any), bit 4 program filter, bit 5 interface,
 //           bit 6 IPv4 source, bit 7 IPv6 source
 //     pattern × destination count: byte kind, byte a, byte b, byte length (below)
-//     byte  port range count (% 4), then per range: byte first, byte span
+//     byte  port range count (% 4), then per range: byte first port (port_of),
+//           byte k, and when k % 4 != 0 a byte span (last = first + span)
 //     byte  program mask (bit 0 curl, bit 1 wget; 0 → curl) if bit 4
 //     byte  IPv4 source low byte if bit 6; byte IPv6 source low byte if bit 7
 //   byte  program names of the process (bit 0 curl, bit 1 wget, bit 2 ftp)
@@ -21,17 +22,18 @@
 
 #include "reference_matcher.hpp"
 #include "srcbind/address.hpp"
+#include "srcbind/matcher.hpp"
 #include "srcbind/rule.hpp"
 
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <array>
 #include <cstddef>
 #include <cstdint>
 #include <cstdio>
-#include <cstdlib>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -145,9 +147,8 @@ inline std::string describe(const Rule& rule) {
 inline std::string describe(const Rule* rule) { return rule == nullptr ? "none" : rule->label(); }
 
 // Checks one find() against the reference model; prints the whole case on a mismatch.
-template <class Matcher>
-void check_find(const Matcher& matcher, const std::vector<Rule>& rules, const std::vector<std::string>& names,
-                const RawDestination& destination, Protocol protocol) {
+inline void check_find(const Matcher& matcher, const std::vector<Rule>& rules, const std::vector<std::string>& names,
+                       const RawDestination& destination, Protocol protocol) {
   const Rule* actual = matcher.find(to_endpoint(destination), protocol);
   const Rule* expected = reference_find(rules, names, destination, protocol);
   if (actual == expected) return;
@@ -294,7 +295,8 @@ inline MatcherQuery decode_query(ByteReader& in) {
     case 5: q.destination = mapped_destination(v4_destination(127, 0, 0, b, port)); break;
     case 6: q.destination = v6_destination(doc_v6(a, b), port); break;
     case 7: q.destination = v6_destination({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1}, port); break;   // ::1
-    case 8: q.destination = v6_destination({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, a, b}, port); break;   // ::, ::2, ...
+    // ::, ::2, ...
+    case 8: q.destination = v6_destination({0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, a, b}, port); break;
     case 9: q.destination = v6_destination({0xfe, 0x80, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, a, b}, port); break;
   }
   return q;

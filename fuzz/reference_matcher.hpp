@@ -106,8 +106,8 @@ inline const Rule* reference_find(const std::vector<Rule>& rules, std::span<cons
   const Rule* best = nullptr;
   int best_length = -1;
   for (const Rule& rule : rules) {
-    if (!program_matches(rule, program_names) || !applies_to(rule, address.family) ||
-        !port_matches(rule, destination.port) || !protocol_matches(rule, protocol)) {
+    if (!applies_to(rule, address.family) || !protocol_matches(rule, protocol) ||
+        !port_matches(rule, destination.port) || !program_matches(rule, program_names)) {
       continue;
     }
     for (const DestinationPattern& pattern : rule.destinations) {

@@ -77,7 +77,14 @@ void Runtime::report_load_problems() const noexcept {
   const Diagnostic* first_error = nullptr;
   unsigned errors = 0;
   for (const Diagnostic& d : table_.diagnostics) {
-    if (d.severity == Diagnostic::Severity::error) {
+    if (d.severity == Diagnostic::Severity::error && d.host_state) {
+      // The rule stays and fails closed: say so once, at load.
+      if (logger_.enabled(LogLevel::error)) {
+        LineBuffer line = logger_.start();
+        logger_.write(line.text("error: ").text(d.to_string()).text(
+            "; connections that match this rule fail (on_error = continue: they go out as without srcbind)"));
+      }
+    } else if (d.severity == Diagnostic::Severity::error) {
       if (!first_error) first_error = &d;
       ++errors;
     } else if (logger_.enabled(LogLevel::info)) {

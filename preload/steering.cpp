@@ -130,6 +130,7 @@ int prepare_connect(const Runtime& rt, int fd, const Target& t) noexcept {
   if (t.device_pinned) return 0;
 
   const Rule& rule = *t.rule;
+  if (rule.source_missing) return failed(rt, t, "its source @NAME was not on this host at start", EADDRNOTAVAIL);
   const bool device = !rule.interface.empty();
   if (device && real::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, rule.interface.c_str(),
                                  static_cast<socklen_t>(rule.interface.size() + 1)) != 0) {
@@ -165,6 +166,7 @@ int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo& out) noexce
   if (t.local.port != 0 && !t.known) return 0;
 
   const Rule& rule = *t.rule;
+  if (rule.source_missing) return failed(rt, t, "its source @NAME was not on this host at start", EADDRNOTAVAIL);
   const auto& source = rule.source_for(t.destination.address.family);
   unsigned ifindex = 0;
   if (!rule.interface.empty()) {

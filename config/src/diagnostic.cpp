@@ -19,4 +19,10 @@ bool has_errors(const std::vector<Diagnostic>& diagnostics) noexcept {
                      [](const Diagnostic& d) { return d.severity == Diagnostic::Severity::error; });
 }
 
+bool has_file_errors(const std::vector<Diagnostic>& diagnostics) noexcept {
+  return std::any_of(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) {
+    return d.severity == Diagnostic::Severity::error && !d.host_state;
+  });
+}
+
 }  // namespace srcbind

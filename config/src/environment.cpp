@@ -85,7 +85,9 @@ RuleTable load_effective_config(const Environment& env, const HostInterfaces& ho
   try {
     RuleTable table = read_config(env, host, system_config_path);
     if (!env.secure) apply_environment(env, host, table);
-    if (!table.ok()) table.rules.clear();   // SPEC: a broken configuration applies no rules
+    // SPEC: a broken configuration applies no rules. A missing interface or
+    // label is not a broken file: those rules stay and fail closed.
+    if (has_file_errors(table.diagnostics)) table.rules.clear();
     return table;
   } catch (const std::bad_alloc&) {
     return failure("out of memory while loading the configuration; no rules applied");

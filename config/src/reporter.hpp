@@ -17,6 +17,7 @@ struct Reporter {
   unsigned* error_count = nullptr;   // optional: counts the errors reported
 
   void error(std::string message) const;
+  void host_error(std::string message) const;   // see Diagnostic::host_state
   void warning(std::string message) const;
 };
 

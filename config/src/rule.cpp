@@ -48,7 +48,9 @@ std::string Rule::label() const {
   return "line " + std::to_string(line);
 }
 
-bool Rule::applies_to(Family f) const noexcept { return source_for(f).has_value() || !interface.empty(); }
+bool Rule::applies_to(Family f) const noexcept {
+  return source_for(f).has_value() || !interface.empty() || source_missing;
+}
 
 const std::optional<IpAddress>& Rule::source_for(Family f) const noexcept {
   return f == Family::v4 ? source_v4 : source_v6;

@@ -103,16 +103,19 @@ bool parse_named_source(std::string_view item, Rule& rule, const HostInterfaces&
     report.error("source \"@\" needs an interface or alias label after the @ (e.g. @eth0 or @eth0:1)");
     return false;
   }
+  // Host state, not a mistake in the file: the rule is kept and fails closed.
   if (!host.has_name(name)) {
-    report.error("source " + quoted(item) + ": there is no interface or alias label " + quoted(name) +
-                 " on this host");
-    return false;
+    report.host_error("source " + quoted(item) + ": there is no interface or alias label " + quoted(name) +
+                      " on this host");
+    rule.source_missing = true;
+    return true;
   }
   const auto v4 = host.first_address(name, Family::v4);
   const auto v6 = host.first_address(name, Family::v6);
   if (!v4 && !v6) {
-    report.error("source " + quoted(item) + ": " + quoted(name) + " has no IPv4 or IPv6 address");
-    return false;
+    report.host_error("source " + quoted(item) + ": " + quoted(name) + " has no IPv4 or IPv6 address");
+    rule.source_missing = true;
+    return true;
   }
   bool ok = true;
   for (const auto& address : {v4, v6}) {
@@ -231,10 +234,11 @@ bool parse_interface(std::string_view value, Rule& rule, const HostInterfaces& h
     if (host.has_name(value)) {
       report.error("interface " + quoted(value) + " is an alias label, not a device (use interface = " +
                    std::string(value.substr(0, value.find(':'))) + ")");
-    } else {
-      report.error("interface " + quoted(value) + " is not on this host (SO_BINDTODEVICE would fail with ENODEV)");
+      return false;
     }
-    return false;
+    // Host state (a VPN that is down): kept, so that SO_BINDTODEVICE fails with
+    // ENODEV and on_error decides, instead of traffic leaving another way.
+    report.host_error("interface " + quoted(value) + " is not on this host (SO_BINDTODEVICE would fail with ENODEV)");
   }
   rule.interface = value;
   return true;

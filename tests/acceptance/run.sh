@@ -7,7 +7,8 @@
 #
 # Environment: SRCBIND_LIB (libsrcbind.so, required), SRCBIND_CMD (the srcbind command;
 # without it the scenarios fall back to LD_PRELOAD and skip what needs the command),
-# ACC_KEEP_TMP=1 keeps the temporary directory (configs, logs) for a look afterwards.
+# ACC_KEEP_TMP=1 keeps the temporary directory (configs, logs) for a look afterwards;
+# ACC_SCENARIO_LIMIT (seconds, default 200) is when the watchdog stops a scenario.
 # Exit status: 0 passed, 1 failed, 77 skipped (not root, no network namespaces).
 set -euo pipefail
 

@@ -207,3 +207,40 @@ TEST(Environment, FromProcessReadsTheSrcbindVariables) {
 
 }  // namespace
 }  // namespace srcbind
+
+namespace srcbind {
+namespace {
+
+// A missing interface or @label is the host's state, not a broken file: the
+// library keeps every rule, and those rules fail closed at connect time.
+TEST(LoadEffectiveConfigHostState, MissingInterfaceOrLabelKeepsTheRules) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root: SRCBIND_CONFIG must be owned by the user or root";
+  test::TempDir dir;
+  const std::string path = dir.write("vpn.ini",
+                                     "[rule vpn]\ndestination = 203.0.113.0/24\ninterface = tun9\n"
+                                     "[rule alias]\ndestination = 198.51.100.0/24\nsource = @eth0:7\n"
+                                     "[rule other]\ndestination = 203.0.113.7\nsource = 198.51.100.12\n",
+                                     0644);
+  Environment env;
+  env.config = path;
+  const RuleTable table = load_effective_config(env, test::fake_host(), "/nonexistent/srcbind.ini");
+  ASSERT_EQ(table.rules.size(), 3u);
+  EXPECT_EQ(table.rules[0].interface, "tun9");
+  EXPECT_TRUE(table.rules[1].source_missing);
+  EXPECT_TRUE(table.rules[1].applies_to(Family::v4));
+  EXPECT_FALSE(table.ok());   // still errors: `srcbind --check` exits 1, run mode 125
+  EXPECT_FALSE(has_file_errors(table.diagnostics));
+}
+
+TEST(LoadEffectiveConfigHostState, AFileErrorStillDropsEveryRule) {
+  if (::getuid() != 0) GTEST_SKIP() << "needs root: SRCBIND_CONFIG must be owned by the user or root";
+  test::TempDir dir;
+  const std::string path =
+      dir.write("bad.ini", "[rule vpn]\ndestination = 203.0.113.0/24\ninterface = tun9\nbogus = 1\n", 0644);
+  Environment env;
+  env.config = path;
+  EXPECT_TRUE(load_effective_config(env, test::fake_host(), "/nonexistent/srcbind.ini").rules.empty());
+}
+
+}  // namespace
+}  // namespace srcbind

@@ -134,12 +134,15 @@ TEST(QuickMode, SourceOnAnotherInterfaceIsAnError) {
                           "through eth0 and replies arrive on eth1 (a silent hang)"));
 }
 
-TEST(QuickMode, UnknownInterfaceIsAnError) {
+TEST(QuickMode, UnknownInterfaceIsAnErrorButTheRuleStaysToFailClosed) {
   const Quick q = quick("", "eth9");
-  EXPECT_FALSE(q.rule);
+  ASSERT_TRUE(q.rule);   // the library keeps it: SO_BINDTODEVICE fails with ENODEV
+  EXPECT_EQ(q.rule->interface, "eth9");
   EXPECT_THAT(messages(q.diagnostics),
               ElementsAre("SRCBIND_INTERFACE: interface \"eth9\" is not on this host (SO_BINDTODEVICE would fail with "
                           "ENODEV)"));
+  ASSERT_EQ(q.diagnostics.size(), 1u);
+  EXPECT_TRUE(q.diagnostics[0].host_state);
 }
 
 TEST(QuickMode, SourceNotOnThisHostIsAWarningAndTheRuleStays) {

@@ -157,6 +157,29 @@ TEST_F(Connect, OnErrorContinueWarnsAndConnectsFromTheDefault) {
   EXPECT_THAT(last.err, HasSubstr("warning:"));
 }
 
+// A VPN that is down when the program starts: its rule must not silently
+// vanish (the connection would leave outside the VPN). It fails closed.
+TEST_F(Connect, MissingInterfaceAtStartFailsClosedWithOnErrorFail) {
+  last = run_with_config("[rule vpn]\ndestination = 127.0.0.1\ninterface = nosuch0\n"
+                         "[rule other]\ndestination = 127.0.0.9\nsource = 127.0.0.2\n",
+                         tcp_client(peer));
+  EXPECT_THAT(last.out, HasSubstr("connect#1 rc=-1 errno=ENODEV")) << describe(last);
+  EXPECT_FALSE(peer.wait_for(1, std::chrono::milliseconds(300)));
+  EXPECT_THAT(last.err, HasSubstr("interface \"nosuch0\" is not on this host"));
+}
+
+TEST_F(Connect, MissingLabelAtStartFailsClosedWithEaddrnotavail) {
+  last = run_with_config(one_rule("destination = 127.0.0.1\nsource = @nosuch0:1"), tcp_client(peer));
+  EXPECT_THAT(last.out, HasSubstr("connect#1 rc=-1 errno=EADDRNOTAVAIL")) << describe(last);
+  EXPECT_FALSE(peer.wait_for(1, std::chrono::milliseconds(300)));
+}
+
+TEST_F(Connect, MissingInterfaceWithContinueConnectsAsWithoutTheLibrary) {
+  last = run_with_config(one_rule("destination = 127.0.0.1\ninterface = nosuch0\non_error = continue"), tcp_client(peer));
+  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.1"));
+}
+
 TEST_F(Connect, BrokenConfigLeavesTheProgramWorkingWithOneErrorLine) {
   last = run_with_config("[rule r1]\ndestination = 127.0.0.1\nsource = 127.0.0.2\nbogus = 1\n", tcp_client(peer));
   ASSERT_TRUE(peer.wait_for(1)) << describe(last);

@@ -13,6 +13,11 @@ struct Diagnostic {
   unsigned line = 0;           // 0: about the whole file (unreadable, empty, ...)
   Severity severity = Severity::error;
   std::string message;
+  // About this host's present state, not the file: an interface or label that
+  // does not exist now (a VPN that is down). The command refuses the file; the
+  // library keeps the rule, whose connections then fail by its on_error
+  // instead of leaving from a source nobody chose.
+  bool host_state = false;
 
   // "FILE:LINE: message", or "FILE: message" when line is 0; warnings read
   // "FILE:LINE: warning: message", as compilers print them.
@@ -20,5 +25,7 @@ struct Diagnostic {
 };
 
 bool has_errors(const std::vector<Diagnostic>& diagnostics) noexcept;
+// Errors in the file itself, host-state errors left out.
+bool has_file_errors(const std::vector<Diagnostic>& diagnostics) noexcept;
 
 }  // namespace srcbind

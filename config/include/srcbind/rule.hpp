@@ -63,6 +63,9 @@ struct Rule {
   std::optional<IpAddress> source_v4;    // `@NAME` already resolved
   std::optional<IpAddress> source_v6;
   std::string interface;                 // empty: no SO_BINDTODEVICE
+  // `source = @NAME` named nothing on this host when the file was loaded: the
+  // rule still matches, and its connections fail with EADDRNOTAVAIL (on_error).
+  bool source_missing = false;
   OnError on_error = OnError::fail;      // effective: the rule's own, else [srcbind]'s
 
   // "client-ftp", or "line 12" for an unnamed rule, or "SRCBIND_SOURCE".

@@ -2,7 +2,7 @@
 
 ACC_CHECKS=0
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== [%3ss] %s\n' "$SECONDS" "$*"; }
 ok() { ACC_CHECKS=$((ACC_CHECKS + 1)); printf 'ok: %s\n' "$*"; }
 note() { printf '   %s\n' "$*"; }
 
@@ -40,8 +40,10 @@ capture() {
   CAP_OUT="$ACC_TMP/$name.out"
   CAP_ERR="$ACC_TMP/$name.err"
   CAP_RC=0
-  # bash -c: CMD may be one of the exported functions below (client, sb).
-  timeout -k 5 60 bash -c '"$@"' capture "$@" >"$CAP_OUT" 2>"$CAP_ERR" <"${CAP_IN:-/dev/null}" || CAP_RC=$?
+  # bash -c: CMD may be one of the exported functions below (client, sb). In the
+  # background with `wait`, so that a signal to run.sh runs cleanup at once.
+  timeout -k 5 60 bash -c '"$@"' capture "$@" >"$CAP_OUT" 2>"$CAP_ERR" <"${CAP_IN:-/dev/null}" &
+  wait $! || CAP_RC=$?
 }
 
 # client CMD...: CMD in the client namespace, without srcbind.
@@ -83,9 +85,9 @@ expect_only_peer() {
   ok "$what: $count of $count from $addr"
 }
 
-# http_peer_count LOG: entries so far (to look only at what a step added).
+# line_count LOG: lines so far; new_lines LOG OLD_COUNT: what a step added since.
 line_count() { wc -l <"$1"; }
-new_lines() { tail -n +"$(($2 + 1))" "$1"; } # new_lines LOG OLD_COUNT
+new_lines() { tail -n +"$(($2 + 1))" "$1"; }
 
 # sha_of FILE
 sha_of() { sha256sum "$1" | cut -d' ' -f1; }

@@ -1,6 +1,7 @@
 # The "internet" side: the server's firewall and daemons, and srv2's. Sourced by run.sh
-# after lib/topology.sh. Each daemon runs in the foreground inside its namespace, as a
-# background job of run.sh, with its own configuration and logs under $ACC_TMP.
+# after lib/topology.sh. Each daemon runs in the foreground inside its namespace (ip netns
+# exec, no wrapper shell) as a background job of run.sh, with its own configuration and
+# logs under $ACC_TMP.
 
 ACC_HELPERS="$ACC_DIR/helpers"
 PY=/usr/bin/python3
@@ -21,7 +22,7 @@ BIG_SHA256=""
 # every attempt to open a connection (TCP SYN or first UDP datagram), accepted or not:
 # source . destination port . input interface.
 server_firewall() {
-  nsx "$NS_SERVER" nft -f - <<'EOF'
+  ip netns exec "$NS_SERVER" nft -f - <<'EOF'
 flush ruleset
 table inet acc {
   counter allowed_v4 {}
@@ -51,13 +52,13 @@ EOF
 
 # fw_counter NAME: packets of the named counter.
 fw_counter() {
-  nsx "$NS_SERVER" nft list counter inet acc "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'
+  ip netns exec "$NS_SERVER" nft list counter inet acc "$1" | sed -n 's/.*packets \([0-9]*\).*/\1/p'
 }
 
 # fw_attempts: one line "<source> <dport> <iif> <packets>" per (source, port, interface)
 # that tried to open a connection to the server, IPv4 and IPv6.
 fw_attempts() {
-  nsx "$NS_SERVER" nft -j list table inet acc | "$PY" -c '
+  ip netns exec "$NS_SERVER" nft -j list table inet acc | "$PY" -c '
 import json, sys
 for item in json.load(sys.stdin)["nftables"]:
     s = item.get("set")
@@ -78,9 +79,9 @@ fw_attempts_from() {
 
 # fw_reset: empties the attempt sets and zeroes the counters (between sub-checks).
 fw_reset() {
-  nsx "$NS_SERVER" nft flush set inet acc new_v4
-  nsx "$NS_SERVER" nft flush set inet acc new_v6
-  nsx "$NS_SERVER" nft reset counters table inet acc >/dev/null
+  ip netns exec "$NS_SERVER" nft flush set inet acc new_v4
+  ip netns exec "$NS_SERVER" nft flush set inet acc new_v6
+  ip netns exec "$NS_SERVER" nft reset counters table inet acc >/dev/null
 }
 
 # listening NS PROTO PORT: true when something listens on PORT (tcp|udp) in NS.
@@ -113,10 +114,11 @@ secure_chroot_dir=$ACC_TMP/vsftpd-empty
 xferlog_enable=YES
 xferlog_std_format=NO
 vsftpd_log_file=$VSFTPD_LOG
+log_ftp_protocol=YES
 seccomp_sandbox=NO
 use_localtime=NO
 EOF
-  nsx "$NS_SERVER" /usr/sbin/vsftpd "$ACC_TMP/vsftpd.conf" >"$ACC_TMP/vsftpd.out" 2>&1 &
+  ip netns exec "$NS_SERVER" /usr/sbin/vsftpd "$ACC_TMP/vsftpd.conf" >"$ACC_TMP/vsftpd.out" 2>&1 &
   wait_until 10 "vsftpd listening on $SERVER:21" listening "$NS_SERVER" tcp 21
 }
 
@@ -148,7 +150,7 @@ LogLevel INFO
 Subsystem sftp /usr/lib/openssh/sftp-server
 EOF
   /usr/sbin/sshd -t -f "$d/sshd_config"
-  nsx "$NS_SERVER" /usr/sbin/sshd -D -f "$d/sshd_config" -E "$SSHD_LOG" &
+  ip netns exec "$NS_SERVER" /usr/sbin/sshd -D -f "$d/sshd_config" -E "$SSHD_LOG" &
   wait_until 10 "sshd listening on $SERVER:22" listening "$NS_SERVER" tcp 22
 }
 
@@ -158,13 +160,13 @@ start_http_and_udp() {
   UDP_LOG_SERVER="$ACC_TMP/udp-server.log"
   UDP_LOG_SRV2="$ACC_TMP/udp-srv2.log"
   touch "$HTTP_LOG_SERVER" "$HTTP_LOG_SRV2" "$UDP_LOG_SERVER" "$UDP_LOG_SRV2"
-  nsx "$NS_SERVER" "$PY" "$ACC_HELPERS/http_peer_server.py" "$HTTP_LOG_SERVER" \
+  ip netns exec "$NS_SERVER" "$PY" "$ACC_HELPERS/http_peer_server.py" "$HTTP_LOG_SERVER" \
     "$SERVER:80" "[$SERVER6]:80" >"$ACC_TMP/http-server.out" 2>&1 &
-  nsx "$NS_SRV2" "$PY" "$ACC_HELPERS/http_peer_server.py" "$HTTP_LOG_SRV2" \
+  ip netns exec "$NS_SRV2" "$PY" "$ACC_HELPERS/http_peer_server.py" "$HTTP_LOG_SRV2" \
     "$SRV2:80" >"$ACC_TMP/http-srv2.out" 2>&1 &
-  nsx "$NS_SERVER" "$PY" "$ACC_HELPERS/udp_peer_responder.py" "$UDP_LOG_SERVER" \
+  ip netns exec "$NS_SERVER" "$PY" "$ACC_HELPERS/udp_peer_responder.py" "$UDP_LOG_SERVER" \
     "$SERVER:5300" >"$ACC_TMP/udp-server.out" 2>&1 &
-  nsx "$NS_SRV2" "$PY" "$ACC_HELPERS/udp_peer_responder.py" "$UDP_LOG_SRV2" \
+  ip netns exec "$NS_SRV2" "$PY" "$ACC_HELPERS/udp_peer_responder.py" "$UDP_LOG_SRV2" \
     "$SRV2:5300" >"$ACC_TMP/udp-srv2.out" 2>&1 &
   # Each helper prints "listening" once all its sockets are bound.
   local out

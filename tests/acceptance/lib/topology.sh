@@ -70,10 +70,12 @@ acc_kill_namespace_processes() {
   local ns=$1 pids deadline
   pids=$(ip netns pids "$ns" 2>/dev/null) || return 0
   [[ -n $pids ]] || return 0
+  # shellcheck disable=SC2086 # $pids: a list of PIDs
   kill -TERM $pids 2>/dev/null
   deadline=$((SECONDS + 3))
   while [[ -n $(ip netns pids "$ns" 2>/dev/null) ]] && ((SECONDS < deadline)); do sleep 0.05; done
   pids=$(ip netns pids "$ns" 2>/dev/null)
+  # shellcheck disable=SC2086
   [[ -z $pids ]] || kill -KILL $pids 2>/dev/null
   deadline=$((SECONDS + 3))
   while [[ -n $(ip netns pids "$ns" 2>/dev/null) ]] && ((SECONDS < deadline)); do sleep 0.05; done
@@ -90,11 +92,13 @@ cleanup() {
   local rc=$? ns job
   trap - EXIT INT TERM HUP
   set +e
+  # No `wait` in here: cleanup may run from a signal trap that interrupted a `wait`,
+  # and bash can then block forever on children that are not yet killed. Everything
+  # is killed by PID and polled (bounded) instead; init reaps what exits after us.
   [[ -n $ACC_WATCHDOG ]] && kill "$ACC_WATCHDOG" 2>/dev/null
   for job in $(jobs -p); do kill -TERM "$job" 2>/dev/null; done
   for ns in "${ACC_NAMESPACES[@]}"; do acc_delete_namespace "$ns"; done
   for job in $(jobs -p); do kill -KILL "$job" 2>/dev/null; done
-  wait 2>/dev/null
   if [[ -n $ACC_TMP && -d $ACC_TMP ]]; then
     if [[ ${ACC_KEEP_TMP:-0} == 1 ]]; then echo "kept $ACC_TMP"; else rm -rf -- "$ACC_TMP"; fi
   fi
@@ -112,17 +116,30 @@ sweep_stale_namespaces() {
     echo "removing namespace $ns left behind by a dead run (pid $pid)"
     acc_delete_namespace "$ns"
   done
+  local dir
+  for dir in /tmp/srcbind-acceptance.*; do
+    [[ -d $dir && $dir =~ ^/tmp/srcbind-acceptance\.([0-9]+)\.[A-Za-z0-9]+$ ]] || continue
+    kill -0 "${BASH_REMATCH[1]}" 2>/dev/null && continue
+    echo "removing $dir left behind by a dead run"
+    rm -rf -- "$dir"
+  done
 }
 
 # A watchdog: after SECONDS, SIGTERM this shell so that cleanup runs before CTest's
-# own timeout would SIGKILL it.
+# own timeout would SIGKILL it. It ends by itself as soon as this shell is gone.
 start_watchdog() {
   local limit=$1 self=$$
   (
-    # Its sleep must not outlive it: it would keep CTest's output pipe open.
-    sleep "$limit" >/dev/null 2>&1 </dev/null &
-    trap 'kill $! 2>/dev/null; exit 0' TERM
-    wait $!
+    sleeper=""
+    trap 'kill $sleeper 2>/dev/null; exit 0' TERM
+    for ((i = 0; i < limit; i++)); do
+      kill -0 "$self" 2>/dev/null || exit 0
+      # Its own stdout: a sleep left behind must not hold CTest's output pipe open.
+      # shellcheck disable=SC2217
+      sleep 1 >/dev/null 2>&1 </dev/null &
+      sleeper=$!
+      wait "$sleeper"
+    done
     echo "acceptance: watchdog: scenario still running after ${limit}s, stopping it" >&2
     kill -TERM "$self"
   ) &
@@ -141,7 +158,7 @@ setup_topology() {
   trap 'exit 143' TERM
   trap 'exit 130' INT
   trap 'exit 129' HUP
-  ACC_TMP=$(mktemp -d "/tmp/srcbind-acceptance.XXXXXX")
+  ACC_TMP=$(mktemp -d "/tmp/srcbind-acceptance.$$.XXXXXX")
   chmod 755 "$ACC_TMP"
   local ns
   for ns in "${ACC_NAMESPACES[@]}"; do

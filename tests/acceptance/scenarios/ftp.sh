@@ -22,8 +22,8 @@ ftp_argv() {
   local client=$1 mode=$2 out=$3 url="ftp://$SERVER/big.bin"
   FTP_STDIN=/dev/null
   case $client:$mode in
-    wget:passive) FTP_ARGV=(wget -q --tries=1 --timeout=20 -O "$out" "$url") ;;
-    wget:active) FTP_ARGV=(wget -q --tries=1 --timeout=20 --no-passive-ftp -O "$out" "$url") ;;
+    wget:passive) FTP_ARGV=(wget -q --tries=1 --connect-timeout=5 --read-timeout=20 -O "$out" "$url") ;;
+    wget:active) FTP_ARGV=(wget -q --tries=1 --connect-timeout=5 --read-timeout=20 --no-passive-ftp -O "$out" "$url") ;;
     curl:passive) FTP_ARGV=(curl -sS --connect-timeout 10 -o "$out" "$url") ;;
     curl:active) FTP_ARGV=(curl -sS --connect-timeout 10 --ftp-port - -o "$out" "$url") ;;
     lftp:*)
@@ -48,11 +48,18 @@ ftp_download_check() {
   ftp_argv "$client" "$mode" "$out"
   fw_reset
   before=$(grep -c 'OK DOWNLOAD' "$VSFTPD_LOG" || true)
+  local before_lines; before_lines=$(line_count "$VSFTPD_LOG")
   CAP_IN=$FTP_STDIN capture "ftp-$client-$mode" sb "$ini" "${FTP_ARGV[@]}"
   ((CAP_RC == 0)) || die "$client ($mode) exited $CAP_RC" "$CAP_ERR" "$CAP_OUT" "$VSFTPD_LOG"
   [[ -f $out && $(sha_of "$out") == "$BIG_SHA256" ]] ||
     die "$client ($mode): the downloaded file differs from the served one" "$CAP_ERR" "$CAP_OUT"
-  local downloads
+  local downloads port_cmd
+  if [[ $mode == active ]]; then
+    # The address the client announced: PORT h1,h2,h3,h4,p1,p2 or EPRT |1|addr|port|.
+    port_cmd=$(new_lines "$VSFTPD_LOG" "$before_lines" | grep -Eo '"(PORT|EPRT) [^"]*"' | tail -n1)
+    [[ $port_cmd == *"${C_ALLOWED//./,},"* || $port_cmd == *"|$C_ALLOWED|"* ]] ||
+      die "$client (active): the client did not announce $C_ALLOWED (${port_cmd:-no PORT/EPRT})" "$VSFTPD_LOG"
+  fi
   downloads=$(grep 'OK DOWNLOAD' "$VSFTPD_LOG" | tail -n +"$((before + 1))")
   [[ $(grep -c . <<<"$downloads") == 1 && $downloads == *"Client \"$C_ALLOWED\""*"52428800 bytes"* ]] ||
     die "$client ($mode): vsftpd did not log one download of 52428800 bytes from $C_ALLOWED" "$VSFTPD_LOG"
@@ -64,7 +71,11 @@ ftp_download_check() {
       die "$client (passive): no data connection from $C_ALLOWED seen by the firewall"
   fi
   rm -f "$out"
-  ok "$client, $mode mode: 50 MB byte-identical (sha256 ${BIG_SHA256:0:12}…), control and data from $C_ALLOWED"
+  if [[ $mode == active ]]; then
+    ok "$client, active mode: 50 MB byte-identical (sha256 ${BIG_SHA256:0:12}…), control from $C_ALLOWED, announced $port_cmd"
+  else
+    ok "$client, passive mode: 50 MB byte-identical (sha256 ${BIG_SHA256:0:12}…), control and data from $C_ALLOWED"
+  fi
 }
 
 ftp_clients() {
@@ -113,7 +124,7 @@ scenario_cron_print_env() {
   job="eval \"\$($(print_env_cmd "$conf"))\" || exit 1
 if [ -t 0 ] || [ -t 1 ] || [ -t 2 ]; then echo 'has a tty'; exit 3; fi
 echo \"HOME=\${HOME-unset} LD_PRELOAD=\$LD_PRELOAD SRCBIND_CONFIG=\$SRCBIND_CONFIG\"
-exec wget -q --tries=1 --timeout=20 -O $out ftp://$SERVER/big.bin"
+exec wget -q --tries=1 --connect-timeout=5 --read-timeout=20 -O $out ftp://$SERVER/big.bin"
   local before; before=$(grep -c 'OK DOWNLOAD' "$VSFTPD_LOG" || true)
   fw_reset
   capture cron client env -i PATH=/usr/bin:/bin setsid -w sh -c "$job"
@@ -126,4 +137,28 @@ exec wget -q --tries=1 --timeout=20 -O $out ftp://$SERVER/big.bin"
     die "vsftpd did not log the download from $C_ALLOWED" "$VSFTPD_LOG"
   [[ -z $(fw_attempts | awk -v a="$C_ALLOWED" '$1 != a') ]] || die "attempts from other sources: $(fw_attempts)"
   ok "vsftpd logged the cron download from $C_ALLOWED"
+}
+
+# The project's own example, examples/client-ftp.ini, used as shipped: this topology
+# is the one it describes (partner 203.0.113.10, alias 198.51.100.12 on eth0:1).
+scenario_shipped_example() {
+  local example="$ACC_DIR/../../examples/client-ftp.ini"
+  [[ -f $example ]] || { note "examples/client-ftp.ini not found: nothing to check"; return 0; }
+  example=$(readlink -f "$example")
+  make_big_file
+  if [[ -n ${SRCBIND_CMD:-} ]]; then
+    step "srcbind --check and --explain on examples/client-ftp.ini"
+    capture example-check client "$SRCBIND_CMD" --check -c "$example"
+    ((CAP_RC == 0)) || die "srcbind --check rejects the shipped example" "$CAP_OUT" "$CAP_ERR"
+    ok "srcbind --check: $(grep -h 'valid' "$CAP_OUT" "$CAP_ERR" | sed 's|.*/||')"
+    capture example-explain client "$SRCBIND_CMD" --explain -c "$example" --program wget "$SERVER:21"
+    grep -Eq "^source: +$C_ALLOWED\$" "$CAP_OUT" || die "--explain --program wget $SERVER:21" "$CAP_OUT" "$CAP_ERR"
+    ok "--explain --program wget $SERVER:21: source $C_ALLOWED"
+    capture example-explain-other client "$SRCBIND_CMD" --explain -c "$example" --program tnftp "$SERVER:21"
+    grep -Eq "^rule: +none" "$CAP_OUT" || die "--explain --program tnftp: the program filter did not apply" "$CAP_OUT"
+    ok "--explain --program tnftp $SERVER:21: no rule (program = wget, lftp, curl)"
+  fi
+  step "the example's own programs download through the firewall (passive mode)"
+  local c
+  for c in wget lftp curl; do ftp_download_check "$c" passive "$example"; done
 }

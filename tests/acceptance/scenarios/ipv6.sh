@@ -31,6 +31,7 @@ EOF
   step "ssh -6 under srcbind"
   ssh_opts
   before=$(line_count "$SSHD_LOG")
+  # shellcheck disable=SC2016 # $SSH_CLIENT expands on the server
   capture ssh6 sb "$conf" ssh -6 "${SSH_OPTS[@]}" "root@$SERVER6" 'echo "$SSH_CLIENT"'
   ((CAP_RC == 0)) || die "ssh -6 exited $CAP_RC" "$CAP_ERR" "$SSHD_LOG"
   expect_eq "$(awk '{print $1}' "$CAP_OUT")" "$C_V6_ALLOWED" "\$SSH_CLIENT on the server starts with"

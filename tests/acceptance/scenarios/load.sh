@@ -13,7 +13,7 @@ EOF
   fw_reset
   local before; before=$(line_count "$HTTP_LOG_SERVER")
   local loop="for j in \$(seq $per_client); do curl -sS --connect-timeout 5 --max-time 10 -o /dev/null \
--w '%{http_code}\n' http://$SERVER/load/\$0/\$j || echo failed; done"
+-w '%{http_code}\n' http://$SERVER/load/\$0/\$j || { echo failed; exit 1; }; done"
   local started=$EPOCHREALTIME
   for ((i = 1; i <= clients; i++)); do
     timeout -k 5 120 bash -c 'sb "$@"' load "$conf" sh -c "$loop" "$i" \

@@ -38,7 +38,7 @@ EOF
   fw_reset
   local before; before=$(line_count "$HTTP_LOG_SERVER")
   capture multi-srcbind sb "$conf" sh -c \
-    "for i in \$(seq 50); do curl -sS --connect-timeout 5 -o /dev/null -w '%{http_code}\n' http://$SERVER/multi-\$i || echo failed; done"
+    "for i in \$(seq 50); do curl -sS --connect-timeout 5 -o /dev/null -w '%{http_code}\n' http://$SERVER/multi-\$i || { echo failed; exit 1; }; done"
   ((CAP_RC == 0)) || die "the loop exited $CAP_RC" "$CAP_ERR"
   expect_eq "$(grep -c '^200$' "$CAP_OUT")" 50 "HTTP 200 answers"
   new_lines "$HTTP_LOG_SERVER" "$before" >"$ACC_TMP/multi-new.log"

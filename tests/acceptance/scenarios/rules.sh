@@ -115,4 +115,27 @@ EOF
   capture wget-http sb "$conf" wget -q -O - --tries=1 --timeout=5 "http://$SERVER/wget"
   ((CAP_RC == 0)) || die "wget exited $CAP_RC" "$CAP_ERR"
   expect_eq "$(cat "$CAP_OUT")" "you are $C_ALLOWED" "wget over HTTP"
+
+  step "a program's own choice wins: curl --interface (address, then alias label)"
+  local everything
+  everything=$(ini more-clients-everything <<EOF
+[rule everything]
+destination = *
+source = $C_ALLOWED
+EOF
+  )
+  local choice
+  for choice in "$C_ALIAS2" eth0:2; do
+    capture curl-interface sb "$everything" curl -sS --connect-timeout 5 --interface "$choice" "http://$SRV2/interface"
+    ((CAP_RC == 0)) || die "curl --interface $choice exited $CAP_RC" "$CAP_ERR"
+    expect_eq "$(cat "$CAP_OUT")" "you are $C_ALIAS2" "curl --interface $choice under a rule for $C_ALLOWED: srv2 answers"
+  done
+
+  step "SRCBIND_LOG=info: one line per decision"
+  capture log-info client env SRCBIND_LOG=info LD_PRELOAD="$SRCBIND_LIB" SRCBIND_CONFIG="$conf" \
+    curl -sS --connect-timeout 5 "http://$SERVER/log"
+  ((CAP_RC == 0)) || die "curl with SRCBIND_LOG=info exited $CAP_RC" "$CAP_ERR"
+  grep -Eq "^srcbind\[[0-9]+\] curl: tcp $SERVER:80 -> $C_ALLOWED \(rule partner\)$" "$CAP_ERR" ||
+    die "no decision line in the SPEC's format" "$CAP_ERR"
+  ok "the decision line: $(grep -m1 '^srcbind\[' "$CAP_ERR")"
 }

@@ -31,7 +31,7 @@ scenario_ssh() {
   ssh_opts
   step "without srcbind: ssh is dropped by the server's firewall"
   fw_reset
-  capture ssh-nosrcbind client ssh "${SSH_OPTS[@]}" -o ConnectTimeout=2 "root@$SERVER" true
+  capture ssh-nosrcbind client ssh -o ConnectTimeout=2 "${SSH_OPTS[@]}" "root@$SERVER" true
   ((CAP_RC != 0)) || die "ssh succeeded without srcbind: the firewall does not work"
   (($(fw_attempts_from "$C_PRIMARY" 22) > 0)) || die "the firewall did not see ssh from $C_PRIMARY"
   ok "ssh without srcbind fails (exit $CAP_RC), the firewall dropped it from $C_PRIMARY"
@@ -39,6 +39,7 @@ scenario_ssh() {
   step "ssh under srcbind: the server's view of the client"
   fw_reset
   before=$(line_count "$SSHD_LOG")
+  # shellcheck disable=SC2016 # $SSH_CLIENT expands on the server
   capture ssh sb "$conf" ssh "${SSH_OPTS[@]}" "root@$SERVER" 'echo "$SSH_CLIENT"'
   ((CAP_RC == 0)) || die "ssh exited $CAP_RC" "$CAP_ERR" "$SSHD_LOG"
   expect_eq "$(awk '{print $1}' "$CAP_OUT")" "$C_ALLOWED" "\$SSH_CLIENT on the server starts with"
