@@ -73,13 +73,14 @@ bool host_bits_clear(const Prefix& p) {
   return true;
 }
 
-void check_rule(const Rule& rule, std::size_t lines, std::string_view text) {
+void check_rule(const Rule& rule, std::size_t lines, std::string_view text, const std::vector<Diagnostic>& diagnostics) {
   const auto expect = [&](bool ok, const char* what) {
     if (!ok) fail("rule " + describe(rule) + ": " + what, text);
   };
   expect(rule.file == kFile && rule.line >= 1 && rule.line <= lines, "bad file:line");
   expect(!rule.destinations.empty(), "no destination");
-  expect(rule.source_v4 || rule.source_v6 || !rule.interface.empty(), "neither source nor interface");
+  expect(rule.source_v4 || rule.source_v6 || !rule.interface.empty() || rule.source_missing,
+         "neither source nor interface");
   expect(!rule.source_v4 || (rule.source_v4->family == Family::v4 && !rule.source_v4->is_wildcard()),
          "bad IPv4 source");
   expect(!rule.source_v6 || (rule.source_v6->family == Family::v6 && !rule.source_v6->is_wildcard()),
@@ -93,7 +94,8 @@ void check_rule(const Rule& rule, std::size_t lines, std::string_view text) {
     expect(!program.empty() && program.find('/') == std::string::npos, "bad program");
   }
   if (!rule.interface.empty()) {
-    expect(fake_host().has_device(rule.interface), "interface not on the host");
+    // Not on the host: kept to fail closed, and reported as a host-state error.
+    expect(fake_host().has_device(rule.interface) || has_errors(diagnostics), "interface not on the host, no error");
     for (const auto* source : {&rule.source_v4, &rule.source_v6}) {
       if (!*source) continue;
       const auto device = fake_host().device_of(**source);
@@ -118,7 +120,7 @@ void check_table(const RuleTable& table, std::string_view text) {
   std::set<std::string> names;
   unsigned previous_rule_line = 0;
   for (const Rule& rule : table.rules) {
-    check_rule(rule, lines, text);
+    check_rule(rule, lines, text, table.diagnostics);
     if (rule.line <= previous_rule_line) fail("rules out of order: " + describe(rule), text);
     previous_rule_line = rule.line;
     if (!rule.name.empty() && !names.insert(rule.name).second) fail("duplicate rule name " + rule.name, text);
@@ -191,9 +193,12 @@ void check_quick_mode(std::string_view text) {
   std::vector<Diagnostic> diagnostics;
   const auto rule = quick_mode_rule(sources, interface, fake_host(), diagnostics);
   if (rule) {
-    check(!has_errors(diagnostics), "quick mode: a rule and errors", text);
+    // A rule comes with no errors, or only with host-state ones (a missing
+    // interface or label: the rule stays and fails closed).
+    check(!has_file_errors(diagnostics), "quick mode: a rule and errors", text);
     check(!rule->destinations.empty(), "quick mode: no destination", text);
-    check(rule->source_v4 || rule->source_v6 || !rule->interface.empty(), "quick mode: nothing to apply", text);
+    check(rule->source_v4 || rule->source_v6 || !rule->interface.empty() || rule->source_missing,
+          "quick mode: nothing to apply", text);
     for (const auto& pattern : rule->destinations) {
       const bool loopback_only = !pattern.wildcard && pattern.prefix.address.is_loopback();
       if (!(pattern.wildcard && pattern.prefix.length == 0) && !loopback_only) {

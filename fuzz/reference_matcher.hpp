@@ -93,7 +93,8 @@ inline bool protocol_matches(const Rule& rule, Protocol query) {
 
 inline bool applies_to(const Rule& rule, Family family) {
   const bool has_source = family == Family::v4 ? rule.source_v4.has_value() : rule.source_v6.has_value();
-  return has_source || !rule.interface.empty();
+  // A rule whose @NAME was missing at load stays, to fail closed: it applies to both.
+  return has_source || !rule.interface.empty() || rule.source_missing;
 }
 
 }  // namespace reference
