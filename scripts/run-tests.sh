@@ -33,11 +33,11 @@ cmake --build build -j"$jobs"
 # long, nothing of ours that the integration suites do not already run) and the
 # benchmarks. TSan builds only what can race: the library and its suites (the
 # command is single-threaded; its tests run under ASan).
-sanitized() {   # NAME DIR [TARGET...]
-  local sanitizer=$1 dir=$2
-  shift 2
+sanitized() {   # NAME BUILD_TYPE DIR [TARGET...]
+  local sanitizer=$1 type=$2 dir=$3
+  shift 3
   stage "$sanitizer sanitizer build ($dir)"
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSRCBIND_SANITIZE="$sanitizer" \
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" -DSRCBIND_SANITIZE="$sanitizer" \
         -DSRCBIND_BUILD_BENCHMARKS=OFF >/dev/null
   if (($#)); then
     cmake --build "$dir" -j"$jobs" --target "$@"
@@ -47,15 +47,16 @@ sanitized() {   # NAME DIR [TARGET...]
     (cd "$dir" && ctest --output-on-failure -j"$jobs" --timeout 600 -E '^acceptance')
   fi
 }
-sanitized address build-asan
-sanitized thread build-tsan srcbind_preload config_tests preload_connect_tests preload_datagram_tests \
+# ASan as Debug (quick to compile); TSan optimised (it slows threads a lot).
+sanitized address Debug build-asan
+sanitized thread RelWithDebInfo build-tsan srcbind_preload config_tests preload_connect_tests preload_datagram_tests \
   preload_netns_tests preload_hostile_tests
 
 if [[ -f fuzz/CMakeLists.txt ]]; then
   stage "fuzzers (clang, libFuzzer)"
   cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
         -DSRCBIND_BUILD_FUZZERS=ON -DBUILD_TESTING=ON -DSRCBIND_BUILD_BENCHMARKS=OFF \
-        -DSRCBIND_FUZZ_SECONDS="${SRCBIND_FUZZ_SECONDS:-45}" >/dev/null
+        -DSRCBIND_FUZZ_SECONDS="${SRCBIND_FUZZ_SECONDS:-30}" >/dev/null
   cmake --build build-fuzz -j"$jobs" --target fuzz_ini_parser fuzz_matcher
   (cd build-fuzz && ctest --output-on-failure -R '^fuzz\.')
 fi
