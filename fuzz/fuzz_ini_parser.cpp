@@ -73,11 +73,25 @@ bool host_bits_clear(const Prefix& p) {
   return true;
 }
 
-void check_rule(const Rule& rule, std::size_t lines, std::string_view text, const std::vector<Diagnostic>& diagnostics) {
+bool has_host_errors(const std::vector<Diagnostic>& diagnostics) {
+  return std::any_of(diagnostics.begin(), diagnostics.end(), [](const Diagnostic& d) {
+    return d.host_state && d.severity == Diagnostic::Severity::error;
+  });
+}
+
+// A source `@NAME` or an interface that is not on the host: the rule is kept, to
+// fail closed (see Diagnostic::host_state).
+bool fails_closed(const Rule& rule) {
+  return rule.source_missing || (!rule.interface.empty() && !fake_host().has_device(rule.interface));
+}
+
+void check_rule(const Rule& rule, std::size_t lines, std::string_view text,
+                const std::vector<Diagnostic>& diagnostics) {
   const auto expect = [&](bool ok, const char* what) {
     if (!ok) fail("rule " + describe(rule) + ": " + what, text);
   };
   expect(rule.file == kFile && rule.line >= 1 && rule.line <= lines, "bad file:line");
+  expect(!fails_closed(rule) || has_host_errors(diagnostics), "kept to fail closed, but no host-state error");
   expect(!rule.destinations.empty(), "no destination");
   expect(rule.source_v4 || rule.source_v6 || !rule.interface.empty() || rule.source_missing,
          "neither source nor interface");
@@ -94,8 +108,8 @@ void check_rule(const Rule& rule, std::size_t lines, std::string_view text, cons
     expect(!program.empty() && program.find('/') == std::string::npos, "bad program");
   }
   if (!rule.interface.empty()) {
-    // Not on the host: kept to fail closed, and reported as a host-state error.
-    expect(fake_host().has_device(rule.interface) || has_errors(diagnostics), "interface not on the host, no error");
+    const bool alias_label = fake_host().has_name(rule.interface) && !fake_host().has_device(rule.interface);
+    expect(!alias_label, "an alias label as the interface");
     for (const auto* source : {&rule.source_v4, &rule.source_v6}) {
       if (!*source) continue;
       const auto device = fake_host().device_of(**source);
@@ -109,12 +123,13 @@ void check_table(const RuleTable& table, std::string_view text) {
   unsigned previous_line = 0;
   for (const Diagnostic& d : table.diagnostics) {
     const auto expect = [&](bool ok, const char* what) {
-      if (!ok) fail(std::string(what) + " (the input has " + std::to_string(lines) + " lines): " + d.to_string(), text);
+      if (!ok) fail(std::string(what) + " (" + std::to_string(lines) + " lines): " + d.to_string(), text);
     };
     expect(d.file == kFile, "diagnostic for another file");
     expect(d.line <= lines, "diagnostic past the last line");
     expect(d.line >= previous_line, "diagnostics out of line order");
     expect(!d.message.empty(), "empty diagnostic message");
+    expect(!d.host_state || d.severity == Diagnostic::Severity::error, "a host-state warning");
     previous_line = d.line;
   }
   std::set<std::string> names;
@@ -124,6 +139,11 @@ void check_table(const RuleTable& table, std::string_view text) {
     if (rule.line <= previous_rule_line) fail("rules out of order: " + describe(rule), text);
     previous_rule_line = rule.line;
     if (!rule.name.empty() && !names.insert(rule.name).second) fail("duplicate rule name " + rule.name, text);
+  }
+  // Host-state errors and no mistake in the file: the rules they are about were kept.
+  if (has_host_errors(table.diagnostics) && !has_file_errors(table.diagnostics)) {
+    check(std::any_of(table.rules.begin(), table.rules.end(), fails_closed),
+          "a host-state error, and no rule kept to fail closed", text);
   }
   if (table.ok() && table.rules.empty()) {
     check(std::any_of(table.diagnostics.begin(), table.diagnostics.end(),

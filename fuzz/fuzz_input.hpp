@@ -11,7 +11,9 @@
 //           (0 any, 1 tcp, 2 udp, 3 any), bit 4 program filter, bit 5 interface,
 //           bit 6 IPv4 source, bit 7 IPv6 source
 //     pattern × destination count: byte kind, byte a, byte b, byte length (below)
-//     byte  port range count (% 4), then per range: byte first port (port_of),
+//     byte  bits 0-1 port range count, bit 2 source_missing (a `source = @NAME`
+//           that named nothing: the rule fails closed, for both families);
+//           then per range: byte first port (port_of),
 //           byte k, and when k % 4 != 0 a byte span (last = first + span)
 //     byte  program mask (bit 0 curl, bit 1 wget; 0 → curl) if bit 4
 //     byte  IPv4 source low byte if bit 6; byte IPv6 source low byte if bit 7
@@ -140,6 +142,7 @@ inline std::string describe(const Rule& rule) {
   }
   if (rule.source_v4) out += "; source4 = " + rule.source_v4->to_string();
   if (rule.source_v6) out += "; source6 = " + rule.source_v6->to_string();
+  if (rule.source_missing) out += "; source = @(missing)";
   if (!rule.interface.empty()) out += "; interface = " + rule.interface;
   return out;
 }
@@ -260,7 +263,9 @@ inline Rule decode_rule(ByteReader& in, std::size_t index) {
   for (unsigned i = 0; i < destinations; ++i) add_pattern(in, rule.destinations);
   rule.protocol = protocol_of((flags >> 2) & 3);
 
-  const unsigned ranges = in.byte() % 4;
+  const std::uint8_t ports_and_missing = in.byte();
+  const unsigned ranges = ports_and_missing % 4;
+  rule.source_missing = (ports_and_missing & 4) != 0;   // a `@NAME` that named nothing
   for (unsigned i = 0; i < ranges; ++i) {
     const std::uint16_t first = std::max<std::uint16_t>(port_of(in.byte()), 1);
     const unsigned span = in.byte() % 4 == 0 ? 0u : in.byte();   // mostly single ports

@@ -15,7 +15,7 @@ Q_DOC4, Q_NET4, Q_LOOP4, Q_LOW4, Q_MAPPED, Q_MAPPED_LOOP, Q_DOC6, Q_LOOP6, Q_LOW
 ANY, TCP, UDP = 0, 1, 2
 
 
-def rule(patterns, protocol=ANY, ports=(), programs=0, interface=False, source4=None, source6=None):
+def rule(patterns, protocol=ANY, ports=(), programs=0, interface=False, source4=None, source6=None, missing=False):
     """patterns: [(kind, a, b, length)], 1..3; ports: [(first_byte, span)]."""
     assert 1 <= len(patterns) <= 3
     flags = (len(patterns) - 1) | protocol << 2
@@ -24,7 +24,7 @@ def rule(patterns, protocol=ANY, ports=(), programs=0, interface=False, source4=
     out = [flags]
     for p in patterns:
         out += list(p)
-    out.append(len(ports))
+    out.append(len(ports) | (4 if missing else 0))
     for first, span in ports:
         # decode_rule: span byte read only when the selector byte % 4 != 0
         out += [first, 1, span] if span else [first, 0]
@@ -82,6 +82,14 @@ def main():
         [(Q_DOC6, 1, 0, 206, ANY), (Q_DOC6, 0, 7, 206, ANY), (Q_LOW6, 0, 0, 206, ANY),
          (Q_LOOP6, 0, 0, 206, ANY), (Q_LINK6, 0, 1, 206, ANY), (Q_NET4, 51, 101, 206, ANY),
          (Q_MAPPED, 0, 1, 206, ANY)]))
+    # Fail closed: a `@NAME` that named nothing still matches, for both families.
+    write("source_missing.bin", case(
+        [rule([(STAR, 0, 0, 0)], missing=True),
+         rule([(DOC4, 0, 0, 24), (DOC6, 0, 0, 48)], source4=3),
+         rule([(DOC4, 0, 64, 26)], ports=[(21, 0)], missing=True, source4=4)],
+        0b001,
+        [(Q_DOC4, 0, 70, 21, ANY), (Q_DOC4, 0, 70, 80, ANY), (Q_DOC6, 0, 1, 80, ANY),
+         (Q_NET4, 1, 1, 80, ANY), (Q_LOOP4, 0, 1, 80, ANY), (Q_MAPPED, 0, 70, 21, TCP)]))
     rng = random.Random(7)
     for i in range(3):
         write(f"random{i}.bin", bytes(rng.randrange(256) for _ in range(400 + 200 * i)))
