@@ -125,12 +125,16 @@ double tcp_batch(const std::string& mode, int port, int n) {
 }
 
 // Receives datagrams on 127.0.0.1 and counts those whose source is not kSource.
+// Drained between batches, not during them: a receiver thread woken per datagram
+// made the sender pay for wake-ups and scheduling on these 2 cores, which swamped
+// the fraction of a microsecond being measured. Loopback delivers within the
+// sender's syscall, so each batch is queued whole by the time it has been sent
+// (the buffer holds far more than one batch).
 struct UdpSink {
   int fd = -1;
   int port = 0;
-  std::atomic<long> wrong{0}, seen{0};
-  std::atomic<bool> stop{false};
-  std::thread thread;
+  long wrong = 0, seen = 0;
+  in_addr expected{};
 
   UdpSink() {
     fd = socket(AF_INET, SOCK_DGRAM, 0);
@@ -141,27 +145,19 @@ struct UdpSink {
     socklen_t len = sizeof a;
     getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
     port = ntohs(a.sin_port);
-    thread = std::thread([this] {
-      in_addr expected;
-      inet_pton(AF_INET, kSource, &expected);
-      char buf[64];
-      while (!stop) {
-        pollfd p{fd, POLLIN, 0};
-        if (poll(&p, 1, 50) <= 0) continue;
-        sockaddr_in peer{};
-        socklen_t plen = sizeof peer;
-        while (recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&peer), &plen) >= 0) {
-          if (peer.sin_addr.s_addr != expected.s_addr) ++wrong;
-          ++seen;
-          plen = sizeof peer;
-        }
-      }
-    });
+    inet_pton(AF_INET, kSource, &expected);
   }
-  ~UdpSink() {
-    stop = true;
-    thread.join();
-    close(fd);
+  ~UdpSink() { close(fd); }
+
+  void drain() {
+    char buf[64];
+    sockaddr_in peer{};
+    socklen_t plen = sizeof peer;
+    while (recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&peer), &plen) >= 0) {
+      if (peer.sin_addr.s_addr != expected.s_addr) ++wrong;
+      ++seen;
+      plen = sizeof peer;
+    }
   }
 };
 
@@ -216,11 +212,12 @@ int worker(const std::string& mode, int batches, int per_batch) {
     UdpSink sink;
     int fd = socket(AF_INET, SOCK_DGRAM, 0);
     udp_batch(mode, fd, sink.port, per_batch);   // warm-up
-    for (int b = 0; b < batches; ++b) times.push_back(udp_batch(mode, fd, sink.port, per_batch));
-    close(fd);
-    for (int i = 0; i < 40 && sink.seen < static_cast<long>(batches + 1) * per_batch; ++i) {
-      std::this_thread::sleep_for(std::chrono::milliseconds(25));
+    sink.drain();
+    for (int b = 0; b < batches; ++b) {
+      times.push_back(udp_batch(mode, fd, sink.port, per_batch));
+      sink.drain();
     }
+    close(fd);
     wrong = sink.wrong;
     seen = sink.seen;
   } else {

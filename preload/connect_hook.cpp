@@ -1,6 +1,7 @@
 #include "errno_guard.hpp"
 #include "fd_table.hpp"
 #include "hooks.hpp"
+#include "hot_path.hpp"
 #include "real_functions.hpp"
 #include "steering.hpp"
 
@@ -22,7 +23,7 @@ int steer_connect(int fd, const sockaddr* addr, socklen_t len) noexcept {
 
 }  // namespace
 
-int hook_connect(int fd, const sockaddr* addr, socklen_t len) noexcept {
+SRCBIND_HOT int hook_connect(int fd, const sockaddr* addr, socklen_t len) noexcept {
   if (int error = steer_connect(fd, addr, len)) {
     errno = error;
     return -1;

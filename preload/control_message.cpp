@@ -2,9 +2,11 @@
 
 #include <cstring>
 
+#include "hot_path.hpp"
+
 namespace srcbind::preload {
 
-bool has_packet_info(const msghdr& msg) noexcept {
+SRCBIND_HOT bool has_packet_info(const msghdr& msg) noexcept {
   if (msg.msg_control == nullptr || msg.msg_controllen < sizeof(cmsghdr)) return false;
   for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), const_cast<cmsghdr*>(c))) {
     if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) ||
@@ -15,19 +17,37 @@ bool has_packet_info(const msghdr& msg) noexcept {
   return false;
 }
 
-bool add_packet_info(const msghdr& in, const PacketInfo& info, ControlBuffer& buffer, msghdr& out) noexcept {
+namespace {
+
+// Our message at `at`, padding zeroed: the kernel reads whole CMSG_SPACE units.
+template <class Data>
+std::size_t write_packet_info(unsigned char* at, int level, int type, const Data& data) noexcept {
+  constexpr std::size_t space = CMSG_SPACE(sizeof(Data));
+  std::memset(at, 0, space);
+  auto* c = reinterpret_cast<cmsghdr*>(at);
+  c->cmsg_level = level;
+  c->cmsg_type = type;
+  c->cmsg_len = CMSG_LEN(sizeof(Data));
+  std::memcpy(CMSG_DATA(c), &data, sizeof data);
+  return space;
+}
+
+}  // namespace
+
+SRCBIND_HOT std::size_t write_packet_info(unsigned char* at, const PacketInfo& info) noexcept {
+  return info.level == IPPROTO_IP ? write_packet_info(at, info.level, info.type, info.data.v4)
+                                  : write_packet_info(at, info.level, info.type, info.data.v6);
+}
+
+SRCBIND_HOT bool add_packet_info(const msghdr& in, const PacketInfo& info, ControlBuffer& buffer, msghdr& out) noexcept {
   const std::size_t theirs = in.msg_control ? CMSG_ALIGN(in.msg_controllen) : 0;
-  const std::size_t ours = CMSG_SPACE(info.size());
-  if (theirs + ours > ControlBuffer::kCapacity) return false;
-  std::memset(buffer.bytes, 0, theirs + ours);
-  if (theirs) std::memcpy(buffer.bytes, in.msg_control, in.msg_controllen);
-
-  auto* c = reinterpret_cast<cmsghdr*>(buffer.bytes + theirs);
-  c->cmsg_level = info.level;
-  c->cmsg_type = info.type;
-  c->cmsg_len = CMSG_LEN(info.size());
-  std::memcpy(CMSG_DATA(c), &info.data, info.size());
-
+  if (theirs + CMSG_SPACE(info.size()) > ControlBuffer::kCapacity) return false;
+  if (theirs) {
+    std::memcpy(buffer.bytes, in.msg_control, in.msg_controllen);
+    std::memset(buffer.bytes + in.msg_controllen, 0, theirs - in.msg_controllen);
+  }
+  // Fixed sizes per family: the copies become a few moves on the per-datagram path.
+  const std::size_t ours = write_packet_info(buffer.bytes + theirs, info);
   out = in;
   out.msg_control = buffer.bytes;
   out.msg_controllen = theirs + ours;

@@ -19,6 +19,13 @@ struct alignas(cmsghdr) ControlBuffer {
   unsigned char bytes[kCapacity];
 };
 
+// Room for our message alone (the larger, IPv6 one).
+inline constexpr std::size_t kPacketInfoSpace = CMSG_SPACE(sizeof(in6_pktinfo));
+
+// Writes our message alone at `at` (kPacketInfoSpace bytes, cmsghdr-aligned);
+// returns its length for msg_controllen.
+std::size_t write_packet_info(unsigned char* at, const PacketInfo& info) noexcept;
+
 // Copies the program's control messages, appends `info`, and points `out` (a copy
 // of `in`) at the result. False when it does not fit: the caller then sends
 // nothing it cannot account for.

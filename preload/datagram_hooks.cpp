@@ -6,6 +6,7 @@
 #include "errno_guard.hpp"
 #include "fd_table.hpp"
 #include "hooks.hpp"
+#include "hot_path.hpp"
 #include "real_functions.hpp"
 #include "steering.hpp"
 
@@ -23,22 +24,27 @@ struct SendPlan {
 };
 
 // `app_has_packet_info`: the program set its own source for this datagram.
-void decide_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
+SRCBIND_HOT void decide_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
                  SendPlan& plan) noexcept {
   const Runtime* rt = Runtime::get();
   if (!rt || !rt->has_rules() || !find_target(*rt, fd, addr, len, plan.target)) return;
   plan.runtime = rt;
   if (!plan.target.datagram) {
-    if (flags & MSG_FASTOPEN) plan.error = prepare_connect(*rt, fd, plan.target);
+    if (flags & MSG_FASTOPEN) {
+      ErrnoGuard keep_errno;   // setsockopt, bind
+      plan.error = prepare_connect(*rt, fd, plan.target);
+    }
     return;
   }
   if (!app_has_packet_info) plan.error = prepare_datagram(*rt, plan.target, plan.info);
 }
 
-void plan_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
+SRCBIND_HOT void plan_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
                SendPlan& plan) noexcept {
   if (addr == nullptr) return;   // a connected socket: handled at connect()
-  ErrnoGuard keep_errno;
+  // No ErrnoGuard here: find_target and prepare_datagram keep errno themselves,
+  // and on the usual path they make no call that could change it (reading errno
+  // costs two calls through the PLT, and their pages: see hot_path.hpp).
   decide_send(fd, addr, len, flags, app_has_packet_info, plan);
   if (plan.error == 0) fd_table::note_send(fd, (flags & MSG_FASTOPEN) != 0);
 }
@@ -49,19 +55,10 @@ bool is_source_error(int error) noexcept {
   return error == EADDRNOTAVAIL || error == ENETUNREACH || error == EINVAL || error == ENODEV || error == ENXIO;
 }
 
-// Sends `msg` with our packet-info; with on_error = continue a refused source is
-// sent again as the program wrote it.
-ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, const SendPlan& plan) noexcept {
-  ControlBuffer buffer;
-  msghdr ours;
-  if (!add_packet_info(msg, plan.info, buffer, ours)) {
-    ErrnoGuard keep_errno;
-    if (!datagram_failed(*plan.runtime, plan.target, ENOBUFS)) {
-      errno = ENOBUFS;
-      return -1;
-    }
-    return real::sendmsg(fd, &msg, flags);
-  }
+// Sends `ours` (the program's `msg` with our packet-info); with on_error =
+// continue a refused source is sent again as the program wrote it.
+SRCBIND_HOT ssize_t send_checked(int fd, const msghdr& ours, const msghdr& msg, int flags,
+                                 const SendPlan& plan) noexcept {
   ssize_t n = real::sendmsg(fd, &ours, flags);
   if (n < 0 && is_source_error(errno)) {
     const int error = errno;
@@ -75,9 +72,24 @@ ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, const SendPl
   return n;
 }
 
+// `msg` may carry control data of the program's own: ours is appended to it.
+SRCBIND_HOT ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, const SendPlan& plan) noexcept {
+  ControlBuffer buffer;
+  msghdr ours;
+  if (!add_packet_info(msg, plan.info, buffer, ours)) {
+    ErrnoGuard keep_errno;
+    if (!datagram_failed(*plan.runtime, plan.target, ENOBUFS)) {
+      errno = ENOBUFS;
+      return -1;
+    }
+    return real::sendmsg(fd, &msg, flags);
+  }
+  return send_checked(fd, ours, msg, flags, plan);
+}
+
 }  // namespace
 
-ssize_t hook_sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) noexcept {
+SRCBIND_HOT ssize_t hook_sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) noexcept {
   SendPlan plan;
   plan_send(fd, addr, addrlen, flags, false, plan);
   if (plan.error) {
@@ -91,10 +103,15 @@ ssize_t hook_sendto(int fd, const void* buf, size_t len, int flags, const sockad
   msg.msg_namelen = addrlen;
   msg.msg_iov = &iov;
   msg.msg_iovlen = 1;
-  return send_with_packet_info(fd, msg, flags, plan);
+  // sendto has no control data of its own: ours alone, in a small buffer.
+  alignas(cmsghdr) unsigned char control[kPacketInfoSpace];
+  msghdr ours = msg;
+  ours.msg_control = control;
+  ours.msg_controllen = write_packet_info(control, plan.info);
+  return send_checked(fd, ours, msg, flags, plan);
 }
 
-ssize_t hook_sendmsg(int fd, const msghdr* msg, int flags) noexcept {
+SRCBIND_HOT ssize_t hook_sendmsg(int fd, const msghdr* msg, int flags) noexcept {
   if (msg == nullptr) return real::sendmsg(fd, msg, flags);
   SendPlan plan;
   plan_send(fd, static_cast<const sockaddr*>(msg->msg_name), msg->msg_namelen, flags, has_packet_info(*msg), plan);
@@ -109,7 +126,7 @@ ssize_t hook_sendmsg(int fd, const msghdr* msg, int flags) noexcept {
 // Each message is decided on its own (a batch may mix destinations). At most
 // kBatch messages go to the kernel per call, so that the copies fit on the stack;
 // sendmmsg may return fewer than vlen, and callers send the rest.
-int hook_sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) noexcept {
+SRCBIND_HOT int hook_sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) noexcept {
   if (msgs == nullptr || vlen == 0) return real::sendmmsg(fd, msgs, vlen, flags);
   constexpr unsigned kBatch = 16;
   mmsghdr copies[kBatch];

@@ -1,27 +1,30 @@
 // The only symbols libsrcbind.so exports (see libsrcbind.map): one C wrapper per
 // interposed libc function, whose body only hands over to the hook.
 #include "hooks.hpp"
+#include "hot_path.hpp"
 #include "runtime.hpp"
 
 #include <cstdarg>
 
 #define SRCBIND_EXPORT extern "C" __attribute__((visibility("default")))
+// Once per connection or datagram (hot_path.hpp).
+#define SRCBIND_EXPORT_HOT extern "C" __attribute__((visibility("default"))) SRCBIND_HOT
 
 using namespace srcbind::preload;
 
-SRCBIND_EXPORT int connect(int fd, const sockaddr* addr, socklen_t len) {
+SRCBIND_EXPORT_HOT int connect(int fd, const sockaddr* addr, socklen_t len) {
   return hook_connect(fd, addr, len);
 }
 
-SRCBIND_EXPORT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
+SRCBIND_EXPORT_HOT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
   return hook_sendto(fd, buf, len, flags, addr, addrlen);
 }
 
-SRCBIND_EXPORT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
+SRCBIND_EXPORT_HOT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   return hook_sendmsg(fd, msg, flags);
 }
 
-SRCBIND_EXPORT int sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) {
+SRCBIND_EXPORT_HOT int sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) {
   return hook_sendmmsg(fd, msgs, vlen, flags);
 }
 

@@ -1,5 +1,7 @@
 #include "fd_table.hpp"
 
+#include "hot_path.hpp"
+
 #include <atomic>
 #include <cstdint>
 
@@ -53,7 +55,7 @@ void created(int fd, bool ipv6, bool datagram) noexcept {
 }
 void forget(int fd) noexcept { store(fd, 0); }
 void mark_connect_tried(int fd) noexcept { add(fd, kConnectTried); }
-void note_send(int fd, bool fastopen) noexcept {
+SRCBIND_HOT void note_send(int fd, bool fastopen) noexcept {
   if (!in_table(fd)) return;
   std::uint8_t f = g_flags[fd].load(std::memory_order_relaxed);
   if (!(f & kKnown)) return;
@@ -76,7 +78,7 @@ void copy(int from, int to) noexcept {
   store(to, in_table(from) ? g_flags[from].load(std::memory_order_relaxed) : 0);
 }
 
-Facts facts(int fd) noexcept {
+SRCBIND_HOT Facts facts(int fd) noexcept {
   std::uint8_t f = in_table(fd) ? g_flags[fd].load(std::memory_order_relaxed) : 0;
   return {.known = (f & kKnown) != 0,
           .ipv6 = (f & kIpv6) != 0,

@@ -1,5 +1,7 @@
 #include "real_functions.hpp"
 
+#include "hot_path.hpp"
+
 #include <dlfcn.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -13,8 +15,10 @@ namespace {
 // Resolves `name` once. dlsym is thread-safe; two threads racing here both store
 // the same pointer. A libc without the symbol leaves nullptr, and the caller
 // falls back to the raw syscall.
+// Inlined into each trampoline: a shared out-of-line copy sat on a code page of
+// its own, touched on every call (hot_path.hpp).
 template <typename Fn>
-Fn resolve(std::atomic<Fn>& slot, const char* name) noexcept {
+[[gnu::always_inline]] inline Fn resolve(std::atomic<Fn>& slot, const char* name) noexcept {
   Fn fn = slot.load(std::memory_order_acquire);
   if (fn == nullptr) {
     fn = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
@@ -26,12 +30,19 @@ Fn resolve(std::atomic<Fn>& slot, const char* name) noexcept {
 #define SRCBIND_REAL(ret, name, params, args, fallback)                     \
   ret name params noexcept {                                               \
     using Fn = ret(*) params;                                              \
-    static constinit std::atomic<Fn> slot{nullptr};                        \
+    SRCBIND_HOT_DATA static constinit std::atomic<Fn> slot{nullptr};       \
     if (Fn fn = resolve(slot, #name)) return fn args;                      \
     return fallback;                                                       \
   }
 
 }  // namespace
+
+// Called for every connection or datagram (hot_path.hpp); the others once per socket.
+SRCBIND_HOT int connect(int fd, const sockaddr* addr, socklen_t len) noexcept;
+SRCBIND_HOT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr,
+                           socklen_t addrlen) noexcept;
+SRCBIND_HOT ssize_t sendmsg(int fd, const msghdr* msg, int flags) noexcept;
+SRCBIND_HOT int sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) noexcept;
 
 SRCBIND_REAL(int, connect, (int fd, const sockaddr* addr, socklen_t len), (fd, addr, len),
              static_cast<int>(::syscall(SYS_connect, fd, addr, len)))

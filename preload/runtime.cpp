@@ -1,6 +1,7 @@
 #include "runtime.hpp"
 
 #include "errno_guard.hpp"
+#include "hot_path.hpp"
 #include "process_names.hpp"
 
 #include <malloc.h>
@@ -29,18 +30,21 @@ void restart_load_in_child() noexcept {
   if (g_state.load(std::memory_order_acquire) == kLoading) g_state.store(kUnloaded, std::memory_order_release);
 }
 
+// The instance is built in place here rather than on the heap: it shares its
+// page with the other hot data.
+SRCBIND_HOT_DATA alignas(Runtime) unsigned char g_runtime_storage[sizeof(Runtime)];
+
 }  // namespace
+
+SRCBIND_HOT_DATA constinit std::atomic<bool> runtime_ready{false};
+SRCBIND_HOT_DATA constinit const Runtime* runtime_instance = nullptr;
 
 Runtime::Runtime()
     : table_(load_effective_config(Environment::from_process(), HostInterfaces::current())),
       program_names_(current_process_names()),
       matcher_(table_.rules, program_names_) {
   logger_.configure(table_.settings.log_level, table_.settings.log_file, program_names_.front());
-}
-
-const Runtime* Runtime::get() noexcept {
-  if (g_state.load(std::memory_order_acquire) == kReady) return g_runtime.load(std::memory_order_acquire);
-  return load();
+  has_rules_ = !matcher_.empty();
 }
 
 const Runtime* Runtime::load() noexcept {
@@ -52,7 +56,7 @@ const Runtime* Runtime::load() noexcept {
     if (!fork_handler_registered.exchange(true)) pthread_atfork(nullptr, nullptr, restart_load_in_child);
     const Runtime* runtime = nullptr;
     try {
-      runtime = new Runtime();
+      runtime = new (g_runtime_storage) Runtime();
       runtime->report_load_problems();
       // Give back what parsing a large file left behind (the text, temporaries):
       // the program should not carry it for its whole life.
@@ -62,8 +66,11 @@ const Runtime* Runtime::load() noexcept {
     }
     g_runtime.store(runtime, std::memory_order_release);
     g_state.store(kReady, std::memory_order_release);
+    runtime_instance = runtime;
+    runtime_ready.store(true, std::memory_order_release);   // get()'s fast path from now on
     return runtime;
   }
+  if (g_state.load(std::memory_order_acquire) == kReady) return g_runtime.load(std::memory_order_acquire);
   if (g_loader_tid.load(std::memory_order_relaxed) == current_tid()) return nullptr;
   // Another thread is loading: wait for it (loading reads one file; it is short).
   while (g_state.load(std::memory_order_acquire) != kReady) sched_yield();

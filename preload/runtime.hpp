@@ -8,20 +8,34 @@
 #include "srcbind/matcher.hpp"
 #include "srcbind/rule_table.hpp"
 
+#include <atomic>
 #include <string>
 #include <vector>
 
 namespace srcbind::preload {
 
+class Runtime;
+
+// Set once, by Runtime::load(): the instance first, then ready (release). In
+// srcbind_hot_data (hot_path.hpp), with the instance itself.
+extern std::atomic<bool> runtime_ready;
+extern const Runtime* runtime_instance;
+
 class Runtime {
  public:
   // nullptr only while this thread is itself building the state (a signal handler
   // or the loader re-entering a hook): the call then goes through untouched.
-  static const Runtime* get() noexcept;
+  // Inline: it is on every hooked call; the first call loads, out of line.
+  static const Runtime* get() noexcept {
+    if (runtime_ready.load(std::memory_order_acquire)) return runtime_instance;
+    return load();
+  }
 
   const Matcher& matcher() const noexcept { return matcher_; }
   const Logger& logger() const noexcept { return logger_; }
-  bool has_rules() const noexcept { return !matcher_.empty(); }
+  // A copy of !matcher().empty(): read on every call, and here it shares the
+  // runtime's page (hot_path.hpp) instead of costing one on the heap.
+  bool has_rules() const noexcept { return has_rules_; }
 
  private:
   Runtime();
@@ -32,6 +46,7 @@ class Runtime {
   std::vector<std::string> program_names_;  // basename of argv[0], of /proc/self/exe
   Matcher matcher_;                         // indexes table_.rules: declared after it
   Logger logger_;
+  bool has_rules_ = false;
 };
 
 }  // namespace srcbind::preload

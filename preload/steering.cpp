@@ -1,6 +1,8 @@
 #include "steering.hpp"
 
+#include "errno_guard.hpp"
 #include "fd_table.hpp"
+#include "hot_path.hpp"
 #include "real_functions.hpp"
 
 #include <net/if.h>
@@ -34,9 +36,8 @@ void append_call(LineBuffer& line, const Target& t) noexcept {
   line.text(t.datagram ? "udp " : "tcp ").endpoint(t.destination);
 }
 
-void log_applied(const Runtime& rt, const Target& t, const IpAddress* source, bool device) noexcept {
-  const Logger& log = rt.logger();
-  if (!log.enabled(LogLevel::info)) return;
+SRCBIND_COLD void log_applied_line(const Logger& log, const Target& t, const IpAddress* source, bool device) noexcept {
+  ErrnoGuard keep_errno;
   LineBuffer line = log.start();
   append_call(line, t);
   line.text(" ->");
@@ -46,9 +47,14 @@ void log_applied(const Runtime& rt, const Target& t, const IpAddress* source, bo
   log.write(line);
 }
 
+void log_applied(const Runtime& rt, const Target& t, const IpAddress* source, bool device) noexcept {
+  if (rt.logger().enabled(LogLevel::info)) log_applied_line(rt.logger(), t, source, device);
+}
+
 // on_error: fail gives the errno back to the caller; continue logs and lets the
 // call go on as if no rule had matched.
-int failed(const Runtime& rt, const Target& t, const char* what, int error) noexcept {
+SRCBIND_COLD int failed(const Runtime& rt, const Target& t, const char* what, int error) noexcept {
+  ErrnoGuard keep_errno;   // `error` may be errno itself: read before this
   const bool fail = t.rule->on_error == OnError::fail;
   const Logger& log = rt.logger();
   if (log.enabled(fail ? LogLevel::error : LogLevel::warn)) {
@@ -79,9 +85,22 @@ socklen_t make_source(const Target& t, const IpAddress& source, sockaddr_storage
   return sizeof sin6;
 }
 
+// EINVAL from our bind: the socket is bound already, though the fd table said
+// it was not. That happens when the program closed a socket and made and bound
+// a new one under the same number without libc (raw syscalls): the table's entry
+// is stale. Ask the kernel; a bound socket is the program's, as SPEC says.
+SRCBIND_COLD bool bound_behind_our_back(int fd, const Target& t) noexcept {
+  if (!t.known) return false;   // the kernel was asked already
+  ErrnoGuard keep_errno;
+  LocalAddress local;
+  if (!local_address(fd, local) || (local.wildcard && local.port == 0)) return false;
+  fd_table::mark_bound_by_program(fd);
+  return true;
+}
+
 }  // namespace
 
-bool find_target(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len, Target& out) noexcept {
+SRCBIND_HOT bool find_target(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len, Target& out) noexcept {
   if (!Endpoint::from_sockaddr(addr, len, out.destination)) return false;
   // The lookup comes first: a destination without a rule costs no syscall.
   const Matcher& matcher = rt.matcher();
@@ -99,14 +118,16 @@ bool find_target(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len,
     out.local = {.family = facts.ipv6 ? AF_INET6 : AF_INET,
                  .wildcard = true,
                  .port = facts.auto_bound ? LocalAddress::kSomePort : 0};
-  } else if (!local_address(fd, out.local)) {
-    return false;   // not a socket, or closed: the real call says so
+  } else {
+    ErrnoGuard keep_errno;
+    if (!local_address(fd, out.local)) return false;   // not a socket, or closed: the real call says so
   }
   if (out.local.family != addr->sa_family) return false;  // the real call fails with its own errno
   out.socket_family = out.local.family;
   if (facts.known) {
     out.datagram = facts.datagram;
   } else {
+    ErrnoGuard keep_errno;
     int type = socket_type(fd);
     if (type != SOCK_STREAM && type != SOCK_DGRAM) return false;   // SPEC: stream and datagram only
     out.datagram = type == SOCK_DGRAM;
@@ -117,11 +138,14 @@ bool find_target(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len,
     if (!out.rule) return false;
   }
   // A mapped destination on a V6ONLY socket cannot be reached; the real call says so.
-  if (out.destination.mapped && v6_only(fd)) return false;
+  if (out.destination.mapped) {
+    ErrnoGuard keep_errno;
+    if (v6_only(fd)) return false;
+  }
   return true;
 }
 
-int prepare_connect(const Runtime& rt, int fd, const Target& t) noexcept {
+SRCBIND_HOT int prepare_connect(const Runtime& rt, int fd, const Target& t) noexcept {
   // LINUX-NOTES Q5: unbound is "wildcard and port 0", nothing else. A repeated
   // connect (EINPROGRESS, EINTR, EALREADY) finds the socket bound and changes nothing.
   if (!t.local.wildcard || t.local.port != 0 || t.bound_by_program) return 0;
@@ -148,14 +172,16 @@ int prepare_connect(const Runtime& rt, int fd, const Target& t) noexcept {
     sockaddr_storage ss;
     socklen_t len = make_source(t, *source, ss);
     if (real::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
-      return failed(rt, t, "cannot bind the source address", errno);
+      const int error = errno;
+      if (error == EINVAL && bound_behind_our_back(fd, t)) return 0;   // the program's bind: left alone
+      return failed(rt, t, "cannot bind the source address", error);
     }
   }
   log_applied(rt, t, source ? &*source : nullptr, device);
   return 0;
 }
 
-int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo& out) noexcept {
+SRCBIND_HOT int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo& out) noexcept {
   out.present = false;
   // SPEC: the program's own bind (wildcard with a port included) is left alone;
   // a port the kernel picked on an earlier send is not the program's doing. A
@@ -172,6 +198,7 @@ int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo& out) noexce
   if (!rule.interface.empty()) {
     // The kernel takes the interface of a packet-info message as the egress link
     // (LINUX-NOTES Q3). Unknown now (renamed, removed): on_error decides.
+    ErrnoGuard keep_errno;
     ifindex = if_nametoindex(rule.interface.c_str());
     if (ifindex == 0) return failed(rt, t, "cannot find the interface", ENODEV);
   }

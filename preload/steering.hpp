@@ -29,6 +29,7 @@ struct Target {
 
 // Looks the destination up and learns what the decision needs about the socket.
 // False: no rule applies, or the socket is of a kind srcbind leaves alone.
+// Keeps errno (it asks the kernel only about sockets the fd table does not know).
 bool find_target(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len, Target& out) noexcept;
 
 // connect() and MSG_FASTOPEN sends. For a socket that is not yet bound: device,
@@ -51,7 +52,7 @@ struct PacketInfo {
 // Unconnected datagram sends. Fills `out` when the datagram must carry the rule's
 // source (out.present), and leaves it alone when the datagram goes as the
 // program wrote it. Returns 0, or
-// the errno the call must fail with (on_error = fail).
+// the errno the call must fail with (on_error = fail). Keeps errno.
 int prepare_datagram(const Runtime& rt, const Target& target, PacketInfo& out) noexcept;
 
 // After the kernel refused a datagram that carried our source: log it, and tell

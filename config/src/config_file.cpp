@@ -2,6 +2,8 @@
 #include "srcbind/ini_parser.hpp"
 #include "srcbind/rule_table.hpp"
 
+#include "prefault.hpp"
+
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -81,8 +83,12 @@ RuleTable load_config_file(const std::string& path, const HostInterfaces& host, 
     return file_error(path, "is larger than " + std::to_string(kMaxFileSize / (1024 * 1024)) + " MiB");
   }
 
+  // One byte more than the file, so that the read that sees its end needs no
+  // larger buffer (growing would copy the whole text).
   std::string text;
-  text.resize(static_cast<std::size_t>(st.st_size));
+  text.reserve(static_cast<std::size_t>(st.st_size) + 1);
+  detail::prefault(text.data(), text.capacity());
+  text.resize(static_cast<std::size_t>(st.st_size) + 1);
   std::size_t filled = 0;
   while (true) {
     if (filled == text.size()) {

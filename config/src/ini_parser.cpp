@@ -4,6 +4,7 @@
 #include "srcbind/ini_parser.hpp"
 
 #include "line_feeder.hpp"
+#include "prefault.hpp"
 #include "reporter.hpp"
 #include "rule_names.hpp"
 #include "rule_values.hpp"
@@ -58,8 +59,9 @@ struct RuleDraft {
 class ConfigBuilder final : public detail::LineEvents {
  public:
   ConfigBuilder(std::string_view file, const HostInterfaces& host, RuleTable& table, std::size_t expected_rules)
-      : file_(file), shared_file_(std::string(file)), host_(host), table_(table), names_(expected_rules) {
+      : file_(file), shared_file_(std::string(file)), host_(host), table_(table) {
     table_.rules.reserve(expected_rules);
+    detail::prefault(table_.rules.data(), table_.rules.capacity() * sizeof(Rule));
     has_own_on_error_.reserve(expected_rules);
   }
 

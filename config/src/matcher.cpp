@@ -4,6 +4,8 @@
 // whatever the number of rules.
 #include "srcbind/matcher.hpp"
 
+#include "prefault.hpp"
+
 #include <algorithm>
 #include <bit>
 
@@ -121,24 +123,37 @@ struct Entry {
 
 template <class Family>
 FamilyIndex<Family> build_index(const std::vector<const Rule*>& rules) {
+  const auto indexed = [](const Rule& rule, const DestinationPattern& pattern) {
+    // SPEC: a rule without a source or an interface for a family is not for it.
+    return pattern.prefix.address.family == Family::family && rule.applies_to(Family::family);
+  };
+  std::size_t count = 0;
+  for (const Rule* rule : rules) {
+    for (const auto& pattern : rule->destinations) count += indexed(*rule, pattern) ? 1 : 0;
+  }
   std::vector<Entry<Family>> entries;
+  entries.reserve(count);
+  detail::prefault(entries.data(), count * sizeof(Entry<Family>));
   for (std::uint32_t i = 0; i < rules.size(); ++i) {
-    const Rule& rule = *rules[i];
-    if (!rule.applies_to(Family::family)) continue;   // SPEC: no source and no interface for this family
-    for (const auto& pattern : rule.destinations) {
-      if (pattern.prefix.address.family != Family::family) continue;
+    for (const auto& pattern : rules[i]->destinations) {
+      if (!indexed(*rules[i], pattern)) continue;
       entries.push_back({pattern.prefix.length, Family::key(pattern.prefix.address), i, pattern.wildcard});
     }
   }
-  // Longest first; within one prefix, file order.
-  std::sort(entries.begin(), entries.end(), [](const Entry<Family>& a, const Entry<Family>& b) {
+  // Longest first; within one prefix, file order. Large generated lists often come
+  // in this order already: checking costs one pass, sorting ~17.
+  const auto index_order = [](const Entry<Family>& a, const Entry<Family>& b) {
     if (a.length != b.length) return a.length > b.length;
     if (a.prefix != b.prefix) return a.prefix < b.prefix;
     return a.rule_index < b.rule_index;
-  });
+  };
+  if (!std::is_sorted(entries.begin(), entries.end(), index_order)) {
+    std::sort(entries.begin(), entries.end(), index_order);
+  }
 
   FamilyIndex<Family> index;
   index.candidates.reserve(entries.size());
+  detail::prefault(index.candidates.data(), entries.size() * sizeof(Candidate));
   for (std::size_t begin = 0; begin < entries.size();) {
     const unsigned length = entries[begin].length;
     std::size_t end = begin;
@@ -149,7 +164,10 @@ FamilyIndex<Family> build_index(const std::vector<const Rule*>& rules) {
 
     LengthTable<Family> table;
     table.mask = Family::mask(length);
-    table.slots.resize(std::bit_ceil(std::max<std::size_t>(2 * distinct, 2)));
+    const std::size_t slot_count = std::bit_ceil(std::max<std::size_t>(2 * distinct, 2));
+    table.slots.reserve(slot_count);
+    detail::prefault(table.slots.data(), slot_count * sizeof(Slot<Family>));
+    table.slots.resize(slot_count);
     table.slot_mask = table.slots.size() - 1;
     table.shift = 64 - static_cast<unsigned>(std::countr_zero(table.slots.size()));
     for (std::size_t i = begin; i < end;) {
@@ -204,7 +222,9 @@ Matcher::Matcher(const std::vector<Rule>& rules, std::span<const std::string> pr
 
 Matcher::~Matcher() = default;
 
-const Rule* Matcher::find(const Endpoint& destination, Protocol protocol) const noexcept {
+// On the per-call path of the preload library: placed with its hooks
+// (preload/hot_path.hpp); elsewhere the section is just a name.
+[[gnu::hot, gnu::section("srcbind_hot_text")]] const Rule* Matcher::find(const Endpoint& destination, Protocol protocol) const noexcept {
   if (destination.address.family == Family::v4) return index_->v4.find(destination, protocol);
   return index_->v6.find(destination, protocol);
 }

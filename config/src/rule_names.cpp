@@ -1,6 +1,5 @@
 #include "rule_names.hpp"
 
-#include <bit>
 #include <functional>
 
 namespace srcbind::detail {
@@ -10,10 +9,7 @@ std::uint64_t hash_of(std::string_view text) { return std::hash<std::string_view
 
 }  // namespace
 
-RuleNames::RuleNames(std::size_t expected) {
-  names_.reserve(expected);
-  slots_.resize(std::bit_ceil(std::max<std::size_t>(2 * expected, 16)));
-}
+RuleNames::RuleNames() : slots_(16) {}
 
 unsigned RuleNames::first_use(std::string_view name, unsigned line) {
   const std::uint64_t hash = hash_of(name);

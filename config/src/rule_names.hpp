@@ -11,7 +11,9 @@ namespace srcbind::detail {
 
 class RuleNames {
  public:
-  explicit RuleNames(std::size_t expected);
+  // Starts small and grows: most large files are unnamed rules, and a table
+  // sized for them up front was 2 MB of zeroed pages for nothing.
+  RuleNames();
 
   // 0 after recording `name` as first used on `line`; otherwise the line of its
   // first use. `name` must stay valid (it points into the file's text).

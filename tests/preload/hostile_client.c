@@ -10,6 +10,11 @@
  *   dlopen HOST PORT LIB  dlopen LIB late; its constructor connects (EARLY_TARGET)
  *   badcalls HOST PORT    connect on a pipe, a closed fd, AF_UNIX, NULL and short
  *                         addresses, an exhausted descriptor table
+ *   behind HOST PORT      sockets created, bound, closed and duplicated behind the
+ *                         library's back (raw syscalls), then connected through
+ *                         libc; one connection is made in an exec'd child on
+ *                         inherited descriptors ("inherited FD FD" mode)
+ *   behind-udp HOST PORT  datagrams from sockets made and bound behind its back
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -23,6 +28,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/syscall.h>
 #include <sys/socket.h>
 #include <sys/un.h>
 #include <sys/wait.h>
@@ -119,6 +125,102 @@ static void bad_calls(void) {
   }
 }
 
+/* Behind the library's back: no libc wrapper, so no hook sees these. */
+static int raw_socket(int type) { return (int)syscall(SYS_socket, AF_INET, type, 0); }
+static int raw_close(int fd) { return (int)syscall(SYS_close, fd); }
+static int raw_bind(int fd, const char* addr) {
+  struct sockaddr_in a = {.sin_family = AF_INET};
+  inet_pton(AF_INET, addr, &a.sin_addr);
+  return (int)syscall(SYS_bind, fd, &a, sizeof a);
+}
+
+static void connect_fd(const char* who, int fd) {
+  int rc = connect(fd, (struct sockaddr*)&g_dst, sizeof g_dst);
+  int err = rc ? errno : 0;
+  char local[64];
+  local_of(fd, local, sizeof local);
+  printf("%s rc=%d errno=%s local=%s\n", who, rc, name_of(err), local);
+}
+
+/* Each case prints "<case> rc= errno= local="; 127.0.0.3 is the program's own
+ * bind, which the library must leave alone, and the rule's source otherwise. */
+static int behind(void) {
+  /* Created behind its back: the library never saw this descriptor. */
+  int s = raw_socket(SOCK_STREAM);
+  connect_fd("raw-socket", s);
+  close(s);
+  s = raw_socket(SOCK_STREAM);
+  raw_bind(s, "127.0.0.3");
+  connect_fd("raw-bound", s);
+  close(s);
+
+  /* A datagram socket the library saw made and closed; the number is reused by
+   * a stream socket made behind its back and bound by the program. */
+  int u = socket(AF_INET, SOCK_DGRAM, 0);
+  close(u);
+  s = raw_socket(SOCK_STREAM);
+  printf("reused %s\n", s == u ? "yes" : "no");
+  raw_bind(s, "127.0.0.3");
+  connect_fd("reused-after-close", s);
+  close(s);
+
+  /* Closed behind its back too: what it knew of the number is stale. */
+  u = socket(AF_INET, SOCK_STREAM, 0);
+  raw_close(u);
+  s = raw_socket(SOCK_STREAM);
+  printf("reused %s\n", s == u ? "yes" : "no");
+  raw_bind(s, "127.0.0.3");
+  connect_fd("stale-entry", s);
+  close(s);
+
+  /* dup2 over a socket it knows as unbound, from one bound behind its back. */
+  int a = socket(AF_INET, SOCK_STREAM, 0);
+  int b = raw_socket(SOCK_STREAM);
+  raw_bind(b, "127.0.0.3");
+  dup2(b, a);
+  close(b);
+  connect_fd("dup2-over", a);
+  close(a);
+
+  /* Inherited across exec: one unbound, one bound by the program. */
+  int unbound = socket(AF_INET, SOCK_STREAM, 0);
+  int bound = socket(AF_INET, SOCK_STREAM, 0);
+  struct sockaddr_in three = {.sin_family = AF_INET};
+  inet_pton(AF_INET, "127.0.0.3", &three.sin_addr);
+  bind(bound, (struct sockaddr*)&three, sizeof three);
+  char host[64], port[16], fd1[16], fd2[16];
+  inet_ntop(AF_INET, &g_dst.sin_addr, host, sizeof host);
+  snprintf(port, sizeof port, "%d", ntohs(g_dst.sin_port));
+  snprintf(fd1, sizeof fd1, "%d", unbound);
+  snprintf(fd2, sizeof fd2, "%d", bound);
+  char* argv[] = {(char*)g_self, "inherited", host, port, fd1, fd2, NULL};
+  pid_t pid;
+  if (posix_spawn(&pid, g_self, NULL, NULL, argv, environ) != 0) return 1;
+  int status;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
+static void send_fd(const char* who, int fd) {
+  ssize_t n = sendto(fd, who, strlen(who), 0, (struct sockaddr*)&g_dst, sizeof g_dst);
+  printf("%s rc=%d errno=%s\n", who, n < 0 ? -1 : 0, name_of(n < 0 ? errno : 0));
+}
+
+/* One datagram each, its text naming the case (the peer reports the source). */
+static int behind_udp(void) {
+  int s = raw_socket(SOCK_DGRAM);
+  send_fd("raw-socket", s);
+  close(s);
+  int u = socket(AF_INET, SOCK_STREAM, 0);   /* known, then closed: the number is free */
+  close(u);
+  s = raw_socket(SOCK_DGRAM);
+  printf("reused %s\n", s == u ? "yes" : "no");
+  raw_bind(s, "127.0.0.3");
+  send_fd("reused-bound", s);
+  close(s);
+  return 0;
+}
+
 static int run_child(const char* how) {
   char* argv[] = {(char*)g_self, "plain", NULL, NULL, NULL};
   char host[64], port[16];
@@ -163,6 +265,13 @@ int main(int argc, char** argv) {
     if (!dlopen(argv[4], RTLD_NOW)) { printf("dlopen failed: %s\n", dlerror()); return 1; }
   } else if (strcmp(mode, "badcalls") == 0) {
     bad_calls();
+  } else if (strcmp(mode, "behind") == 0) {
+    return behind();
+  } else if (strcmp(mode, "behind-udp") == 0) {
+    return behind_udp();
+  } else if (strcmp(mode, "inherited") == 0 && argc >= 6) {
+    connect_fd("inherited-unbound", atoi(argv[4]));
+    connect_fd("inherited-bound", atoi(argv[5]));
   } else {
     return 2;
   }

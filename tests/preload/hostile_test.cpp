@@ -13,6 +13,7 @@ namespace {
 using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 std::set<std::string> distinct(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
 
@@ -126,6 +127,37 @@ TEST(Hostile, BadCallsFailExactlyAsWithoutTheLibrary) {
   // The library needs no descriptor of its own to bind: still steered.
   EXPECT_THAT(with.out, HasSubstr("after-exhaustion rc=0 errno=0 local=127.0.0.2")) << describe(with);
   EXPECT_EQ(with.exit_code, 0);
+}
+
+// What the fd table knows must never be wrong (issue "performance"): for sockets
+// made, bound, closed or duplicated behind its back, and across exec, the
+// library asks the kernel, leaves the program's own bind alone, and steers the
+// rest. 127.0.0.3 is the program's bind; 127.0.0.2 the rule's source.
+TEST(FdTable, DescriptorsBehindTheLibrarysBackAreAskedAboutNotGuessed) {
+  Peer peer{Peer::Kind::tcp};
+  ChildResult r = run_with_config(kRule, hostile("behind", peer));
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_THAT(r.out, HasSubstr("raw-socket rc=0 errno=0 local=127.0.0.2")) << describe(r);
+  EXPECT_THAT(r.out, HasSubstr("raw-bound rc=0 errno=0 local=127.0.0.3")) << describe(r);
+  EXPECT_THAT(r.out, HasSubstr("reused-after-close rc=0 errno=0 local=127.0.0.3")) << describe(r);
+  EXPECT_THAT(r.out, HasSubstr("stale-entry rc=0 errno=0 local=127.0.0.3")) << describe(r);
+  EXPECT_THAT(r.out, HasSubstr("dup2-over rc=0 errno=0 local=127.0.0.3")) << describe(r);
+  EXPECT_THAT(r.out, HasSubstr("inherited-unbound rc=0 errno=0 local=127.0.0.2")) << describe(r);
+  EXPECT_THAT(r.out, HasSubstr("inherited-bound rc=0 errno=0 local=127.0.0.3")) << describe(r);
+  // The descriptor numbers were really reused, or the cases prove less.
+  EXPECT_THAT(r.out, Not(HasSubstr("reused no"))) << describe(r);
+  ASSERT_TRUE(peer.wait_for(7)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2", "127.0.0.3", "127.0.0.3", "127.0.0.3", "127.0.0.3",
+                                          "127.0.0.2", "127.0.0.3"));
+}
+
+TEST(FdTable, DatagramSocketsBehindTheLibrarysBackAreAskedAboutNotGuessed) {
+  Peer peer{Peer::Kind::udp};
+  ChildResult r = run_with_config(kRule, hostile("behind-udp", peer));
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_THAT(r.out, Not(HasSubstr("reused no"))) << describe(r);
+  ASSERT_TRUE(peer.wait_for(2)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2", "127.0.0.3")) << describe(r);
 }
 
 // Security: the library adds no privilege. As nobody, a source that is not on
