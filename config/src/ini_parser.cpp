@@ -264,15 +264,29 @@ class ConfigBuilder final : public detail::LineEvents {
   unsigned last_line_ = 0;
 };
 
+std::size_t section_lines(std::string_view text) {
+  std::size_t count = 0;
+  while (!text.empty()) {
+    std::size_t i = 0;
+    while (i < text.size() && (text[i] == ' ' || text[i] == '\t')) ++i;
+    if (i < text.size() && text[i] == '[') ++count;
+    const auto newline = text.find('\n', i);   // memchr: most bytes are skipped in bulk
+    if (newline == std::string_view::npos) break;
+    text.remove_prefix(newline + 1);
+  }
+  return count;
+}
+
 }  // namespace
 
 RuleTable parse_config_text(std::string_view text, std::string_view file_name, const HostInterfaces& host) {
   RuleTable table;
-  // Every section header has a '[' and values never do: an upper bound on the
-  // number of rules, so that 100,000 of them are not moved around while growing.
-  // Capped: a garbage file full of '[' must not reserve gigabytes.
-  const auto brackets = static_cast<std::size_t>(std::count(text.begin(), text.end(), '['));
-  const std::size_t expected_rules = std::min({brackets, text.size() / 32, std::size_t{1} << 17});
+  // An upper bound on the number of rules, so that 100,000 of them are not moved
+  // around while the vector grows: lines that start a section (first non-blank
+  // byte '['). The vector's pages are populated up front (prefault.hpp), so the
+  // bound must not count brackets in comments. Capped: a rule takes at least 32
+  // bytes, and a garbage file must not reserve much.
+  const std::size_t expected_rules = std::min({section_lines(text), text.size() / 32, std::size_t{1} << 17});
   ConfigBuilder builder(file_name, host, table, expected_rules);
   detail::feed_ini_text(text, builder);
   builder.finish();
