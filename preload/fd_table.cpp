@@ -22,7 +22,14 @@ enum : std::uint8_t {
   kAutoBound = 1 << 6,
 };
 
+// Static storage: zero before any code runs, constructors included. (Not
+// `constinit` under clang, whose constant evaluator gives up on a million
+// elements.)
+#if defined(__clang__)
+std::atomic<std::uint8_t> g_flags[kSize];
+#else
 constinit std::atomic<std::uint8_t> g_flags[kSize];
+#endif
 // The highest descriptor ever flagged, so that close_range(3, ~0U) clears a few
 // entries instead of a million.
 constinit std::atomic<unsigned> g_highest{0};

@@ -9,6 +9,6 @@
 // the fd table) lives in one small data section.
 #pragma once
 
-#define SRCBIND_HOT [[gnu::hot, gnu::section("srcbind_hot_text")]]
-#define SRCBIND_COLD [[gnu::cold]]
-#define SRCBIND_HOT_DATA [[gnu::section("srcbind_hot_data")]]
+#define SRCBIND_HOT __attribute__((hot, section("srcbind_hot_text")))
+#define SRCBIND_COLD __attribute__((cold))
+#define SRCBIND_HOT_DATA __attribute__((section("srcbind_hot_data")))

@@ -32,7 +32,7 @@ void restart_load_in_child() noexcept {
 
 // The instance is built in place here rather than on the heap: it shares its
 // page with the other hot data.
-SRCBIND_HOT_DATA alignas(Runtime) unsigned char g_runtime_storage[sizeof(Runtime)];
+alignas(Runtime) SRCBIND_HOT_DATA unsigned char g_runtime_storage[sizeof(Runtime)];
 
 }  // namespace
 

@@ -224,7 +224,7 @@ Matcher::~Matcher() = default;
 
 // On the per-call path of the preload library: placed with its hooks
 // (preload/hot_path.hpp); elsewhere the section is just a name.
-[[gnu::hot, gnu::section("srcbind_hot_text")]] const Rule* Matcher::find(const Endpoint& destination, Protocol protocol) const noexcept {
+__attribute__((hot, section("srcbind_hot_text"))) const Rule* Matcher::find(const Endpoint& destination, Protocol protocol) const noexcept {
   if (destination.address.family == Family::v4) return index_->v4.find(destination, protocol);
   return index_->v6.find(destination, protocol);
 }
