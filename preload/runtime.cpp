@@ -16,10 +16,6 @@
 namespace srcbind::preload {
 namespace {
 
-enum State : int { kUnloaded, kLoading, kReady };
-
-constinit std::atomic<int> g_state{kUnloaded};
-constinit std::atomic<const Runtime*> g_runtime{nullptr};
 constinit std::atomic<long> g_loader_tid{0};
 
 long current_tid() noexcept { return ::syscall(SYS_gettid); }
@@ -27,7 +23,7 @@ long current_tid() noexcept { return ::syscall(SYS_gettid); }
 // A fork taken by another thread while this one was loading leaves the child with
 // a load that nobody will finish: start over there.
 void restart_load_in_child() noexcept {
-  if (g_state.load(std::memory_order_acquire) == kLoading) g_state.store(kUnloaded, std::memory_order_release);
+  if (runtime_state.load(std::memory_order_acquire) == kLoading) runtime_state.store(kUnloaded, std::memory_order_release);
 }
 
 // The instance is built in place here rather than on the heap: it shares its
@@ -36,8 +32,8 @@ alignas(Runtime) SRCBIND_HOT_DATA unsigned char g_runtime_storage[sizeof(Runtime
 
 }  // namespace
 
-SRCBIND_HOT_DATA constinit std::atomic<bool> runtime_ready{false};
-SRCBIND_HOT_DATA constinit const Runtime* runtime_instance = nullptr;
+SRCBIND_HOT_DATA constinit std::atomic<int> runtime_state{kUnloaded};
+SRCBIND_HOT_DATA constinit std::atomic<const Runtime*> runtime_instance{nullptr};
 
 Runtime::Runtime()
     : table_(load_effective_config(Environment::from_process(), HostInterfaces::current())),
@@ -49,7 +45,7 @@ Runtime::Runtime()
 
 const Runtime* Runtime::load() noexcept {
   int expected = kUnloaded;
-  if (g_state.compare_exchange_strong(expected, kLoading, std::memory_order_acq_rel)) {
+  if (runtime_state.compare_exchange_strong(expected, kLoading, std::memory_order_acq_rel)) {
     ErrnoGuard keep_errno;
     g_loader_tid.store(current_tid(), std::memory_order_relaxed);
     static constinit std::atomic<bool> fork_handler_registered{false};
@@ -64,17 +60,14 @@ const Runtime* Runtime::load() noexcept {
     } catch (...) {
       runtime = nullptr;   // out of memory while loading: apply no rules, never throw into the host
     }
-    g_runtime.store(runtime, std::memory_order_release);
-    g_state.store(kReady, std::memory_order_release);
-    runtime_instance = runtime;
-    runtime_ready.store(true, std::memory_order_release);   // get()'s fast path from now on
+    runtime_instance.store(runtime, std::memory_order_relaxed);
+    runtime_state.store(kReady, std::memory_order_release);   // publishes the instance
     return runtime;
   }
-  if (g_state.load(std::memory_order_acquire) == kReady) return g_runtime.load(std::memory_order_acquire);
   if (g_loader_tid.load(std::memory_order_relaxed) == current_tid()) return nullptr;
   // Another thread is loading: wait for it (loading reads one file; it is short).
-  while (g_state.load(std::memory_order_acquire) != kReady) sched_yield();
-  return g_runtime.load(std::memory_order_acquire);
+  while (runtime_state.load(std::memory_order_acquire) != kReady) sched_yield();
+  return runtime_instance.load(std::memory_order_relaxed);
 }
 
 // SPEC: a broken configuration gives one clear error line and no rules; the

@@ -16,10 +16,11 @@ namespace srcbind::preload {
 
 class Runtime;
 
-// Set once, by Runtime::load(): the instance first, then ready (release). In
-// srcbind_hot_data (hot_path.hpp), with the instance itself.
-extern std::atomic<bool> runtime_ready;
-extern const Runtime* runtime_instance;
+// Where Runtime::load() stands, and what it built (set before kReady, with
+// release). In srcbind_hot_data (hot_path.hpp), next to the instance itself.
+enum RuntimeState : int { kUnloaded, kLoading, kReady };
+extern std::atomic<int> runtime_state;
+extern std::atomic<const Runtime*> runtime_instance;
 
 class Runtime {
  public:
@@ -27,7 +28,9 @@ class Runtime {
   // or the loader re-entering a hook): the call then goes through untouched.
   // Inline: it is on every hooked call; the first call loads, out of line.
   static const Runtime* get() noexcept {
-    if (runtime_ready.load(std::memory_order_acquire)) return runtime_instance;
+    if (runtime_state.load(std::memory_order_acquire) == kReady) {
+      return runtime_instance.load(std::memory_order_relaxed);
+    }
     return load();
   }
 

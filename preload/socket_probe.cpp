@@ -1,5 +1,7 @@
 #include "socket_probe.hpp"
 
+#include "errno_guard.hpp"
+
 #include <net/if.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
@@ -9,6 +11,7 @@
 namespace srcbind::preload {
 
 bool local_address(int fd, LocalAddress& out) noexcept {
+  ErrnoGuard keep_errno;
   sockaddr_storage ss{};
   socklen_t len = sizeof ss;
   if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return false;
@@ -29,6 +32,7 @@ bool local_address(int fd, LocalAddress& out) noexcept {
 }
 
 int socket_type(int fd) noexcept {
+  ErrnoGuard keep_errno;
   int type = -1;
   socklen_t len = sizeof type;
   if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return -1;
@@ -36,6 +40,7 @@ int socket_type(int fd) noexcept {
 }
 
 bool device_pinned(int fd) noexcept {
+  ErrnoGuard keep_errno;
   char name[IFNAMSIZ] = {};
   socklen_t len = sizeof name;
   if (::getsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name, &len) != 0) return false;
@@ -43,6 +48,7 @@ bool device_pinned(int fd) noexcept {
 }
 
 bool v6_only(int fd) noexcept {
+  ErrnoGuard keep_errno;
   int on = 0;
   socklen_t len = sizeof on;
   return ::getsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &on, &len) == 0 && on != 0;

@@ -1,5 +1,6 @@
 // Questions asked of the kernel about a socket, each one syscall, each used only
-// when the fd table (fd_table.hpp) does not already know the answer.
+// when the fd table (fd_table.hpp) does not already know the answer. Each keeps
+// errno: a failed query is an answer, never the program's error.
 #pragma once
 
 #include "srcbind/address.hpp"

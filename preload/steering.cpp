@@ -91,7 +91,6 @@ socklen_t make_source(const Target& t, const IpAddress& source, sockaddr_storage
 // is stale. Ask the kernel; a bound socket is the program's, as SPEC says.
 SRCBIND_COLD bool bound_behind_our_back(int fd, const Target& t) noexcept {
   if (!t.known) return false;   // the kernel was asked already
-  ErrnoGuard keep_errno;
   LocalAddress local;
   if (!local_address(fd, local) || (local.wildcard && local.port == 0)) return false;
   fd_table::mark_bound_by_program(fd);
@@ -118,16 +117,14 @@ SRCBIND_HOT bool find_target(const Runtime& rt, int fd, const sockaddr* addr, so
     out.local = {.family = facts.ipv6 ? AF_INET6 : AF_INET,
                  .wildcard = true,
                  .port = facts.auto_bound ? LocalAddress::kSomePort : 0};
-  } else {
-    ErrnoGuard keep_errno;
-    if (!local_address(fd, out.local)) return false;   // not a socket, or closed: the real call says so
+  } else if (!local_address(fd, out.local)) {
+    return false;   // not a socket, or closed: the real call says so
   }
   if (out.local.family != addr->sa_family) return false;  // the real call fails with its own errno
   out.socket_family = out.local.family;
   if (facts.known) {
     out.datagram = facts.datagram;
   } else {
-    ErrnoGuard keep_errno;
     int type = socket_type(fd);
     if (type != SOCK_STREAM && type != SOCK_DGRAM) return false;   // SPEC: stream and datagram only
     out.datagram = type == SOCK_DGRAM;
@@ -138,10 +135,7 @@ SRCBIND_HOT bool find_target(const Runtime& rt, int fd, const sockaddr* addr, so
     if (!out.rule) return false;
   }
   // A mapped destination on a V6ONLY socket cannot be reached; the real call says so.
-  if (out.destination.mapped) {
-    ErrnoGuard keep_errno;
-    if (v6_only(fd)) return false;
-  }
+  if (out.destination.mapped && v6_only(fd)) return false;
   return true;
 }
 

@@ -125,6 +125,21 @@ static void bad_calls(void) {
   }
 }
 
+/* The destination as text, for a child's command line. */
+static void target_text(char* host, size_t host_size, char* port, size_t port_size) {
+  inet_ntop(AF_INET, &g_dst.sin_addr, host, (socklen_t)host_size);
+  snprintf(port, port_size, "%d", ntohs(g_dst.sin_port));
+}
+
+/* posix_spawn of ourselves with argv; the child's exit code. */
+static int spawn_and_wait(char* argv[]) {
+  pid_t pid;
+  if (posix_spawn(&pid, g_self, NULL, NULL, argv, environ) != 0) return 1;
+  int status;
+  waitpid(pid, &status, 0);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+}
+
 /* Behind the library's back: no libc wrapper, so no hook sees these. */
 static int raw_socket(int type) { return (int)syscall(SYS_socket, AF_INET, type, 0); }
 static int raw_close(int fd) { return (int)syscall(SYS_close, fd); }
@@ -140,6 +155,16 @@ static void connect_fd(const char* who, int fd) {
   char local[64];
   local_of(fd, local, sizeof local);
   printf("%s rc=%d errno=%s local=%s\n", who, rc, name_of(err), local);
+}
+
+/* A stream socket made and bound behind the library's back, expected to get
+ * the number `freed` again, then connected through libc. */
+static void reuse_bound_behind(const char* who, int freed) {
+  int s = raw_socket(SOCK_STREAM);
+  printf("reused %s\n", s == freed ? "yes" : "no");
+  raw_bind(s, "127.0.0.3");
+  connect_fd(who, s);
+  close(s);
 }
 
 /* Each case prints "<case> rc= errno= local="; 127.0.0.3 is the program's own
@@ -158,20 +183,12 @@ static int behind(void) {
    * a stream socket made behind its back and bound by the program. */
   int u = socket(AF_INET, SOCK_DGRAM, 0);
   close(u);
-  s = raw_socket(SOCK_STREAM);
-  printf("reused %s\n", s == u ? "yes" : "no");
-  raw_bind(s, "127.0.0.3");
-  connect_fd("reused-after-close", s);
-  close(s);
+  reuse_bound_behind("reused-after-close", u);
 
   /* Closed behind its back too: what it knew of the number is stale. */
   u = socket(AF_INET, SOCK_STREAM, 0);
   raw_close(u);
-  s = raw_socket(SOCK_STREAM);
-  printf("reused %s\n", s == u ? "yes" : "no");
-  raw_bind(s, "127.0.0.3");
-  connect_fd("stale-entry", s);
-  close(s);
+  reuse_bound_behind("stale-entry", u);
 
   /* dup2 over a socket it knows as unbound, from one bound behind its back. */
   int a = socket(AF_INET, SOCK_STREAM, 0);
@@ -189,16 +206,11 @@ static int behind(void) {
   inet_pton(AF_INET, "127.0.0.3", &three.sin_addr);
   bind(bound, (struct sockaddr*)&three, sizeof three);
   char host[64], port[16], fd1[16], fd2[16];
-  inet_ntop(AF_INET, &g_dst.sin_addr, host, sizeof host);
-  snprintf(port, sizeof port, "%d", ntohs(g_dst.sin_port));
+  target_text(host, sizeof host, port, sizeof port);
   snprintf(fd1, sizeof fd1, "%d", unbound);
   snprintf(fd2, sizeof fd2, "%d", bound);
   char* argv[] = {(char*)g_self, "inherited", host, port, fd1, fd2, NULL};
-  pid_t pid;
-  if (posix_spawn(&pid, g_self, NULL, NULL, argv, environ) != 0) return 1;
-  int status;
-  waitpid(pid, &status, 0);
-  return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
+  return spawn_and_wait(argv);
 }
 
 static void send_fd(const char* who, int fd) {
@@ -222,19 +234,12 @@ static int behind_udp(void) {
 }
 
 static int run_child(const char* how) {
-  char* argv[] = {(char*)g_self, "plain", NULL, NULL, NULL};
   char host[64], port[16];
-  inet_ntop(AF_INET, &g_dst.sin_addr, host, sizeof host);
-  snprintf(port, sizeof port, "%d", ntohs(g_dst.sin_port));
-  argv[2] = host;
-  argv[3] = port;
-  pid_t pid;
-  if (strcmp(how, "vfork") == 0) {
-    pid = vfork();
-    if (pid == 0) { execv(g_self, argv); _exit(127); }
-  } else {
-    if (posix_spawn(&pid, g_self, NULL, NULL, argv, environ) != 0) return 1;
-  }
+  target_text(host, sizeof host, port, sizeof port);
+  char* argv[] = {(char*)g_self, "plain", host, port, NULL};
+  if (strcmp(how, "vfork") != 0) return spawn_and_wait(argv);
+  pid_t pid = vfork();
+  if (pid == 0) { execv(g_self, argv); _exit(127); }
   int status;
   waitpid(pid, &status, 0);
   return WIFEXITED(status) ? WEXITSTATUS(status) : 1;
