@@ -292,6 +292,19 @@ TEST(Ini, DuplicateRuleNamesAreAnError) {
   EXPECT_EQ(table.rules.size(), 1u);   // what could be parsed, for --check
 }
 
+// The name table starts small and grows (rule_names.cpp): a duplicate is still
+// found after many regrowths, and only it.
+TEST(Ini, DuplicateRuleNameIsFoundAmongAThousand) {
+  std::string text;
+  for (int i = 0; i < 1000; ++i) {
+    text += "[rule r" + std::to_string(i) + "]\ndestination = *\nsource = 198.51.100.12\n";
+  }
+  text += "[rule r7]\ndestination = *\nsource = 198.51.100.12\n";
+  const RuleTable table = parse(text);
+  EXPECT_THAT(errors(table), ElementsAre("rules.ini:3001: rule name \"r7\" is already used on line 22"));
+  EXPECT_EQ(table.rules.size(), 1000u);
+}
+
 TEST(Ini, RuleNameMustNotContainBlanks) {
   EXPECT_THAT(errors(parse("[rule my ftp]\ndestination = *\nsource = 198.51.100.12\n")),
               ElementsAre("rules.ini:1: rule name \"my ftp\" must not contain blanks or brackets"));
