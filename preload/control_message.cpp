@@ -6,7 +6,7 @@
 
 namespace srcbind::preload {
 
-SRCBIND_HOT bool has_packet_info(const msghdr& msg) noexcept {
+SRCBIND_MSG bool has_packet_info(const msghdr& msg) noexcept {
   if (msg.msg_control == nullptr || msg.msg_controllen < sizeof(cmsghdr)) return false;
   for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), const_cast<cmsghdr*>(c))) {
     if ((c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) ||
@@ -34,12 +34,12 @@ std::size_t write_packet_info(unsigned char* at, int level, int type, const Data
 
 }  // namespace
 
-SRCBIND_HOT std::size_t write_packet_info(unsigned char* at, const PacketInfo& info) noexcept {
+SRCBIND_SEND std::size_t write_packet_info(unsigned char* at, const PacketInfo& info) noexcept {
   return info.level == IPPROTO_IP ? write_packet_info(at, info.level, info.type, info.data.v4)
                                   : write_packet_info(at, info.level, info.type, info.data.v6);
 }
 
-SRCBIND_HOT bool add_packet_info(const msghdr& in, const PacketInfo& info, ControlBuffer& buffer, msghdr& out) noexcept {
+SRCBIND_MSG bool add_packet_info(const msghdr& in, const PacketInfo& info, ControlBuffer& buffer, msghdr& out) noexcept {
   const std::size_t theirs = in.msg_control ? CMSG_ALIGN(in.msg_controllen) : 0;
   if (theirs + CMSG_SPACE(info.size()) > ControlBuffer::kCapacity) return false;
   if (theirs) {

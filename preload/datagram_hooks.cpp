@@ -24,7 +24,7 @@ struct SendPlan {
 };
 
 // `app_has_packet_info`: the program set its own source for this datagram.
-SRCBIND_HOT void decide_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
+SRCBIND_SEND void decide_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
                  SendPlan& plan) noexcept {
   const Runtime* rt = Runtime::get();
   if (!rt || !rt->has_rules() || !find_target(*rt, fd, addr, len, plan.target)) return;
@@ -39,7 +39,7 @@ SRCBIND_HOT void decide_send(int fd, const sockaddr* addr, socklen_t len, int fl
   if (!app_has_packet_info) plan.error = prepare_datagram(*rt, plan.target, plan.info);
 }
 
-SRCBIND_HOT void plan_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
+SRCBIND_SEND void plan_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
                SendPlan& plan) noexcept {
   if (addr == nullptr) return;   // a connected socket: handled at connect()
   // No ErrnoGuard here: find_target and prepare_datagram keep errno themselves,
@@ -57,8 +57,8 @@ bool is_source_error(int error) noexcept {
 
 // Sends `ours` (the program's `msg` with our packet-info); with on_error =
 // continue a refused source is sent again as the program wrote it.
-SRCBIND_HOT ssize_t send_checked(int fd, const msghdr& ours, const msghdr& msg, int flags,
-                                 const SendPlan& plan) noexcept {
+SRCBIND_SEND ssize_t send_checked(int fd, const msghdr& ours, const msghdr& msg, int flags,
+                                 const SendPlan& plan) {
   ssize_t n = real::sendmsg(fd, &ours, flags);
   if (n < 0 && is_source_error(errno)) {
     const int error = errno;
@@ -73,7 +73,7 @@ SRCBIND_HOT ssize_t send_checked(int fd, const msghdr& ours, const msghdr& msg, 
 }
 
 // `msg` may carry control data of the program's own: ours is appended to it.
-SRCBIND_HOT ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, const SendPlan& plan) noexcept {
+SRCBIND_MSG ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, const SendPlan& plan) {
   ControlBuffer buffer;
   msghdr ours;
   if (!add_packet_info(msg, plan.info, buffer, ours)) {
@@ -89,7 +89,7 @@ SRCBIND_HOT ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, 
 
 }  // namespace
 
-SRCBIND_HOT ssize_t hook_sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) noexcept {
+SRCBIND_SEND ssize_t hook_sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
   SendPlan plan;
   plan_send(fd, addr, addrlen, flags, false, plan);
   if (plan.error) {
@@ -111,7 +111,7 @@ SRCBIND_HOT ssize_t hook_sendto(int fd, const void* buf, size_t len, int flags, 
   return send_checked(fd, ours, msg, flags, plan);
 }
 
-SRCBIND_HOT ssize_t hook_sendmsg(int fd, const msghdr* msg, int flags) noexcept {
+SRCBIND_MSG ssize_t hook_sendmsg(int fd, const msghdr* msg, int flags) {
   if (msg == nullptr) return real::sendmsg(fd, msg, flags);
   SendPlan plan;
   plan_send(fd, static_cast<const sockaddr*>(msg->msg_name), msg->msg_namelen, flags, has_packet_info(*msg), plan);
@@ -126,7 +126,7 @@ SRCBIND_HOT ssize_t hook_sendmsg(int fd, const msghdr* msg, int flags) noexcept 
 // Each message is decided on its own (a batch may mix destinations). At most
 // kBatch messages go to the kernel per call, so that the copies fit on the stack;
 // sendmmsg may return fewer than vlen, and callers send the rest.
-SRCBIND_HOT int hook_sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) noexcept {
+SRCBIND_MSG int hook_sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) {
   if (msgs == nullptr || vlen == 0) return real::sendmmsg(fd, msgs, vlen, flags);
   constexpr unsigned kBatch = 16;
   mmsghdr copies[kBatch];

@@ -1,7 +1,9 @@
 // Keeps the fd table (fd_table.hpp) in step with descriptors' lives. Each hook
-// calls the real function first and records only what succeeded.
+// calls the real function first and records only what succeeded. The four that
+// every connection goes through are with connect() on its code page (hot_path.hpp).
 #include "fd_table.hpp"
 #include "hooks.hpp"
+#include "hot_path.hpp"
 #include "real_functions.hpp"
 
 #include <fcntl.h>
@@ -10,7 +12,7 @@
 
 namespace srcbind::preload {
 
-int hook_socket(int domain, int type, int protocol) noexcept {
+SRCBIND_HOT int hook_socket(int domain, int type, int protocol) {
   int fd = real::socket(domain, type, protocol);
   if (fd < 0) return fd;
   const int base_type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
@@ -22,69 +24,72 @@ int hook_socket(int domain, int type, int protocol) noexcept {
   return fd;
 }
 
-int hook_bind(int fd, const sockaddr* addr, socklen_t len) noexcept {
+SRCBIND_HOT int hook_bind(int fd, const sockaddr* addr, socklen_t len) {
   int rc = real::bind(fd, addr, len);
   if (rc == 0) fd_table::mark_bound_by_program(fd);
   return rc;
 }
 
-int hook_setsockopt(int fd, int level, int name, const void* value, socklen_t len) noexcept {
-  int rc = real::setsockopt(fd, level, name, value, len);
-  if (rc == 0 && level == SOL_SOCKET && (name == SO_BINDTODEVICE || name == SO_BINDTOIFINDEX)) {
-    fd_table::mark_device_pinned(fd);
+SRCBIND_HOT int hook_setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
+  // Decided before the call, so that every other option goes straight through
+  // (a tail call: nothing of ours runs again after the syscall, hot_path.hpp).
+  if (level != SOL_SOCKET || (name != SO_BINDTODEVICE && name != SO_BINDTOIFINDEX)) {
+    return real::setsockopt(fd, level, name, value, len);
   }
+  int rc = real::setsockopt(fd, level, name, value, len);
+  if (rc == 0) fd_table::mark_device_pinned(fd);
   return rc;
 }
 
-int hook_close(int fd) noexcept {
+SRCBIND_HOT int hook_close(int fd) {
   fd_table::forget(fd);   // before: once closed, another thread may reuse the number
   return real::close(fd);
 }
 
-int hook_dup(int fd) noexcept {
+int hook_dup(int fd) {
   int fd2 = real::dup(fd);
   if (fd2 >= 0) fd_table::copy(fd, fd2);
   return fd2;
 }
 
-int hook_dup2(int fd, int fd2) noexcept {
+int hook_dup2(int fd, int fd2) {
   int rc = real::dup2(fd, fd2);
   if (rc >= 0 && rc != fd) fd_table::copy(fd, rc);
   return rc;
 }
 
-int hook_dup3(int fd, int fd2, int flags) noexcept {
+int hook_dup3(int fd, int fd2, int flags) {
   int rc = real::dup3(fd, fd2, flags);
   if (rc >= 0) fd_table::copy(fd, rc);
   return rc;
 }
 
-int hook_fcntl(int fd, int cmd, long arg, bool is_fcntl64) noexcept {
+int hook_fcntl(int fd, int cmd, long arg, bool is_fcntl64) {
   int rc = is_fcntl64 ? real::fcntl64(fd, cmd, arg) : real::fcntl(fd, cmd, arg);
   if (rc >= 0 && (cmd == F_DUPFD || cmd == F_DUPFD_CLOEXEC)) fd_table::copy(fd, rc);
   return rc;
 }
 
-int hook_accept(int fd, sockaddr* addr, socklen_t* len) noexcept {
+int hook_accept(int fd, sockaddr* addr, socklen_t* len) {
   int rc = real::accept(fd, addr, len);
   if (rc >= 0) fd_table::forget(rc);
   return rc;
 }
 
-int hook_accept4(int fd, sockaddr* addr, socklen_t* len, int flags) noexcept {
+int hook_accept4(int fd, sockaddr* addr, socklen_t* len, int flags) {
   int rc = real::accept4(fd, addr, len, flags);
   if (rc >= 0) fd_table::forget(rc);
   return rc;
 }
 
-int hook_close_range(unsigned first, unsigned last, int flags) noexcept {
+int hook_close_range(unsigned first, unsigned last, int flags) {
   int rc = real::close_range(first, last, flags);
   // CLOSE_RANGE_CLOEXEC only marks them: they stay open until exec.
   if (rc == 0 && !(flags & CLOSE_RANGE_CLOEXEC)) fd_table::forget_range(first, last);
   return rc;
 }
 
-void hook_closefrom(int lowfd) noexcept {
+void hook_closefrom(int lowfd) {
   real::closefrom(lowfd);
   if (lowfd >= 0) fd_table::forget_range(static_cast<unsigned>(lowfd), ~0U);
 }

@@ -7,8 +7,10 @@
 #include <cstdarg>
 
 #define SRCBIND_EXPORT extern "C" __attribute__((visibility("default")))
-// Once per connection or datagram (hot_path.hpp).
+// Once per connection or datagram, in the order of their code pages (hot_path.hpp).
 #define SRCBIND_EXPORT_HOT extern "C" __attribute__((visibility("default"))) SRCBIND_HOT
+#define SRCBIND_EXPORT_SEND extern "C" __attribute__((visibility("default"))) SRCBIND_SEND
+#define SRCBIND_EXPORT_MSG extern "C" __attribute__((visibility("default"))) SRCBIND_MSG
 
 using namespace srcbind::preload;
 
@@ -16,31 +18,31 @@ SRCBIND_EXPORT_HOT int connect(int fd, const sockaddr* addr, socklen_t len) {
   return hook_connect(fd, addr, len);
 }
 
-SRCBIND_EXPORT_HOT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
+SRCBIND_EXPORT_SEND ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
   return hook_sendto(fd, buf, len, flags, addr, addrlen);
 }
 
-SRCBIND_EXPORT_HOT ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
+SRCBIND_EXPORT_MSG ssize_t sendmsg(int fd, const msghdr* msg, int flags) {
   return hook_sendmsg(fd, msg, flags);
 }
 
-SRCBIND_EXPORT_HOT int sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) {
+SRCBIND_EXPORT_MSG int sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) {
   return hook_sendmmsg(fd, msgs, vlen, flags);
 }
 
-SRCBIND_EXPORT int socket(int domain, int type, int protocol) {
+SRCBIND_EXPORT_HOT int socket(int domain, int type, int protocol) {
   return hook_socket(domain, type, protocol);
 }
 
-SRCBIND_EXPORT int bind(int fd, const sockaddr* addr, socklen_t len) {
+SRCBIND_EXPORT_HOT int bind(int fd, const sockaddr* addr, socklen_t len) {
   return hook_bind(fd, addr, len);
 }
 
-SRCBIND_EXPORT int setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
+SRCBIND_EXPORT_HOT int setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
   return hook_setsockopt(fd, level, name, value, len);
 }
 
-SRCBIND_EXPORT int close(int fd) {
+SRCBIND_EXPORT_HOT int close(int fd) {
   return hook_close(fd);
 }
 

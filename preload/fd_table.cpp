@@ -57,12 +57,12 @@ void add(int fd, std::uint8_t flags) noexcept {
 
 }  // namespace
 
-void created(int fd, bool ipv6, bool datagram) noexcept {
+SRCBIND_HOT void created(int fd, bool ipv6, bool datagram) noexcept {
   store(fd, static_cast<std::uint8_t>(kKnown | (ipv6 ? kIpv6 : 0) | (datagram ? kDatagram : 0)));
 }
-void forget(int fd) noexcept { store(fd, 0); }
-void mark_connect_tried(int fd) noexcept { add(fd, kConnectTried); }
-SRCBIND_HOT void note_send(int fd, bool fastopen) noexcept {
+SRCBIND_HOT void forget(int fd) noexcept { store(fd, 0); }
+SRCBIND_HOT void mark_connect_tried(int fd) noexcept { add(fd, kConnectTried); }
+SRCBIND_SEND void note_send(int fd, bool fastopen) noexcept {
   if (!in_table(fd)) return;
   std::uint8_t f = g_flags[fd].load(std::memory_order_relaxed);
   if (!(f & kKnown)) return;
@@ -72,8 +72,8 @@ SRCBIND_HOT void note_send(int fd, bool fastopen) noexcept {
     add(fd, kConnectTried);
   }
 }
-void mark_bound_by_program(int fd) noexcept { add(fd, kBoundByProgram); }
-void mark_device_pinned(int fd) noexcept { add(fd, kDevicePinned); }
+SRCBIND_HOT void mark_bound_by_program(int fd) noexcept { add(fd, kBoundByProgram); }
+SRCBIND_HOT void mark_device_pinned(int fd) noexcept { add(fd, kDevicePinned); }
 
 void forget_range(unsigned first, unsigned last) noexcept {
   unsigned highest = g_highest.load(std::memory_order_relaxed);
@@ -85,7 +85,7 @@ void copy(int from, int to) noexcept {
   store(to, in_table(from) ? g_flags[from].load(std::memory_order_relaxed) : 0);
 }
 
-SRCBIND_HOT Facts facts(int fd) noexcept {
+SRCBIND_SEND Facts facts(int fd) noexcept {
   std::uint8_t f = in_table(fd) ? g_flags[fd].load(std::memory_order_relaxed) : 0;
   return {.known = (f & kKnown) != 0,
           .ipv6 = (f & kIpv6) != 0,

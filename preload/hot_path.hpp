@@ -1,17 +1,26 @@
-// On a datagram send, what the hook touches costs more than the instructions it
-// runs: each syscall leaves the caches and, with page-table isolation (as on
-// these machines), the TLB cold, so every distinct line and page the hook reads
-// afterwards is a miss. Measured (bench/README.md): gathering the state every
-// hook reads into one small data section, and not touching errno on the usual
-// path, each took about 0.005-0.01 off the datagram ratio; page-aligning the
-// code made no measurable difference but costs nothing.
+// After a syscall, what a hook touches costs more than the instructions it runs:
+// each syscall leaves the TLB cold (page-table isolation, as on these machines),
+// so every distinct page the hook reads afterwards is a page walk. Measured side
+// by side (bench/README.md), each of these took about 0.005-0.01 off the
+// datagram ratio: the state every hook reads in one data page; no errno
+// save/restore on the usual path; the whole sendto path in one code page; a
+// small configuration's rules and index in the runtime's page.
 //
-// So the code of the per-call path goes into one section that starts on a page
-// of its own (hot_text.ld), log and error paths are cold (moved away), and the
-// state every hook reads (the runtime, the real functions' addresses, next to
-// the fd table) lives in one small data section.
+// So the per-call code goes into three sections, laid out in this order from a
+// page boundary (hot_text.ld):
+//  - SRCBIND_SEND: the sendto path (hook, lookup, decision, the real sendmsg):
+//    one code page;
+//  - SRCBIND_HOT: connect, and the hooks that every connection goes through
+//    (socket, bind, setsockopt, close);
+//  - SRCBIND_MSG: sendmsg and sendmmsg, which merge control messages;
+// log and error paths are SRCBIND_COLD (moved away); and SRCBIND_HOT_DATA, the
+// runtime (with a small configuration inside it, runtime.hpp) and the real
+// functions' addresses, starts a data page that the fd table's first
+// descriptors share.
 #pragma once
 
+#define SRCBIND_SEND __attribute__((hot, section("srcbind_send_text")))
 #define SRCBIND_HOT __attribute__((hot, section("srcbind_hot_text")))
+#define SRCBIND_MSG __attribute__((hot, section("srcbind_msg_text")))
 #define SRCBIND_COLD __attribute__((cold))
 #define SRCBIND_HOT_DATA __attribute__((section("srcbind_hot_data")))

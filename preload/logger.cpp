@@ -1,7 +1,6 @@
 #include "logger.hpp"
 
-#include "real_functions.hpp"
-
+#include <cerrno>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/syscall.h>
@@ -10,9 +9,11 @@
 namespace srcbind::preload {
 namespace {
 
+// Raw syscalls, not the C library's open/write/close: those are cancellation
+// points, and a line logged for a program's call must not become one.
 void write_all(int fd, std::string_view text) noexcept {
   while (!text.empty()) {
-    ssize_t n = ::write(fd, text.data(), text.size());
+    auto n = static_cast<ssize_t>(::syscall(SYS_write, fd, text.data(), text.size()));
     if (n < 0 && errno == EINTR) continue;
     if (n <= 0) return;
     text.remove_prefix(static_cast<std::size_t>(n));
@@ -42,10 +43,11 @@ LineBuffer Logger::start() const noexcept {
 void Logger::write(LineBuffer& line) const noexcept {
   std::string_view text = line.finish();
   if (!file_.empty()) {
-    int fd = ::open(file_.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600);
+    const auto fd = static_cast<int>(::syscall(SYS_openat, AT_FDCWD, file_.c_str(),
+                                                O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600));
     if (fd < 0) return;
     write_all(fd, text);
-    real::close(fd);
+    ::syscall(SYS_close, fd);
     return;
   }
   struct stat st {};

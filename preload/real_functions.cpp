@@ -28,7 +28,7 @@ template <typename Fn>
 }
 
 #define SRCBIND_REAL(ret, name, params, args, fallback)                     \
-  ret name params noexcept {                                               \
+  ret name params {                                                        \
     using Fn = ret(*) params;                                              \
     SRCBIND_HOT_DATA static constinit std::atomic<Fn> slot{nullptr};       \
     if (Fn fn = resolve(slot, #name)) return fn args;                      \
@@ -37,12 +37,17 @@ template <typename Fn>
 
 }  // namespace
 
-// Called for every connection or datagram (hot_path.hpp); the others once per socket.
-SRCBIND_HOT int connect(int fd, const sockaddr* addr, socklen_t len) noexcept;
-SRCBIND_HOT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr,
-                           socklen_t addrlen) noexcept;
-SRCBIND_HOT ssize_t sendmsg(int fd, const msghdr* msg, int flags) noexcept;
-SRCBIND_HOT int sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) noexcept;
+// Called for every connection or datagram, on the code page of their callers
+// (hot_path.hpp); the others more rarely.
+SRCBIND_HOT int connect(int fd, const sockaddr* addr, socklen_t len);
+SRCBIND_HOT int bind(int fd, const sockaddr* addr, socklen_t len);
+SRCBIND_HOT int setsockopt(int fd, int level, int name, const void* value, socklen_t len);
+SRCBIND_HOT int socket(int domain, int type, int protocol);
+SRCBIND_HOT int close(int fd);
+SRCBIND_SEND ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr,
+                           socklen_t addrlen);
+SRCBIND_SEND ssize_t sendmsg(int fd, const msghdr* msg, int flags);
+SRCBIND_MSG int sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags);
 
 SRCBIND_REAL(int, connect, (int fd, const sockaddr* addr, socklen_t len), (fd, addr, len),
              static_cast<int>(::syscall(SYS_connect, fd, addr, len)))
@@ -75,7 +80,7 @@ SRCBIND_REAL(int, close_range, (unsigned first, unsigned last, int flags), (firs
 SRCBIND_REAL(int, setsockopt, (int fd, int level, int name, const void* value, socklen_t len),
              (fd, level, name, value, len), static_cast<int>(::syscall(SYS_setsockopt, fd, level, name, value, len)))
 
-void closefrom(int lowfd) noexcept {
+void closefrom(int lowfd) {
   using Fn = void (*)(int);
   static constinit std::atomic<Fn> slot{nullptr};
   if (Fn fn = resolve(slot, "closefrom")) return fn(lowfd);

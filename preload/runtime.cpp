@@ -37,16 +37,32 @@ SRCBIND_HOT_DATA constinit std::atomic<const Runtime*> runtime_instance{nullptr}
 
 Runtime::Runtime()
     : table_(load_effective_config(Environment::from_process(), HostInterfaces::current())),
+      rules_(place_rules()),
       program_names_(current_process_names()),
-      matcher_(table_.rules, program_names_) {
+      matcher_(rules_, program_names_, &hot_memory_) {
   logger_.configure(table_.settings.log_level, table_.settings.log_file, program_names_.front());
   has_rules_ = !matcher_.empty();
+}
+
+// The rules move to the hot page when they take at most half of it: the index
+// needs the rest.
+std::span<const Rule> Runtime::place_rules() {
+  if (table_.rules.size() * sizeof(Rule) > kHotBytes / 2) return table_.rules;
+  hot_rules_.reserve(table_.rules.size());
+  for (Rule& rule : table_.rules) hot_rules_.push_back(std::move(rule));
+  table_.rules.clear();
+  return hot_rules_;
 }
 
 const Runtime* Runtime::load() noexcept {
   int expected = kUnloaded;
   if (runtime_state.compare_exchange_strong(expected, kLoading, std::memory_order_acq_rel)) {
     ErrnoGuard keep_errno;
+    // Loading makes cancellable calls (open, read): a thread cancelled there
+    // would leave the load half done for good. A cancellation asked for
+    // meanwhile acts at the program's own call, once this is done.
+    int cancel_state;
+    pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
     g_loader_tid.store(current_tid(), std::memory_order_relaxed);
     static constinit std::atomic<bool> fork_handler_registered{false};
     if (!fork_handler_registered.exchange(true)) pthread_atfork(nullptr, nullptr, restart_load_in_child);
@@ -55,13 +71,15 @@ const Runtime* Runtime::load() noexcept {
       runtime = new (g_runtime_storage) Runtime();
       runtime->report_load_problems();
       // Give back what parsing a large file left behind (the text, temporaries):
-      // the program should not carry it for its whole life.
-      malloc_trim(0);
+      // the program should not carry it for its whole life. After a small one
+      // there is little to give back, and the trim costs more than it saves.
+      if (runtime->rules_.size() >= kTrimAfterRules) malloc_trim(0);
     } catch (...) {
       runtime = nullptr;   // out of memory while loading: apply no rules, never throw into the host
     }
     runtime_instance.store(runtime, std::memory_order_relaxed);
     runtime_state.store(kReady, std::memory_order_release);   // publishes the instance
+    pthread_setcancelstate(cancel_state, nullptr);
     return runtime;
   }
   if (g_loader_tid.load(std::memory_order_relaxed) == current_tid()) return nullptr;

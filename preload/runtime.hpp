@@ -9,6 +9,9 @@
 #include "srcbind/rule_table.hpp"
 
 #include <atomic>
+#include <cstddef>
+#include <memory_resource>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -43,11 +46,23 @@ class Runtime {
  private:
   Runtime();
   static const Runtime* load() noexcept;
+  std::span<const Rule> place_rules();
   void report_load_problems() const noexcept;
 
+  // A small configuration (the usual one) lives in the runtime's own page: its
+  // rules and the matcher's index, so that a send reads no heap page (measured in
+  // bench/README.md). A larger one spills to the heap.
+  static constexpr std::size_t kHotBytes = 2048;
+  // From this many rules on, the load ends with malloc_trim (runtime.cpp).
+  static constexpr std::size_t kTrimAfterRules = 1000;
+  alignas(std::max_align_t) std::byte hot_bytes_[kHotBytes];
+  std::pmr::monotonic_buffer_resource hot_memory_{hot_bytes_, kHotBytes};
+
   RuleTable table_;
+  std::pmr::vector<Rule> hot_rules_{&hot_memory_};   // table_.rules, moved here when they fit
+  std::span<const Rule> rules_;                     // hot_rules_ or table_.rules
   std::vector<std::string> program_names_;  // basename of argv[0], of /proc/self/exe
-  Matcher matcher_;                         // indexes table_.rules: declared after it
+  Matcher matcher_;                         // indexes rules_: declared after it
   Logger logger_;
   bool has_rules_ = false;
 };

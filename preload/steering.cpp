@@ -99,7 +99,7 @@ SRCBIND_COLD bool bound_behind_our_back(int fd, const Target& t) noexcept {
 
 }  // namespace
 
-SRCBIND_HOT bool find_target(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len, Target& out) noexcept {
+SRCBIND_SEND bool find_target(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len, Target& out) noexcept {
   if (!Endpoint::from_sockaddr(addr, len, out.destination)) return false;
   // The lookup comes first: a destination without a rule costs no syscall.
   const Matcher& matcher = rt.matcher();
@@ -175,7 +175,7 @@ SRCBIND_HOT int prepare_connect(const Runtime& rt, int fd, const Target& t) noex
   return 0;
 }
 
-SRCBIND_HOT int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo& out) noexcept {
+SRCBIND_SEND int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo& out) noexcept {
   out.present = false;
   // SPEC: the program's own bind (wildcard with a port included) is left alone;
   // a port the kernel picked on an earlier send is not the program's doing. A

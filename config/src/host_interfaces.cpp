@@ -3,6 +3,9 @@
 
 #include <ifaddrs.h>
 #include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 
 #include <algorithm>
 #include <new>
@@ -22,6 +25,31 @@ void add_unique(std::vector<std::string>& names, std::string_view name) {
   if (std::find(names.begin(), names.end(), name) == names.end()) names.emplace_back(name);
 }
 
+// Whether this host lets a socket bind `address` (port 0); nullopt when no socket
+// can be made to ask (no IPv6, a seccomp filter). Raw syscalls: inside the preload
+// library, the C library's socket() and close() are its own hooks.
+std::optional<bool> kernel_can_bind(const IpAddress& address) {
+  const int family = address.family == Family::v4 ? AF_INET : AF_INET6;
+  const auto fd = static_cast<int>(::syscall(SYS_socket, family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (fd < 0) return std::nullopt;
+  sockaddr_storage ss{};
+  socklen_t len;
+  if (family == AF_INET) {
+    auto& sin = reinterpret_cast<sockaddr_in&>(ss);
+    sin.sin_family = AF_INET;
+    sin.sin_addr = address.to_in_addr();
+    len = sizeof sin;
+  } else {
+    auto& sin6 = reinterpret_cast<sockaddr_in6&>(ss);
+    sin6.sin6_family = AF_INET6;
+    sin6.sin6_addr = address.to_in6_addr();
+    len = sizeof sin6;
+  }
+  const bool bound = ::syscall(SYS_bind, fd, reinterpret_cast<const sockaddr*>(&ss), len) == 0;
+  ::syscall(SYS_close, fd);
+  return bound;
+}
+
 }  // namespace
 
 HostInterfaces::HostInterfaces(std::vector<InterfaceAddress> addresses, std::vector<std::string> devices)
@@ -33,6 +61,14 @@ HostInterfaces::HostInterfaces(std::vector<InterfaceAddress> addresses, std::vec
 }
 
 HostInterfaces HostInterfaces::current() {
+  HostInterfaces host;
+  host.read_pending_ = true;
+  host.ask_kernel_ = true;
+  return host;
+}
+
+// getifaddrs(): every device (AF_PACKET entries), every IPv4 and IPv6 address.
+static HostInterfaces read_host_interfaces() {
   ifaddrs* list = nullptr;
   if (getifaddrs(&list) != 0) return {};
   try {
@@ -60,7 +96,28 @@ HostInterfaces HostInterfaces::current() {
   }
 }
 
+void HostInterfaces::read_if_pending() const {
+  if (!read_pending_) return;
+  read_pending_ = false;
+  HostInterfaces read = read_host_interfaces();
+  addresses_ = std::move(read.addresses_);
+  devices_ = std::move(read.devices_);
+}
+
+const std::vector<InterfaceAddress>& HostInterfaces::addresses() const {
+  read_if_pending();
+  return addresses_;
+}
+
+bool HostInterfaces::is_local(const IpAddress& address) const {
+  if (ask_kernel_) {
+    if (const auto bindable = kernel_can_bind(address)) return *bindable;
+  }
+  return device_of(address).has_value();
+}
+
 std::optional<IpAddress> HostInterfaces::first_address(std::string_view name, Family family) const {
+  read_if_pending();
   for (const auto& a : addresses_) {
     if (a.address.family != family || (a.label != name && a.device != name)) continue;
     if (is_link_local_v6(a.address)) continue;   // needs a scope id; not a usable source
@@ -70,15 +127,18 @@ std::optional<IpAddress> HostInterfaces::first_address(std::string_view name, Fa
 }
 
 bool HostInterfaces::has_name(std::string_view name) const {
+  read_if_pending();
   return has_device(name) || std::any_of(addresses_.begin(), addresses_.end(),
                                          [name](const InterfaceAddress& a) { return a.label == name; });
 }
 
 bool HostInterfaces::has_device(std::string_view device) const {
+  read_if_pending();
   return std::find(devices_.begin(), devices_.end(), device) != devices_.end();
 }
 
 std::optional<std::string> HostInterfaces::device_of(const IpAddress& address) const {
+  read_if_pending();
   for (const auto& a : addresses_) {
     if (a.address == address) return a.device;
   }

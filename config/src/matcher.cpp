@@ -1,7 +1,8 @@
 // The Matcher's index: per family, one hash table per distinct prefix length,
 // probed longest first. A slot maps a masked prefix to its candidate rules, in
 // file order, in one flat array. A lookup costs one probe per distinct length,
-// whatever the number of rules.
+// whatever the number of rules. Everything a lookup reads is allocated from the
+// memory resource the matcher was given.
 #include "srcbind/matcher.hpp"
 
 #include "prefault.hpp"
@@ -34,6 +35,7 @@ struct V4 {
            std::uint32_t{a.bytes[3]};
   }
   static Key mask(unsigned length) noexcept { return length == 0 ? 0 : ~Key{0} << (32 - length); }
+  static unsigned first_byte(Key k) noexcept { return k >> 24; }
   static Key apply(Key k, Key m) noexcept { return k & m; }
   // Fibonacci hashing: the top bits of the product depend on every bit of the key.
   static std::uint64_t hash(Key k) noexcept { return std::uint64_t{k} * 0x9E3779B97F4A7C15ull; }
@@ -48,6 +50,7 @@ struct V6 {
     return {half(std::min(length, 64u)), half(length > 64 ? length - 64 : 0)};
   }
   static Key apply(Key k, Key m) noexcept { return {k.high & m.high, k.low & m.low}; }
+  static unsigned first_byte(Key k) noexcept { return static_cast<unsigned>(k.high >> 56); }
   static std::uint64_t hash(Key k) noexcept {
     return (k.high ^ std::rotl(k.low * 0xC2B2AE3D27D4EB4Full, 29)) * 0x9E3779B97F4A7C15ull;
   }
@@ -76,10 +79,12 @@ struct Slot {
 
 template <class Family>
 struct LengthTable {
+  explicit LengthTable(std::pmr::memory_resource* memory) : slots(memory) {}
+
   typename Family::Key mask{};
   unsigned shift = 63;           // home slot: the top bits of the hash
   std::uint64_t slot_mask = 0;   // slots.size() - 1 (a power of two)
-  std::vector<Slot<Family>> slots;
+  std::pmr::vector<Slot<Family>> slots;
 
   std::uint64_t home(typename Family::Key prefix) const noexcept { return Family::hash(prefix) >> shift; }
 
@@ -94,11 +99,25 @@ struct LengthTable {
 
 template <class Family>
 struct FamilyIndex {
-  std::vector<LengthTable<Family>> tables;   // longest prefix first
-  std::vector<Candidate> candidates;
+  explicit FamilyIndex(std::pmr::memory_resource* memory) : tables(memory), candidates(memory) {}
+
+  std::pmr::vector<LengthTable<Family>> tables;   // longest prefix first
+  std::pmr::vector<Candidate> candidates;
+  // A first filter, kept with this header (which the preload library keeps in its
+  // hot page): bit b is set when some prefix of 8 bits or more starts with byte b.
+  // A destination starting with another byte matches nothing, unless a prefix is
+  // shorter than a byte; it is turned away without reading the tables (for a
+  // large file, pages of their own, each read costing a page walk after a syscall).
+  std::uint64_t first_bytes[4] = {};
+  bool has_short_prefix = false;
+
+  bool may_match(unsigned first_byte) const noexcept {
+    return has_short_prefix || ((first_bytes[first_byte >> 6] >> (first_byte & 63)) & 1) != 0;
+  }
 
   const Rule* find(const Endpoint& destination, Protocol protocol) const noexcept {
     const auto key = Family::key(destination.address);
+    if (!may_match(Family::first_byte(key))) return nullptr;
     const bool loopback = destination.address.is_loopback();
     for (const auto& table : tables) {
       const Slot<Family>* slot = table.find(Family::apply(key, table.mask));
@@ -121,8 +140,9 @@ struct Entry {
   bool wildcard;
 };
 
+// Fills `index` (empty, and allocating from the matcher's memory).
 template <class Family>
-FamilyIndex<Family> build_index(const std::vector<const Rule*>& rules) {
+void build_index(const std::vector<const Rule*>& rules, FamilyIndex<Family>& index) {
   const auto indexed = [](const Rule& rule, const DestinationPattern& pattern) {
     // SPEC: a rule without a source or an interface for a family is not for it.
     return pattern.prefix.address.family == Family::family && rule.applies_to(Family::family);
@@ -151,7 +171,15 @@ FamilyIndex<Family> build_index(const std::vector<const Rule*>& rules) {
     std::sort(entries.begin(), entries.end(), index_order);
   }
 
-  FamilyIndex<Family> index;
+  for (const auto& entry : entries) {
+    const unsigned byte = Family::first_byte(entry.prefix);
+    if (entry.length < 8) index.has_short_prefix = true;
+    else index.first_bytes[byte >> 6] |= std::uint64_t{1} << (byte & 63);
+  }
+  std::pmr::memory_resource* memory = index.candidates.get_allocator().resource();
+  std::size_t lengths = 0;
+  for (std::size_t i = 0; i < entries.size(); ++i) lengths += i == 0 || entries[i].length != entries[i - 1].length;
+  index.tables.reserve(lengths);   // exact: a monotonic resource would keep every outgrown copy
   index.candidates.reserve(entries.size());
   detail::prefault(index.candidates.data(), entries.size() * sizeof(Candidate));
   for (std::size_t begin = 0; begin < entries.size();) {
@@ -162,7 +190,7 @@ FamilyIndex<Family> build_index(const std::vector<const Rule*>& rules) {
       if (end == begin || entries[end].prefix != entries[end - 1].prefix) ++distinct;
     }
 
-    LengthTable<Family> table;
+    LengthTable<Family> table(memory);
     table.mask = Family::mask(length);
     const std::size_t slot_count = std::bit_ceil(std::max<std::size_t>(2 * distinct, 2));
     table.slots.reserve(slot_count);
@@ -190,28 +218,35 @@ FamilyIndex<Family> build_index(const std::vector<const Rule*>& rules) {
     index.tables.push_back(std::move(table));
     begin = end;
   }
-  return index;
 }
 
 }  // namespace
 
 struct Matcher::Index {
+  explicit Index(std::pmr::memory_resource* memory) : v4(memory), v6(memory) {}
+
   FamilyIndex<V4> v4;
   FamilyIndex<V6> v6;
   bool empty = true;
   bool uses_protocol_filter = false;
 };
 
-Matcher::Matcher(const std::vector<Rule>& rules, std::span<const std::string> program_names)
-    : index_(std::make_unique<Index>()) {
-  // A process has one name: rules for other programs are dropped here, once.
-  std::vector<const Rule*> applicable;
-  applicable.reserve(rules.size());
-  for (const auto& rule : rules) {
-    if (rule.matches_program(program_names)) applicable.push_back(&rule);
+Matcher::Matcher(std::span<const Rule> rules, std::span<const std::string> program_names,
+                 std::pmr::memory_resource* memory)
+    : allocator_(memory), index_(allocator_.new_object<Index>(memory)) {
+  try {
+    // A process has one name: rules for other programs are dropped here, once.
+    std::vector<const Rule*> applicable;
+    applicable.reserve(rules.size());
+    for (const auto& rule : rules) {
+      if (rule.matches_program(program_names)) applicable.push_back(&rule);
+    }
+    build_index(applicable, index_->v4);
+    build_index(applicable, index_->v6);
+  } catch (...) {
+    allocator_.delete_object(index_);   // no destructor runs for a constructor that throws
+    throw;
   }
-  index_->v4 = build_index<V4>(applicable);
-  index_->v6 = build_index<V6>(applicable);
   index_->empty = index_->v4.candidates.empty() && index_->v6.candidates.empty();
   const auto has_protocol = [](const auto& family) {
     return std::any_of(family.candidates.begin(), family.candidates.end(),
@@ -220,11 +255,11 @@ Matcher::Matcher(const std::vector<Rule>& rules, std::span<const std::string> pr
   index_->uses_protocol_filter = has_protocol(index_->v4) || has_protocol(index_->v6);
 }
 
-Matcher::~Matcher() = default;
+Matcher::~Matcher() { allocator_.delete_object(index_); }
 
-// On the per-call path of the preload library: placed with its hooks
+// On the per-datagram path of the preload library: placed with its hooks
 // (preload/hot_path.hpp); elsewhere the section is just a name.
-__attribute__((hot, section("srcbind_hot_text"))) const Rule* Matcher::find(const Endpoint& destination, Protocol protocol) const noexcept {
+__attribute__((hot, section("srcbind_send_text"))) const Rule* Matcher::find(const Endpoint& destination, Protocol protocol) const noexcept {
   if (destination.address.family == Family::v4) return index_->v4.find(destination, protocol);
   return index_->v6.find(destination, protocol);
 }

@@ -141,7 +141,7 @@ bool parse_address_source(std::string_view item, Rule& rule, const HostInterface
   }
   if (!set_source(rule, *address, {}, report)) return false;
   // Not an error: --check warns, and at run time on_error decides (EADDRNOTAVAIL).
-  if (!host.is_local(*address) && warnings.reported.insert(*address).second) {
+  if (warnings.checked.insert(*address).second && !host.is_local(*address)) {
     report.warning("source " + address->to_string() +
                    " is not an address of this host (binding it will fail with EADDRNOTAVAIL)");
   }

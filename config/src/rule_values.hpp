@@ -18,8 +18,9 @@
 
 namespace srcbind::detail {
 
-// Sources that are not on this host are warned about once per address, not once
-// per rule (a generated file may repeat one address thousands of times).
+// Sources are checked against the host, and warned about, once per address, not
+// once per rule (a generated file may repeat one address thousands of times, and
+// each check asks the kernel).
 // Keyed by the address itself: formatting each source just to look it up was a
 // quarter of the load time of a 100,000-rule file.
 struct SourceWarnings {
@@ -30,7 +31,7 @@ struct SourceWarnings {
       return h;
     }
   };
-  std::unordered_set<IpAddress, Hash> reported;
+  std::unordered_set<IpAddress, Hash> checked;
 };
 
 // `*` as two patterns, 0.0.0.0/0 and ::/0, that never match loopback.

@@ -4,6 +4,8 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
 namespace srcbind::cli::test {
 namespace {
 
@@ -73,6 +75,26 @@ TEST(Check, WarnsAboutASourceThatIsNotOnThisHost) {
   const ProcessResult r = srcbind({"--check", "-c", file});
   EXPECT_EQ(r.exit_code, 0) << "a warning, not an error: " << describe(r);
   EXPECT_TRUE(contains(r.err, file + ":3: warning: source 198.51.100.254 is not an address of this host")) << r.err;
+}
+
+// Whether a source is on this host is asked of the kernel (a throwaway bind), not
+// read from the interface list: with net.ipv4.ip_nonlocal_bind = 1 every address
+// binds, and the warning would be wrong. In a private network namespace (the
+// setting is per namespace; `unshare -n` drops it when the shell exits), with lo
+// up: a namespace without any address accepts every bind.
+TEST(Check, ASourceTheKernelLetsBindIsNotWarnedAbout) {
+  if (geteuid() != 0) GTEST_SKIP() << "needs root for a private network namespace (CI runs as root)";
+  TempDir dir;
+  const std::string file = dir.write("nonlocal.ini", "[rule r]\ndestination = 203.0.113.10\nsource = 198.51.100.254\n");
+  const std::string check = std::string(SRCBIND_TEST_EXE) + " --check -c " + file;
+  const ProcessResult strict =
+      run_process({"/usr/bin/unshare", "-n", "/bin/sh", "-c", "ip link set lo up && sysctl -qw net.ipv4.ip_nonlocal_bind=0 && " + check});
+  EXPECT_TRUE(contains(strict.err, "198.51.100.254 is not an address of this host")) << describe(strict);
+  const ProcessResult nonlocal =
+      run_process({"/usr/bin/unshare", "-n", "/bin/sh", "-c", "ip link set lo up && sysctl -qw net.ipv4.ip_nonlocal_bind=1 && " + check});
+  EXPECT_EQ(nonlocal.exit_code, 0) << describe(nonlocal);
+  EXPECT_TRUE(contains(nonlocal.out, ": valid: 1 rule")) << describe(nonlocal);
+  EXPECT_FALSE(contains(nonlocal.err, "not an address of this host")) << describe(nonlocal);
 }
 
 TEST(Check, WarnsAboutARuleThatCanNeverWin) {

@@ -7,6 +7,8 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <memory_resource>
+
 namespace srcbind {
 namespace {
 
@@ -217,6 +219,73 @@ TEST(Matcher, ManyLengthsInBothFamilies) {
   EXPECT_EQ(rules.match("2001:db8:1::"), "v6-32");
   EXPECT_EQ(rules.match("2001::"), "v6-16");
   EXPECT_EQ(rules.match("3000::"), "v6-0");
+}
+
+// The lookup first turns away destinations by their first byte (matcher.cpp):
+// a prefix shorter than a byte covers several first bytes.
+TEST(Matcher, PrefixesShorterThanAByteMatchEveryFirstByteTheyCover) {
+  const Rules rules(
+      "[rule v4]\ndestination = 198.0.0.0/7\nsource = 198.51.100.12\n"
+      "[rule v6]\ndestination = 2000::/3\nsource = 2001:db8::12\n");
+  EXPECT_EQ(rules.match("198.0.0.1"), "v4");
+  EXPECT_EQ(rules.match("199.255.0.1"), "v4");
+  EXPECT_EQ(rules.match("200.0.0.1"), "none");
+  EXPECT_EQ(rules.match("197.255.255.255"), "none");
+  EXPECT_EQ(rules.match("2001:db8::1"), "v6");
+  EXPECT_EQ(rules.match("3fff::1"), "v6");
+  EXPECT_EQ(rules.match("4000::1"), "none");
+}
+
+TEST(Matcher, FirstBytesOfLongPrefixesAreEachLetThrough) {
+  const Rules rules(
+      "[rule a]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n"
+      "[rule b]\ndestination = 63.0.0.0/8\nsource = 198.51.100.12\n"
+      "[rule c]\ndestination = 64.1.0.0/16\nsource = 198.51.100.12\n"
+      "[rule d]\ndestination = 2001:db8::/32\nsource = 2001:db8::12\n");
+  EXPECT_EQ(rules.match("203.0.113.9"), "a");
+  EXPECT_EQ(rules.match("63.255.0.1"), "b");   // bit 63 and bit 0 of the next word
+  EXPECT_EQ(rules.match("64.1.2.3"), "c");
+  EXPECT_EQ(rules.match("64.2.2.3"), "none");
+  EXPECT_EQ(rules.match("127.0.0.1"), "none");
+  EXPECT_EQ(rules.match("2001:db8:5::1"), "d");
+  EXPECT_EQ(rules.match("2002:db8::1"), "none");
+}
+
+// A memory resource that counts what is outstanding.
+class CountingMemory : public std::pmr::memory_resource {
+ public:
+  std::size_t outstanding = 0;
+  std::size_t allocations = 0;
+
+ private:
+  void* do_allocate(std::size_t bytes, std::size_t alignment) override {
+    outstanding += bytes;
+    ++allocations;
+    return std::pmr::new_delete_resource()->allocate(bytes, alignment);
+  }
+  void do_deallocate(void* p, std::size_t bytes, std::size_t alignment) override {
+    outstanding -= bytes;
+    std::pmr::new_delete_resource()->deallocate(p, bytes, alignment);
+  }
+  bool do_is_equal(const std::pmr::memory_resource& other) const noexcept override { return this == &other; }
+};
+
+// The preload library gives the matcher a buffer in its hot data page: all of the
+// index must come from the memory it is given, and go back to it.
+TEST(Matcher, IndexComesFromTheMemoryItIsGivenAndGoesBackToIt) {
+  const RuleTable table = parse(
+      "[rule a]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n"
+      "[rule b]\ndestination = 2001:db8::/32\nsource = 2001:db8::12\n");
+  const std::vector<std::string> programs{"curl"};
+  CountingMemory memory;
+  {
+    const Matcher matcher(table.rules, programs, &memory);
+    // The header, and per family a length table, its slots and candidates.
+    EXPECT_GE(memory.allocations, 7u);
+    EXPECT_EQ(matcher.find(endpoint("203.0.113.7"), Protocol::any)->label(), "a");
+    EXPECT_EQ(matcher.find(endpoint("2001:db8::7"), Protocol::any)->label(), "b");
+  }
+  EXPECT_EQ(memory.outstanding, 0u);
 }
 
 }  // namespace

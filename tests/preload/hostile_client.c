@@ -15,6 +15,9 @@
  *                         libc; one connection is made in an exec'd child on
  *                         inherited descriptors ("inherited FD FD" mode)
  *   behind-udp HOST PORT  datagrams from sockets made and bound behind its back
+ *   cancel HOST PORT      a thread cancelled (pthread_cancel) inside each hooked
+ *                         call that is a cancellation point: it must unwind
+ *                         through the library ("cancel-<call> cancelled=1")
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -22,6 +25,8 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <signal.h>
 #include <spawn.h>
 #include <stdio.h>
@@ -233,6 +238,56 @@ static int behind_udp(void) {
   return 0;
 }
 
+/* Cancellation: the thread is cancelled before it makes the call, so that the
+ * cancellation acts inside the C library's function, under the library's hook
+ * (deferred cancellation is acted upon when a cancellation point is entered,
+ * blocked or not). It waits by spinning: every blocking wait is a cancellation
+ * point itself. */
+static atomic_int g_go;
+
+static void* cancelled_call(void* arg) {
+  const char* call = arg;
+  while (!atomic_load(&g_go)) {
+  }
+  char byte = 0;
+  if (strcmp(call, "connect") == 0) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    connect(fd, (struct sockaddr*)&g_dst, sizeof g_dst);   /* a rule matches: bound, then connected */
+  } else if (strcmp(call, "sendto") == 0) {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    sendto(fd, &byte, 1, 0, (struct sockaddr*)&g_dst, sizeof g_dst);   /* sent with our packet info */
+  } else if (strcmp(call, "sendmsg") == 0 || strcmp(call, "sendmmsg") == 0) {
+    int fd = socket(AF_INET, SOCK_DGRAM, 0);
+    struct iovec iov = {&byte, 1};
+    struct mmsghdr m = {.msg_hdr = {.msg_name = &g_dst, .msg_namelen = sizeof g_dst, .msg_iov = &iov, .msg_iovlen = 1}};
+    if (call[4] == 'm') sendmmsg(fd, &m, 1, 0); else sendmsg(fd, &m.msg_hdr, 0);
+  } else if (strcmp(call, "accept") == 0 || strcmp(call, "accept4") == 0) {
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in any = {.sin_family = AF_INET};
+    bind(fd, (struct sockaddr*)&any, sizeof any);
+    listen(fd, 1);
+    if (call[6] == '4') accept4(fd, NULL, NULL, 0); else accept(fd, NULL, NULL);
+  } else if (strcmp(call, "close") == 0) {
+    close(socket(AF_INET, SOCK_STREAM, 0));
+  }
+  return NULL;   /* not cancelled: reported by the caller */
+}
+
+static int cancel_in_calls(void) {
+  const char* calls[] = {"connect", "sendto", "sendmsg", "sendmmsg", "accept", "accept4", "close"};
+  for (size_t i = 0; i < sizeof calls / sizeof calls[0]; ++i) {
+    atomic_store(&g_go, 0);
+    pthread_t t;
+    if (pthread_create(&t, NULL, cancelled_call, (void*)calls[i]) != 0) return 1;
+    pthread_cancel(t);
+    atomic_store(&g_go, 1);
+    void* result;
+    pthread_join(t, &result);
+    printf("cancel-%s cancelled=%d\n", calls[i], result == PTHREAD_CANCELED);
+  }
+  return 0;
+}
+
 static int run_child(const char* how) {
   char host[64], port[16];
   target_text(host, sizeof host, port, sizeof port);
@@ -274,6 +329,8 @@ int main(int argc, char** argv) {
     return behind();
   } else if (strcmp(mode, "behind-udp") == 0) {
     return behind_udp();
+  } else if (strcmp(mode, "cancel") == 0) {
+    return cancel_in_calls();
   } else if (strcmp(mode, "inherited") == 0 && argc >= 6) {
     connect_fd("inherited-unbound", atoi(argv[4]));
     connect_fd("inherited-bound", atoi(argv[5]));

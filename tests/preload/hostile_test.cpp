@@ -133,6 +133,20 @@ TEST(Hostile, BadCallsFailExactlyAsWithoutTheLibrary) {
 // made, bound, closed or duplicated behind its back, and across exec, the
 // library asks the kernel, leaves the program's own bind alone, and steers the
 // rest. 127.0.0.3 is the program's bind; 127.0.0.2 the rule's source.
+// pthread_cancel acts inside the C library's function, under our hook: the
+// unwinding must pass through the library (a noexcept frame there aborted the
+// program: "terminate called without an active exception").
+TEST(Hostile, ThreadCancelledInsideAHookedCallUnwindsThroughTheLibrary) {
+  Peer peer{Peer::Kind::tcp};
+  ChildResult r = run_with_config(kRule, hostile("cancel", peer));
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_EQ(r.out,
+            "cancel-connect cancelled=1\ncancel-sendto cancelled=1\ncancel-sendmsg cancelled=1\n"
+            "cancel-sendmmsg cancelled=1\ncancel-accept cancelled=1\ncancel-accept4 cancelled=1\n"
+            "cancel-close cancelled=1\n")
+      << describe(r);
+}
+
 TEST(FdTable, DescriptorsBehindTheLibrarysBackAreAskedAboutNotGuessed) {
   Peer peer{Peer::Kind::tcp};
   ChildResult r = run_with_config(kRule, hostile("behind", peer));

@@ -1,6 +1,11 @@
 // A snapshot of this host's interface addresses (getifaddrs), taken when a
 // configuration is loaded: resolves `source = @NAME`, checks that sources exist and
 // that a rule's source belongs to its interface. Tests build one by hand.
+//
+// current() reads the addresses on first use only: a file without `@NAME` and
+// `interface` never needs them, and reading them (two netlink dumps) was a
+// quarter of the start-up the library adds to every program (bench/README.md).
+// Used by one thread at a time (the load), like any value.
 #pragma once
 
 #include "srcbind/address.hpp"
@@ -22,7 +27,9 @@ class HostInterfaces {
  public:
   HostInterfaces() = default;
   explicit HostInterfaces(std::vector<InterfaceAddress> addresses, std::vector<std::string> devices = {});
-  static HostInterfaces current();    // getifaddrs(); empty on failure
+  // This host: getifaddrs() on first use (empty on failure); is_local() asks the
+  // kernel instead.
+  static HostInterfaces current();
 
   // The first address of `name` (a device or a label) of that family, in
   // getifaddrs order. For IPv6, link-local addresses are skipped.
@@ -31,12 +38,20 @@ class HostInterfaces {
   bool has_device(std::string_view device) const;    // also devices with no address
   // The device that carries `address`, if it is on this host.
   std::optional<std::string> device_of(const IpAddress& address) const;
-  bool is_local(const IpAddress& address) const { return device_of(address).has_value(); }
-  const std::vector<InterfaceAddress>& addresses() const { return addresses_; }
+  // Whether a socket can bind `address`. For current(), the kernel is asked (a
+  // bind of a throwaway socket: exactly the question a source raises, with
+  // net.ipv4.ip_nonlocal_bind and all of 127.0.0.0/8 answered right); for a
+  // host built by hand, its list.
+  bool is_local(const IpAddress& address) const;
+  const std::vector<InterfaceAddress>& addresses() const;
 
  private:
-  std::vector<InterfaceAddress> addresses_;
-  std::vector<std::string> devices_;
+  void read_if_pending() const;
+
+  mutable std::vector<InterfaceAddress> addresses_;
+  mutable std::vector<std::string> devices_;
+  mutable bool read_pending_ = false;   // current(): getifaddrs() not called yet
+  bool ask_kernel_ = false;             // current(): is_local() binds a throwaway socket
 };
 
 }  // namespace srcbind

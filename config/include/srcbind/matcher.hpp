@@ -13,7 +13,7 @@
 #include "srcbind/rule.hpp"
 
 #include <cstdint>
-#include <memory>
+#include <memory_resource>
 #include <span>
 #include <string>
 #include <vector>
@@ -25,8 +25,11 @@ class Matcher {
   // Indexes the rules that can apply to a process called by one of
   // `program_names` (basename of /proc/self/exe, basename of argv[0]). Rules with
   // a `program` filter that names none of them are left out. `rules` must outlive
-  // the matcher and must not move.
-  Matcher(const std::vector<Rule>& rules, std::span<const std::string> program_names);
+  // the matcher and must not move. The index is allocated from `memory` (the
+  // preload library passes a buffer in its hot data page, hot_path.hpp), which
+  // must outlive the matcher.
+  Matcher(std::span<const Rule> rules, std::span<const std::string> program_names,
+          std::pmr::memory_resource* memory = std::pmr::get_default_resource());
   ~Matcher();
   Matcher(const Matcher&) = delete;
   Matcher& operator=(const Matcher&) = delete;
@@ -40,7 +43,8 @@ class Matcher {
 
  private:
   struct Index;
-  std::unique_ptr<Index> index_;
+  std::pmr::polymorphic_allocator<> allocator_;
+  Index* index_;
 };
 
 }  // namespace srcbind
