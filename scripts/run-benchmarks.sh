@@ -18,5 +18,5 @@ echo "== matcher (Google Benchmark)"
 build-release/bin/matcher_benchmark --benchmark_min_time=0.2 | tee -a /dev/stderr | grep -E "^(lookup|load)" >>"$out" || true
 echo >>"$out"
 echo "== srcbind_bench"
-build-release/bin/srcbind_bench --rounds "${ROUNDS:-9}" | tee -a "$out"
+build-release/bin/srcbind_bench --rounds "${ROUNDS:-51}" | tee -a "$out"
 echo "written: $out"
