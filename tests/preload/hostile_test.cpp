@@ -137,6 +137,10 @@ TEST(Hostile, BadCallsFailExactlyAsWithoutTheLibrary) {
 // unwinding must pass through the library (a noexcept frame there aborted the
 // program: "terminate called without an active exception").
 TEST(Hostile, ThreadCancelledInsideAHookedCallUnwindsThroughTheLibrary) {
+#if defined(__SANITIZE_ADDRESS__)
+  GTEST_SKIP() << "ASan leaves the redzones of frames that a cancellation unwinds poisoned, and reports them "
+                  "when the thread exits (google/sanitizers#1399, open); the normal and TSan builds run this";
+#endif
   Peer peer{Peer::Kind::tcp};
   ChildResult r = run_with_config(kRule, hostile("cancel", peer));
   EXPECT_EQ(r.exit_code, 0) << describe(r);
