@@ -6,6 +6,7 @@
 #include "kernel_probe.hpp"
 #include "rule_format.hpp"
 
+#include "srcbind/host_interfaces.hpp"
 #include "srcbind/matcher.hpp"
 
 #include <algorithm>

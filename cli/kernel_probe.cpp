@@ -32,35 +32,7 @@ KernelChoice failure(const char* step) {
   return c;
 }
 
-sockaddr_storage to_sockaddr(const IpAddress& address, std::uint16_t port, socklen_t& length) {
-  sockaddr_storage storage{};
-  if (address.family == Family::v4) {
-    auto* sin = reinterpret_cast<sockaddr_in*>(&storage);
-    sin->sin_family = AF_INET;
-    sin->sin_port = htons(port);
-    sin->sin_addr = address.to_in_addr();
-    length = sizeof(sockaddr_in);
-  } else {
-    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&storage);
-    sin6->sin6_family = AF_INET6;
-    sin6->sin6_port = htons(port);
-    sin6->sin6_addr = address.to_in6_addr();
-    length = sizeof(sockaddr_in6);
-  }
-  return storage;
-}
-
 }  // namespace
-
-std::optional<bool> kernel_accepts_source(const IpAddress& source) {
-  const Socket s(socket(source.family == Family::v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (s.get() < 0) return std::nullopt;
-  socklen_t length = 0;
-  const sockaddr_storage address = to_sockaddr(source, 0, length);
-  if (bind(s.get(), reinterpret_cast<const sockaddr*>(&address), length) == 0) return true;
-  if (errno == EADDRNOTAVAIL) return false;
-  return std::nullopt;
-}
 
 KernelChoice kernel_source_for(const IpAddress& destination, std::uint16_t port, const std::string& device) {
   const bool v4 = destination.family == Family::v4;

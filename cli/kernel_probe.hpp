@@ -21,10 +21,6 @@ struct KernelChoice {
 // with `interface =` would.
 KernelChoice kernel_source_for(const IpAddress& destination, std::uint16_t port, const std::string& device = {});
 
-// Whether a socket can bind `source` (port 0) on this host: the kernel's own answer,
-// which also knows that all of 127.0.0.0/8 is local. nullopt when it cannot tell.
-std::optional<bool> kernel_accepts_source(const IpAddress& source);
-
 // "198.51.100.102", or "no route (ENETUNREACH: Network is unreachable)",
 // or "unknown (SO_BINDTODEVICE: ENODEV: No such device)".
 std::string describe(const KernelChoice& choice);

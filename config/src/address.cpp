@@ -188,6 +188,24 @@ bool Prefix::contains(const IpAddress& a) const noexcept {
 
 std::string Prefix::to_string() const { return address.to_string() + "/" + std::to_string(length); }
 
+sockaddr_storage to_sockaddr(const IpAddress& address, std::uint16_t port, socklen_t& length) noexcept {
+  sockaddr_storage storage{};
+  if (address.family == Family::v4) {
+    auto* sin = reinterpret_cast<sockaddr_in*>(&storage);
+    sin->sin_family = AF_INET;
+    sin->sin_port = htons(port);
+    sin->sin_addr = address.to_in_addr();
+    length = sizeof(sockaddr_in);
+  } else {
+    auto* sin6 = reinterpret_cast<sockaddr_in6*>(&storage);
+    sin6->sin6_family = AF_INET6;
+    sin6->sin6_port = htons(port);
+    sin6->sin6_addr = address.to_in6_addr();
+    length = sizeof(sockaddr_in6);
+  }
+  return storage;
+}
+
 bool Endpoint::from_sockaddr(const sockaddr* sa, socklen_t len, Endpoint& out) noexcept {
   if (sa == nullptr || len < static_cast<socklen_t>(sizeof(sa_family_t))) return false;
   sa_family_t family;

@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <new>
 
 namespace srcbind {
@@ -23,31 +24,6 @@ bool is_link_local_v6(const IpAddress& a) {
 
 void add_unique(std::vector<std::string>& names, std::string_view name) {
   if (std::find(names.begin(), names.end(), name) == names.end()) names.emplace_back(name);
-}
-
-// Whether this host lets a socket bind `address` (port 0); nullopt when no socket
-// can be made to ask (no IPv6, a seccomp filter). Raw syscalls: inside the preload
-// library, the C library's socket() and close() are its own hooks.
-std::optional<bool> kernel_can_bind(const IpAddress& address) {
-  const int family = address.family == Family::v4 ? AF_INET : AF_INET6;
-  const auto fd = static_cast<int>(::syscall(SYS_socket, family, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-  if (fd < 0) return std::nullopt;
-  sockaddr_storage ss{};
-  socklen_t len;
-  if (family == AF_INET) {
-    auto& sin = reinterpret_cast<sockaddr_in&>(ss);
-    sin.sin_family = AF_INET;
-    sin.sin_addr = address.to_in_addr();
-    len = sizeof sin;
-  } else {
-    auto& sin6 = reinterpret_cast<sockaddr_in6&>(ss);
-    sin6.sin6_family = AF_INET6;
-    sin6.sin6_addr = address.to_in6_addr();
-    len = sizeof sin6;
-  }
-  const bool bound = ::syscall(SYS_bind, fd, reinterpret_cast<const sockaddr*>(&ss), len) == 0;
-  ::syscall(SYS_close, fd);
-  return bound;
 }
 
 }  // namespace
@@ -111,7 +87,7 @@ const std::vector<InterfaceAddress>& HostInterfaces::addresses() const {
 
 bool HostInterfaces::is_local(const IpAddress& address) const {
   if (ask_kernel_) {
-    if (const auto bindable = kernel_can_bind(address)) return *bindable;
+    if (const auto bindable = kernel_accepts_source(address)) return *bindable;
   }
   return device_of(address).has_value();
 }
@@ -149,6 +125,20 @@ std::optional<std::string> HostInterfaces::device_of(const IpAddress& address) c
       if (a.address.family == Family::v4 && a.address.bytes[0] == 127) return a.device;
     }
   }
+  return std::nullopt;
+}
+
+std::optional<bool> kernel_accepts_source(const IpAddress& source) {
+  const auto fd = static_cast<int>(
+      ::syscall(SYS_socket, source.family == Family::v4 ? AF_INET : AF_INET6, SOCK_DGRAM | SOCK_CLOEXEC, 0));
+  if (fd < 0) return std::nullopt;
+  socklen_t length = 0;
+  const sockaddr_storage address = to_sockaddr(source, 0, length);
+  const bool bound = ::syscall(SYS_bind, fd, reinterpret_cast<const sockaddr*>(&address), length) == 0;
+  const int error = errno;
+  ::syscall(SYS_close, fd);
+  if (bound) return true;
+  if (error == EADDRNOTAVAIL) return false;
   return std::nullopt;
 }
 

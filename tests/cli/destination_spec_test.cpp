@@ -77,10 +77,5 @@ TEST(KernelProbe, ReportsAnUnknownDevice) {
   EXPECT_EQ(c.step, "SO_BINDTODEVICE");
 }
 
-TEST(KernelProbe, KnowsThatAllOfLoopbackIsLocal) {
-  EXPECT_EQ(kernel_accepts_source(*IpAddress::parse("127.0.0.2")), true);
-  EXPECT_EQ(kernel_accepts_source(*IpAddress::parse("198.51.100.254")), false);
-}
-
 }  // namespace
 }  // namespace srcbind::cli

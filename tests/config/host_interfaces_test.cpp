@@ -21,6 +21,11 @@ TEST(HostInterfaces, CurrentHasTheLoopbackDevice) {
   EXPECT_TRUE(host.is_local(ip("127.0.0.2")));   // all of 127.0.0.0/8 is on lo
 }
 
+TEST(KernelAcceptsSource, KnowsThatAllOfLoopbackIsLocal) {
+  EXPECT_EQ(kernel_accepts_source(ip("127.0.0.2")), true);
+  EXPECT_EQ(kernel_accepts_source(ip("198.51.100.254")), false);
+}
+
 TEST(HostInterfaces, FirstAddressByDeviceOrLabel) {
   const HostInterfaces host = fake_host();
   EXPECT_EQ(host.first_address("eth0", Family::v4), ip("198.51.100.110"));

@@ -62,6 +62,10 @@ struct PrefixParse {
 PrefixParse parse_prefix(std::string_view text);
 
 // A socket call's destination, decoded from a sockaddr without allocating.
+// `address` and `port` (host order) as a sockaddr_in or sockaddr_in6; `length`
+// is set to its size.
+sockaddr_storage to_sockaddr(const IpAddress& address, std::uint16_t port, socklen_t& length) noexcept;
+
 struct Endpoint {
   IpAddress address;
   std::uint16_t port = 0;   // host byte order

@@ -54,4 +54,11 @@ class HostInterfaces {
   bool ask_kernel_ = false;             // current(): is_local() binds a throwaway socket
 };
 
+// Whether a socket can bind `source` (port 0) on this host: the kernel's own
+// answer (a throwaway socket), which also knows that all of 127.0.0.0/8 is local
+// and honours net.ipv4.ip_nonlocal_bind. nullopt when it cannot tell (no socket of
+// that family, another error than EADDRNOTAVAIL). Raw syscalls: inside the
+// preload library the C library's socket(), bind() and close() are its own hooks.
+std::optional<bool> kernel_accepts_source(const IpAddress& source);
+
 }  // namespace srcbind
