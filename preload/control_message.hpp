@@ -26,6 +26,10 @@ inline constexpr std::size_t kPacketInfoSpace = CMSG_SPACE(sizeof(in6_pktinfo));
 // returns its length for msg_controllen.
 std::size_t write_packet_info(unsigned char* at, const PacketInfo& info) noexcept;
 
+// The bytes of the program's control data that the kernel reads (whole messages;
+// 0 for a buffer shorter than one header).
+std::size_t kernel_visible_length(const msghdr& msg) noexcept;
+
 // Copies the program's control messages, appends `info`, and points `out` (a copy
 // of `in`) at the result. False when it does not fit: the caller then sends
 // nothing it cannot account for.

@@ -123,46 +123,83 @@ SRCBIND_MSG ssize_t hook_sendmsg(int fd, const msghdr* msg, int flags) {
   return send_with_packet_info(fd, *msg, flags, plan);
 }
 
-// Each message is decided on its own (a batch may mix destinations). At most
-// kBatch messages go to the kernel per call, so that the copies fit on the stack;
-// sendmmsg may return fewer than vlen, and callers send the rest.
-SRCBIND_MSG int hook_sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) {
-  if (msgs == nullptr || vlen == 0) return real::sendmmsg(fd, msgs, vlen, flags);
-  constexpr unsigned kBatch = 16;
-  mmsghdr copies[kBatch];
-  ControlBuffer buffers[kBatch];
-  unsigned count = 0;
-  bool changed = false;
-  int error = 0;
-  for (; count < vlen && count < kBatch; ++count) {
-    const msghdr& msg = msgs[count].msg_hdr;
-    SendPlan plan;
-    plan_send(fd, static_cast<const sockaddr*>(msg.msg_name), msg.msg_namelen, flags, has_packet_info(msg), plan);
-    if (plan.error) {
-      error = plan.error;
-      break;
+namespace {
+
+// A batch in which no destination has a rule goes to the kernel exactly as the
+// program made it (one lookup in memory per message, no syscall).
+SRCBIND_MSG bool batch_has_rule(const Runtime& rt, const mmsghdr* msgs, unsigned vlen) noexcept {
+  for (unsigned i = 0; i < vlen; ++i) {
+    Endpoint destination;
+    const msghdr& msg = msgs[i].msg_hdr;
+    if (Endpoint::from_sockaddr(static_cast<const sockaddr*>(msg.msg_name), msg.msg_namelen, destination) &&
+        rt.matcher().find(destination, Protocol::any) != nullptr) {
+      return true;
     }
-    copies[count] = msgs[count];
-    if (plan.info.present) {
-      if (!add_packet_info(msg, plan.info, buffers[count], copies[count].msg_hdr)) {
-        ErrnoGuard keep_errno;
-        if (!datagram_failed(*plan.runtime, plan.target, ENOBUFS)) {
-          error = ENOBUFS;
-          break;
-        }
-      } else {
+  }
+  return false;
+}
+
+// Each message is decided on its own (a batch may mix destinations). The copies
+// that carry our control data live on the stack, kChunk at a time: a batch of
+// any size is sent whole, chunk after chunk, and the count is the kernel's: it
+// stops at the first chunk that was not sent whole, as sendmmsg itself stops.
+SRCBIND_MSG int send_batch(const Runtime& rt, int fd, mmsghdr* msgs, unsigned vlen, int flags) {
+  constexpr unsigned kChunk = 16;
+  mmsghdr copies[kChunk];
+  ControlBuffer buffers[kChunk];
+  int total = 0;
+  for (unsigned start = 0; start < vlen;) {
+    const unsigned want = vlen - start < kChunk ? vlen - start : kChunk;
+    unsigned count = 0;
+    bool changed = false;
+    int error = 0;
+    for (; count < want; ++count) {
+      mmsghdr& in = msgs[start + count];
+      SendPlan plan;
+      plan_send(fd, static_cast<const sockaddr*>(in.msg_hdr.msg_name), in.msg_hdr.msg_namelen, flags,
+                has_packet_info(in.msg_hdr), plan);
+      if (plan.error) {
+        error = plan.error;
+        break;
+      }
+      copies[count] = in;
+      if (!plan.info.present) continue;
+      if (add_packet_info(in.msg_hdr, plan.info, buffers[count], copies[count].msg_hdr)) {
         changed = true;
+        continue;
+      }
+      ErrnoGuard keep_errno;
+      if (!datagram_failed(rt, plan.target, ENOBUFS)) {
+        error = ENOBUFS;
+        break;
       }
     }
+    if (count == 0) {   // the first message of this chunk must fail
+      if (total > 0) return total;
+      errno = error;
+      return -1;
+    }
+    mmsghdr* batch = changed ? copies : msgs + start;
+    const int sent = real::sendmmsg(fd, batch, count, flags);
+    if (sent < 0) return total > 0 ? total : -1;
+    if (changed) {
+      for (int i = 0; i < sent; ++i) msgs[start + static_cast<unsigned>(i)].msg_len = copies[i].msg_len;
+    }
+    total += sent;
+    if (static_cast<unsigned>(sent) < count || error != 0) return total;
+    start += count;
   }
-  if (!changed && error == 0 && count == vlen) return real::sendmmsg(fd, msgs, vlen, flags);
-  if (count == 0) {
-    errno = error;
-    return -1;
+  return total;
+}
+
+}  // namespace
+
+SRCBIND_MSG int hook_sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags) {
+  const Runtime* rt = msgs != nullptr && vlen != 0 ? Runtime::get() : nullptr;
+  if (rt == nullptr || !rt->has_rules() || !batch_has_rule(*rt, msgs, vlen)) {
+    return real::sendmmsg(fd, msgs, vlen, flags);
   }
-  int sent = real::sendmmsg(fd, copies, count, flags);
-  for (int i = 0; i < sent; ++i) msgs[i].msg_len = copies[i].msg_len;
-  return sent;
+  return send_batch(*rt, fd, msgs, vlen, flags);
 }
 
 }  // namespace srcbind::preload

@@ -5,6 +5,7 @@
 #include "hooks.hpp"
 #include "hot_path.hpp"
 #include "real_functions.hpp"
+#include "socket_probe.hpp"
 
 #include <fcntl.h>
 #include <linux/close_range.h>
@@ -15,18 +16,27 @@ namespace srcbind::preload {
 SRCBIND_HOT int hook_socket(int domain, int type, int protocol) {
   int fd = real::socket(domain, type, protocol);
   if (fd < 0) return fd;
-  const int base_type = type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
-  if ((domain == AF_INET || domain == AF_INET6) && (base_type == SOCK_STREAM || base_type == SOCK_DGRAM)) {
-    fd_table::created(fd, domain == AF_INET6, base_type == SOCK_DGRAM);
+  const SocketKind kind = socket_kind(type, protocol);
+  if ((domain == AF_INET || domain == AF_INET6) && kind != SocketKind::other) {
+    fd_table::created(fd, domain == AF_INET6, kind == SocketKind::datagram);
   } else {
     fd_table::forget(fd);
   }
   return fd;
 }
 
+// SPEC: a datagram socket bound to the wildcard with port 0 (dig, snmpget,
+// node) chose neither address nor port: it stays ours to steer, like one the
+// kernel bound on its first send. Any other bind makes the socket the program's.
 SRCBIND_HOT int hook_bind(int fd, const sockaddr* addr, socklen_t len) {
   int rc = real::bind(fd, addr, len);
-  if (rc == 0) fd_table::mark_bound_by_program(fd);
+  if (rc != 0) return rc;
+  const fd_table::Facts facts = fd_table::facts(fd);
+  if (facts.known && facts.datagram && is_wildcard_any_port(addr, len)) {
+    fd_table::mark_auto_bound(fd);
+  } else {
+    fd_table::mark_bound_by_program(fd);
+  }
   return rc;
 }
 

@@ -73,6 +73,7 @@ SRCBIND_SEND void note_send(int fd, bool fastopen) noexcept {
   }
 }
 SRCBIND_HOT void mark_bound_by_program(int fd) noexcept { add(fd, kBoundByProgram); }
+SRCBIND_HOT void mark_auto_bound(int fd) noexcept { add(fd, kAutoBound); }
 SRCBIND_HOT void mark_device_pinned(int fd) noexcept { add(fd, kDevicePinned); }
 
 void forget_range(unsigned first, unsigned last) noexcept {

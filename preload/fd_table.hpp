@@ -37,6 +37,8 @@ void mark_connect_tried(int fd) noexcept;
 // socket, MSG_FASTOPEN connects it.
 void note_send(int fd, bool fastopen) noexcept;
 void mark_bound_by_program(int fd) noexcept;
+// A datagram socket bound to 0.0.0.0:0 / [::]:0: the kernel chose its port.
+void mark_auto_bound(int fd) noexcept;
 void mark_device_pinned(int fd) noexcept;
 Facts facts(int fd) noexcept;
 

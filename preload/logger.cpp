@@ -15,21 +15,43 @@ void write_all(int fd, std::string_view text) noexcept {
   while (!text.empty()) {
     auto n = static_cast<ssize_t>(::syscall(SYS_write, fd, text.data(), text.size()));
     if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return;
+    if (n <= 0) return;   // EAGAIN included: a full pipe loses the rest of the line
     text.remove_prefix(static_cast<std::size_t>(n));
   }
+}
+
+// 1 or 2 when `path` names a standard stream, else -1.
+int standard_stream(std::string_view path) noexcept {
+  for (int fd : {1, 2}) {
+    const bool err = fd == 2;
+    if (path == (err ? "/dev/stderr" : "/dev/stdout") || path == (err ? "/dev/fd/2" : "/dev/fd/1") ||
+        path == (err ? "/proc/self/fd/2" : "/proc/self/fd/1")) {
+      return fd;
+    }
+  }
+  return -1;
 }
 
 }  // namespace
 
 void Logger::configure(LogLevel level, std::string file, std::string program) {
   level_ = level;
-  file_ = std::move(file);
   program_ = std::move(program);
+  const int stream = standard_stream(file);
+  if (stream >= 0) {
+    stream_fd_ = stream;
+    file.clear();
+  }
+  struct stat link {};
+  if (!file.empty() && ::lstat(file.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    file_problem_ = "log file " + file + " is a symbolic link, which srcbind does not follow; logging to stderr";
+    file.clear();
+  }
+  file_ = std::move(file);
   struct stat st {};
-  stderr_known_ = ::fstat(STDERR_FILENO, &st) == 0;
-  stderr_dev_ = st.st_dev;
-  stderr_ino_ = st.st_ino;
+  stream_known_ = ::fstat(stream_fd_, &st) == 0;
+  stream_dev_ = st.st_dev;
+  stream_ino_ = st.st_ino;
 }
 
 LineBuffer Logger::start() const noexcept {
@@ -44,16 +66,17 @@ void Logger::write(LineBuffer& line) const noexcept {
   std::string_view text = line.finish();
   if (!file_.empty()) {
     const auto fd = static_cast<int>(::syscall(SYS_openat, AT_FDCWD, file_.c_str(),
-                                                O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY, 0600));
+                                                O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOFOLLOW | O_NOCTTY | O_NONBLOCK,
+                                                0600));
     if (fd < 0) return;
     write_all(fd, text);
     ::syscall(SYS_close, fd);
     return;
   }
   struct stat st {};
-  if (!stderr_known_ || ::fstat(STDERR_FILENO, &st) != 0) return;
-  if (st.st_dev != stderr_dev_ || st.st_ino != stderr_ino_) return;
-  write_all(STDERR_FILENO, text);
+  if (!stream_known_ || ::fstat(stream_fd_, &st) != 0) return;
+  if (st.st_dev != stream_dev_ || st.st_ino != stream_ino_) return;
+  write_all(stream_fd_, text);
 }
 
 }  // namespace srcbind::preload

@@ -6,6 +6,12 @@
 // closed per line. stderr is written only while fd 2 is still the file it was
 // when the library loaded; a daemon that closed it or put something else there
 // gets nothing from us.
+//
+// A log file never costs the program time: it is opened non-blocking, so a FIFO
+// without a reader or a full pipe loses the line. Symbolic links are not followed
+// (a log_file in a shared directory must not become a way to append to another
+// file), except the names of the standard streams: /dev/stderr, /dev/fd/2,
+// /proc/self/fd/2 (and the same for 1) mean that stream itself.
 #pragma once
 
 #include "line_buffer.hpp"
@@ -25,14 +31,18 @@ class Logger {
   // A line that already holds "srcbind[PID] PROG: ".
   LineBuffer start() const noexcept;
   void write(LineBuffer& line) const noexcept;
+  // Why the configured log file is not used (then lines go to stderr), or empty.
+  const std::string& file_problem() const noexcept { return file_problem_; }
 
  private:
   LogLevel level_ = LogLevel::warn;
-  std::string file_;          // empty: stderr
+  std::string file_;          // empty: a standard stream
   std::string program_;
-  bool stderr_known_ = false; // fd 2 was open when the library loaded
-  dev_t stderr_dev_ = 0;
-  ino_t stderr_ino_ = 0;
+  std::string file_problem_;
+  int stream_fd_ = 2;         // the standard stream used when file_ is empty
+  bool stream_known_ = false; // it was open when the library loaded
+  dev_t stream_dev_ = 0;
+  ino_t stream_ino_ = 0;
 };
 
 }  // namespace srcbind::preload

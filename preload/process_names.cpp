@@ -1,12 +1,12 @@
 #include "process_names.hpp"
 
-#include "real_functions.hpp"
-
-#include <fcntl.h>
+#include <sys/auxv.h>
 #include <unistd.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <climits>
+#include <cstdlib>
 
 namespace srcbind::preload {
 namespace {
@@ -16,29 +16,32 @@ std::string basename_of(std::string path) {
   return slash == std::string::npos ? path : path.substr(slash + 1);
 }
 
-std::string argv0() {
-  char buf[PATH_MAX];
-  int fd = ::open("/proc/self/cmdline", O_RDONLY | O_CLOEXEC);
-  if (fd < 0) return {};
-  ssize_t n = ::read(fd, buf, sizeof buf - 1);
-  real::close(fd);
-  if (n <= 0) return {};
-  buf[n] = '\0';
-  return buf;   // up to the first NUL: argv[0]
+// Known without /proc (a chroot, a container without it): the C library sets
+// program_invocation_name from argv[0] before any other library's code runs, and
+// the kernel hands the path given to execve in the auxiliary vector.
+std::string argv0() { return program_invocation_name != nullptr ? program_invocation_name : ""; }
+
+std::string exec_path() {
+  const auto* path = reinterpret_cast<const char*>(::getauxval(AT_EXECFN));
+  return path != nullptr ? path : "";
 }
 
+// The executable with symbolic links resolved ("ftp" -> "tnftp").
 std::string executable() {
   char buf[PATH_MAX];
   ssize_t n = ::readlink("/proc/self/exe", buf, sizeof buf - 1);
-  if (n <= 0) return {};
-  return {buf, static_cast<std::size_t>(n)};
+  if (n > 0) return {buf, static_cast<std::size_t>(n)};
+  // No /proc: resolve the path that was executed, where it can be reached.
+  const std::string path = exec_path();
+  if (path.empty() || ::realpath(path.c_str(), buf) == nullptr) return {};
+  return buf;
 }
 
 }  // namespace
 
 std::vector<std::string> current_process_names() {
   std::vector<std::string> names;
-  for (std::string name : {basename_of(argv0()), basename_of(executable())}) {
+  for (std::string name : {basename_of(argv0()), basename_of(executable()), basename_of(exec_path())}) {
     if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   }
   if (names.empty()) names.emplace_back("?");

@@ -92,6 +92,10 @@ const Runtime* Runtime::load() noexcept {
 // program itself goes on. Warnings (a source not on this host) are for
 // `srcbind --check`; here they are worth a line at `info`.
 void Runtime::report_load_problems() const noexcept {
+  if (!logger_.file_problem().empty() && logger_.enabled(LogLevel::warn)) {
+    LineBuffer line = logger_.start();
+    logger_.write(line.text("warning: ").text(logger_.file_problem()));
+  }
   const Diagnostic* first_error = nullptr;
   unsigned errors = 0;
   for (const Diagnostic& d : table_.diagnostics) {

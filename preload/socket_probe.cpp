@@ -10,6 +10,11 @@
 
 namespace srcbind::preload {
 
+bool is_wildcard_any_port(const sockaddr* addr, socklen_t len) noexcept {
+  Endpoint e;
+  return Endpoint::from_sockaddr(addr, len, e) && !e.mapped && e.port == 0 && e.address.is_wildcard();
+}
+
 bool local_address(int fd, LocalAddress& out) noexcept {
   ErrnoGuard keep_errno;
   sockaddr_storage ss{};
@@ -31,12 +36,27 @@ bool local_address(int fd, LocalAddress& out) noexcept {
   return true;
 }
 
-int socket_type(int fd) noexcept {
+SocketKind socket_kind(int type, int protocol) noexcept {
+#ifndef IPPROTO_MPTCP
+  constexpr int IPPROTO_MPTCP = 262;
+#endif
+  type &= ~(SOCK_NONBLOCK | SOCK_CLOEXEC);
+  // Multipath TCP is TCP on the wire, and binds as TCP does.
+  if (type == SOCK_STREAM && (protocol == 0 || protocol == IPPROTO_TCP || protocol == IPPROTO_MPTCP)) {
+    return SocketKind::stream;
+  }
+  if (type == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP)) return SocketKind::datagram;
+  return SocketKind::other;
+}
+
+SocketKind socket_kind(int fd) noexcept {
   ErrnoGuard keep_errno;
-  int type = -1;
+  int type = -1, protocol = -1;
   socklen_t len = sizeof type;
-  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return -1;
-  return type;
+  if (::getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &len) != 0) return SocketKind::other;
+  len = sizeof protocol;
+  if (::getsockopt(fd, SOL_SOCKET, SO_PROTOCOL, &protocol, &len) != 0) return SocketKind::other;
+  return socket_kind(type, protocol);
 }
 
 bool device_pinned(int fd) noexcept {

@@ -17,10 +17,18 @@ struct LocalAddress {
   unsigned port = 0;
 };
 
+// `addr` is 0.0.0.0:0 or [::]:0: a bind that chooses neither address nor port.
+bool is_wildcard_any_port(const sockaddr* addr, socklen_t len) noexcept;
+
 // getsockname. False when the descriptor is not a socket or is closed.
 bool local_address(int fd, LocalAddress& out) noexcept;
-// getsockopt(SO_TYPE): SOCK_STREAM, SOCK_DGRAM, ... or -1.
-int socket_type(int fd) noexcept;
+// What srcbind steers, by the socket's protocol and not its type (SPEC): an
+// ICMP "ping" datagram socket is not UDP, an SCTP stream socket is not TCP.
+enum class SocketKind { other, stream, datagram };
+// The kind of a socket that socket() asked for with `type` and `protocol`.
+SocketKind socket_kind(int type, int protocol) noexcept;
+// getsockopt(SO_TYPE, SO_PROTOCOL), for a socket the fd table does not know.
+SocketKind socket_kind(int fd) noexcept;
 // getsockopt(SO_BINDTODEVICE) is non-empty: the program pinned the socket itself.
 bool device_pinned(int fd) noexcept;
 // getsockopt(IPV6_V6ONLY) on an AF_INET6 socket.

@@ -9,6 +9,7 @@
 #include <netinet/in.h>
 
 #include <cerrno>
+#include <cstdint>
 #include <cstring>
 
 namespace srcbind::preload {
@@ -51,6 +52,33 @@ void log_applied(const Runtime& rt, const Target& t, const IpAddress* source, bo
   if (rt.logger().enabled(LogLevel::info)) log_applied_line(rt.logger(), t, source, device);
 }
 
+// SPEC: every decision to leave a matched socket alone is logged at info, with
+// its reason. Returns 0: the call goes on as the program made it.
+SRCBIND_COLD int left_alone_line(const Runtime& rt, const Target& t, const char* reason) noexcept {
+  ErrnoGuard keep_errno;
+  const Logger& log = rt.logger();
+  LineBuffer line = log.start();
+  append_call(line, t);
+  line.text(" left alone: ").text(reason);
+  append_rule(line, *t.rule);
+  log.write(line);
+  return 0;
+}
+
+SRCBIND_COLD void log_other_protocol(const Runtime& rt, const Target& t) noexcept {
+  ErrnoGuard keep_errno;
+  const Logger& log = rt.logger();
+  LineBuffer line = log.start();
+  line.text("socket ").endpoint(t.destination).text(" left alone: not a TCP or UDP socket (an ICMP ping socket?)");
+  append_rule(line, *t.rule);
+  log.write(line);
+}
+
+int left_alone(const Runtime& rt, const Target& t, const char* reason) noexcept {
+  if (rt.logger().enabled(LogLevel::info)) left_alone_line(rt, t, reason);
+  return 0;
+}
+
 // on_error: fail gives the errno back to the caller; continue logs and lets the
 // call go on as if no rule had matched.
 SRCBIND_COLD int failed(const Runtime& rt, const Target& t, const char* what, int error) noexcept {
@@ -71,18 +99,56 @@ SRCBIND_COLD int failed(const Runtime& rt, const Target& t, const char* what, in
 
 // The source in the socket's own family: an IPv4 source on an AF_INET6 socket
 // (a mapped destination) is bound as ::ffff:a.b.c.d (LINUX-NOTES Q8).
-socklen_t make_source(const Target& t, const IpAddress& source, sockaddr_storage& out) noexcept {
+socklen_t make_source(const Target& t, const IpAddress& source, std::uint16_t port, std::uint32_t scope_id,
+                      sockaddr_storage& out) noexcept {
   std::memset(&out, 0, sizeof out);
   if (t.socket_family == AF_INET) {
     auto& sin = reinterpret_cast<sockaddr_in&>(out);
     sin.sin_family = AF_INET;
     sin.sin_addr = source.to_in_addr();
+    sin.sin_port = htons(port);
     return sizeof sin;
   }
   auto& sin6 = reinterpret_cast<sockaddr_in6&>(out);
   sin6.sin6_family = AF_INET6;
   sin6.sin6_addr = source.to_in6_addr();
+  sin6.sin6_port = htons(port);
+  sin6.sin6_scope_id = scope_id;
   return sizeof sin6;
+}
+
+bool is_link_local(const IpAddress& a) noexcept {
+  return a.family == Family::v6 && a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80;
+}
+
+// A link-local source is an address only together with its link (docs/linux-facts.md):
+// the destination's scope when it has one, else the rule's interface. 0 when
+// neither is known; the kernel then refuses the bind (EINVAL).
+std::uint32_t source_scope(const Target& t, const IpAddress& source) noexcept {
+  if (!is_link_local(source)) return 0;
+  if (t.destination.scope_id != 0) return t.destination.scope_id;
+  if (t.rule->interface.empty()) return 0;
+  ErrnoGuard keep_errno;
+  return if_nametoindex(t.rule->interface.c_str());
+}
+
+// A datagram socket whose port the kernel chose (a bind to 0.0.0.0:0, an earlier
+// send) chose neither address nor port, so SPEC steers it; but a bound socket
+// cannot be bound again. Disconnecting it gives the port back, as the kernel does
+// for any socket whose port was not the program's (connect(AF_UNSPEC)); it is
+// then bound to the source with that same port. Returns the port, 0 when the
+// socket has none after all (a bind with IP_BIND_ADDRESS_NO_PORT), or -1 with errno.
+int release_kernel_port(int fd) noexcept {
+  sockaddr_storage ss{};
+  socklen_t len = sizeof ss;
+  if (::getsockname(fd, reinterpret_cast<sockaddr*>(&ss), &len) != 0) return -1;
+  const unsigned port = ss.ss_family == AF_INET ? ntohs(reinterpret_cast<const sockaddr_in&>(ss).sin_port)
+                                                : ntohs(reinterpret_cast<const sockaddr_in6&>(ss).sin6_port);
+  if (port == 0) return 0;
+  sockaddr_storage unspec{};
+  unspec.ss_family = AF_UNSPEC;
+  if (real::connect(fd, reinterpret_cast<const sockaddr*>(&unspec), sizeof unspec) != 0) return -1;
+  return static_cast<int>(port);
 }
 
 // EINVAL from our bind: the socket is bound already, though the fd table said
@@ -108,6 +174,8 @@ SRCBIND_SEND bool find_target(const Runtime& rt, int fd, const sockaddr* addr, s
 
   fd_table::Facts facts = fd_table::facts(fd);
   out.known = facts.known;
+  out.connect_tried = facts.known && facts.connect_tried;
+  out.auto_bound = facts.known && facts.datagram && facts.auto_bound;
   out.bound_by_program = facts.bound_by_program;
   out.device_pinned = facts.device_pinned;
   if (facts.known && !facts.connect_tried && !facts.bound_by_program) {
@@ -125,9 +193,12 @@ SRCBIND_SEND bool find_target(const Runtime& rt, int fd, const sockaddr* addr, s
   if (facts.known) {
     out.datagram = facts.datagram;
   } else {
-    int type = socket_type(fd);
-    if (type != SOCK_STREAM && type != SOCK_DGRAM) return false;   // SPEC: stream and datagram only
-    out.datagram = type == SOCK_DGRAM;
+    const SocketKind kind = socket_kind(fd);
+    if (kind == SocketKind::other) {   // SPEC: TCP and UDP only (a ping socket is not UDP)
+      if (rt.logger().enabled(LogLevel::info)) log_other_protocol(rt, out);
+      return false;
+    }
+    out.datagram = kind == SocketKind::datagram;
     out.device_pinned = device_pinned(fd);
   }
   if (matcher.uses_protocol_filter()) {
@@ -135,26 +206,41 @@ SRCBIND_SEND bool find_target(const Runtime& rt, int fd, const sockaddr* addr, s
     if (!out.rule) return false;
   }
   // A mapped destination on a V6ONLY socket cannot be reached; the real call says so.
-  if (out.destination.mapped && v6_only(fd)) return false;
+  if (out.destination.mapped && v6_only(fd)) {
+    left_alone(rt, out, "an IPv6-only socket cannot reach an IPv4-mapped destination");
+    return false;
+  }
   return true;
 }
 
 SRCBIND_HOT int prepare_connect(const Runtime& rt, int fd, const Target& t) noexcept {
   // LINUX-NOTES Q5: unbound is "wildcard and port 0", nothing else. A repeated
-  // connect (EINPROGRESS, EINTR, EALREADY) finds the socket bound and changes nothing.
-  if (!t.local.wildcard || t.local.port != 0 || t.bound_by_program) return 0;
+  // connect (EINPROGRESS, EINTR, EALREADY) finds the socket bound and changes
+  // nothing; the decision was taken, and logged, at the first one.
+  if (t.connect_tried && !(t.local.wildcard && t.local.port == 0)) return 0;
+  if (t.bound_by_program) {
+    return left_alone(rt, t, t.datagram ? "bound by the program" : "a TCP socket bound by the program cannot be rebound");
+  }
   // SPEC: a socket the program pinned to a device keeps it (curl --interface).
   // Binding our source on top could pair it with another NIC: a silent hang.
-  if (t.device_pinned) return 0;
+  if (t.device_pinned) return left_alone(rt, t, "pinned to a device by the program");
+  if (!t.local.wildcard) return left_alone(rt, t, "already bound to an address");
+  const bool kernel_port = t.local.port != 0;
+  if (kernel_port && !t.auto_bound) return left_alone(rt, t, "already bound to a port before srcbind saw it");
 
   const Rule& rule = *t.rule;
   if (rule.source_missing) return failed(rt, t, "its source @NAME was not on this host at start", EADDRNOTAVAIL);
+  const auto& source = rule.source_for(t.destination.address.family);
+  int port = 0;
+  if (kernel_port && source) {
+    port = release_kernel_port(fd);
+    if (port < 0) return failed(rt, t, "cannot release the port the kernel chose", errno);
+  }
   const bool device = !rule.interface.empty();
   if (device && real::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, rule.interface.c_str(),
                                  static_cast<socklen_t>(rule.interface.size() + 1)) != 0) {
     return failed(rt, t, "cannot set SO_BINDTODEVICE", errno);
   }
-  const auto& source = rule.source_for(t.destination.address.family);
   if (source) {
     if (!t.datagram) {
       // The port is then chosen at connect() from the whole 4-tuple: many
@@ -164,7 +250,7 @@ SRCBIND_HOT int prepare_connect(const Runtime& rt, int fd, const Target& t) noex
       (void)real::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
     }
     sockaddr_storage ss;
-    socklen_t len = make_source(t, *source, ss);
+    socklen_t len = make_source(t, *source, static_cast<std::uint16_t>(port), source_scope(t, *source), ss);
     if (real::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
       const int error = errno;
       if (error == EINVAL && bound_behind_our_back(fd, t)) return 0;   // the program's bind: left alone
@@ -178,12 +264,18 @@ SRCBIND_HOT int prepare_connect(const Runtime& rt, int fd, const Target& t) noex
 SRCBIND_SEND int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo& out) noexcept {
   out.present = false;
   // SPEC: the program's own bind (wildcard with a port included) is left alone;
-  // a port the kernel picked on an earlier send is not the program's doing. A
+  // a port the kernel picked (an earlier send, a bind to 0.0.0.0:0) is not the
+  // program's choice, and that port is kept: only the source changes. A
   // socket the fd table did not see created may have been bound by anyone:
   // leave it alone too. A specific local address means the replies come back
   // only to it: a different source would lose them (LINUX-NOTES Q3 C, D).
-  if (!t.local.wildcard || t.bound_by_program || t.device_pinned) return 0;
-  if (t.local.port != 0 && !t.known) return 0;
+  if (t.bound_by_program) {
+    return left_alone(rt, t, t.local.wildcard ? "bound by the program to a port of its own (a server's socket)"
+                                              : "bound by the program to an address");
+  }
+  if (t.device_pinned) return left_alone(rt, t, "pinned to a device by the program");
+  if (!t.local.wildcard) return left_alone(rt, t, "bound to an address (connected)");
+  if (t.local.port != 0 && !t.known) return left_alone(rt, t, "bound to a port before srcbind saw it");
 
   const Rule& rule = *t.rule;
   if (rule.source_missing) return failed(rt, t, "its source @NAME was not on this host at start", EADDRNOTAVAIL);
@@ -196,6 +288,7 @@ SRCBIND_SEND int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo
     ifindex = if_nametoindex(rule.interface.c_str());
     if (ifindex == 0) return failed(rt, t, "cannot find the interface", ENODEV);
   }
+  if (ifindex == 0 && source && is_link_local(*source)) ifindex = t.destination.scope_id;
   if (!source && ifindex == 0) return 0;
   out.present = true;
   if (t.socket_family == AF_INET) {

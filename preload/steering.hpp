@@ -23,6 +23,8 @@ struct Target {
   bool datagram = false;    // else stream
   bool bound_by_program = false;
   bool known = false;       // the fd table saw the socket created
+  bool connect_tried = false;  // known, and a connect went to the kernel before
+  bool auto_bound = false;  // known datagram socket whose port the kernel chose
   bool device_pinned = false;  // the program chose a device itself
   LocalAddress local;
 };

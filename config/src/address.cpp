@@ -217,6 +217,7 @@ bool Endpoint::from_sockaddr(const sockaddr* sa, socklen_t len, Endpoint& out) n
     out.address = IpAddress::v4(in.sin_addr);
     out.port = ntohs(in.sin_port);
     out.mapped = false;
+    out.scope_id = 0;
     return true;
   }
   if (family == AF_INET6) {
@@ -228,6 +229,7 @@ bool Endpoint::from_sockaddr(const sockaddr* sa, socklen_t len, Endpoint& out) n
     out.address = IpAddress::v6(in6.sin6_addr);
     out.port = ntohs(in6.sin6_port);
     out.mapped = out.address.family == Family::v4;
+    out.scope_id = in6.sin6_scope_id;
     return true;
   }
   return false;

@@ -6,6 +6,7 @@
 
 #include <fcntl.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -66,18 +67,37 @@ RuleTable file_error(const std::string& path, std::string message) {
   return table;
 }
 
+// /dev/null is the conventional "no file": an empty configuration.
+bool is_dev_null(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3); }
+
+std::string file_kind(mode_t mode) {
+  if (S_ISFIFO(mode)) return "a FIFO";
+  if (S_ISCHR(mode)) return "a character device";
+  if (S_ISBLK(mode)) return "a block device";
+  if (S_ISSOCK(mode)) return "a socket";
+  if (S_ISDIR(mode)) return "a directory";
+  return "not a file";
+}
+
 std::string cannot_read(int error) { return std::string("cannot read: ") + std::strerror(error); }
 
 }  // namespace
 
 RuleTable load_config_file(const std::string& path, const HostInterfaces& host, FileTrust trust) {
-  // Not O_NOFOLLOW: a symlinked configuration is fine; the checks are on what was opened.
-  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY));
+  // Not O_NOFOLLOW: a symlinked configuration is fine; the checks are on what was
+  // opened. O_NONBLOCK: opening a FIFO without a writer would otherwise wait
+  // forever, in every program that loads the library (docs/linux-facts.md).
+  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) return file_error(path, cannot_read(errno));
 
   struct stat st;
   if (::fstat(fd.get(), &st) != 0) return file_error(path, cannot_read(errno));
-  if (!S_ISREG(st.st_mode)) return file_error(path, "cannot read: not a regular file");
+  if (is_dev_null(st)) {
+    RuleTable empty = parse_config_text("", path, host);
+    empty.config_path = path;
+    return empty;
+  }
+  if (!S_ISREG(st.st_mode)) return file_error(path, "cannot read: not a regular file (" + file_kind(st.st_mode) + ")");
   if (auto problem = trust_problem(st, trust, path); !problem.empty()) return file_error(path, std::move(problem));
   if (st.st_size > kMaxFileSize) {
     return file_error(path, "is larger than " + std::to_string(kMaxFileSize / (1024 * 1024)) + " MiB");

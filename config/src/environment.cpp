@@ -90,9 +90,9 @@ RuleTable load_effective_config(const Environment& env, const HostInterfaces& ho
     if (has_file_errors(table.diagnostics)) table.rules.clear();
     return table;
   } catch (const std::bad_alloc&) {
-    return failure("out of memory while loading the configuration; no rules applied");
+    return failure("out of memory while loading the configuration");
   } catch (...) {
-    return failure("unexpected failure while loading the configuration; no rules applied");
+    return failure("unexpected failure while loading the configuration");
   }
 }
 

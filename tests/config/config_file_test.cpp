@@ -46,7 +46,7 @@ TEST(ConfigFile, MissingFileIsAnErrorWithTheReason) {
 TEST(ConfigFile, DirectoryIsNotAConfiguration) {
   const TempDir dir;
   EXPECT_THAT(messages(load_config_file(dir.path(), fake_host())),
-              ElementsAre(dir.path() + ": cannot read: not a regular file"));
+              ElementsAre(dir.path() + ": cannot read: not a regular file (a directory)"));
 }
 
 TEST(ConfigFile, EmptyFileIsValidWithANoRulesWarning) {

@@ -5,9 +5,17 @@
 
 #include <gmock/gmock.h>
 
+#include <arpa/inet.h>
+#include <poll.h>
+#include <unistd.h>
+
+#include <future>
+#include <regex>
+
 namespace srcbind::test {
 namespace {
 
+using ::testing::Each;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::UnorderedElementsAre;
@@ -73,12 +81,106 @@ TEST_F(Datagram, SocketBoundByTheProgramToAnAddressIsLeftAlone) {
   EXPECT_THAT(b.sources(), ElementsAre("127.0.0.5"));
 }
 
-TEST_F(Datagram, SocketBoundByTheProgramToTheWildcardIsLeftAlone) {
-  // A server's socket (wildcard, its own port): replies keep the kernel's choice.
-  ChildResult r = run_with_config(rules, client({"--bind", "0.0.0.0:0"}));
+// The port in "local=0.0.0.0:PORT" or "local=127.0.0.2:PORT" after `marker`.
+std::string port_after(const std::string& out, const std::string& marker) {
+  std::smatch m;
+  if (!std::regex_search(out, m, std::regex(marker + " local=[0-9.:]+:([0-9]+)"))) return "?";
+  return m[1];
+}
+
+TEST_F(Datagram, SocketBoundToTheWildcardWithPortZeroGetsTheRuleSourceAndKeepsItsPort) {
+  // dig, snmpget and node bind 0.0.0.0:0 first: neither address nor port chosen.
+  ChildResult r = run_with_config(rules, client({"--bind", "0.0.0.0:0", "--reply"}));
+  ASSERT_TRUE(a.wait_for(1) && b.wait_for(1)) << describe(r);
+  EXPECT_THAT(a.sources(), ElementsAre("127.0.0.2"));
+  EXPECT_THAT(b.sources(), ElementsAre("127.0.0.4"));
+  EXPECT_THAT(r.out, HasSubstr("replies=2"));
+  EXPECT_NE(port_after(r.out, "after-bind"), "0");
+  EXPECT_EQ(port_after(r.out, "after-bind"), port_after(r.out, "ttl-check")) << describe(r);
+}
+
+TEST_F(Datagram, ConnectOnASocketBoundToTheWildcardWithPortZeroGetsTheSourceAndKeepsThePort) {
+  // dig's own pattern: bind(0.0.0.0:0), connect(server:53), send.
+  std::vector<std::string> argv{test_client(), "udp", "127.0.0.1", a.port_text(), "--bind", "0.0.0.0:0",
+                                "--mode", "connect", "--reply"};
+  ChildResult r = run_with_config(rules, argv);
+  ASSERT_TRUE(a.wait_for(1)) << describe(r);
+  EXPECT_THAT(a.sources(), ElementsAre("127.0.0.2"));
+  EXPECT_THAT(r.out, HasSubstr("connect rc=0 errno=EXDEV"));
+  EXPECT_THAT(r.out, HasSubstr("replies=1"));
+  EXPECT_EQ(port_after(r.out, "after-bind"), port_after(r.out, "ttl-check")) << describe(r);
+}
+
+TEST_F(Datagram, SocketBoundToTheWildcardWithItsOwnPortIsLeftAloneAndSaysWhy) {
+  // A fixed client port (or a server's socket): replies keep the kernel's choice.
+  std::string port;
+  {
+    Peer probe{Peer::Kind::udp, "127.0.0.1"};   // a port that was free a moment ago
+    port = probe.port_text();
+  }
+  ChildOptions options;
+  options.env["SRCBIND_LOG"] = "info";
+  ChildResult r = run_with_config(rules, client({"--bind", "0.0.0.0:" + port}), options);
   ASSERT_TRUE(a.wait_for(1) && b.wait_for(1)) << describe(r);
   EXPECT_THAT(a.sources(), ElementsAre("127.0.0.1"));   // lo's route says src 127.0.0.1
   EXPECT_THAT(b.sources(), ElementsAre("127.0.0.1"));
+  EXPECT_THAT(r.err, HasSubstr("udp 127.0.0.1:" + a.port_text() +
+                               " left alone: bound by the program to a port of its own (a server's socket) (rule to-a)"));
+}
+
+TEST_F(Datagram, SocketBoundToAnAddressIsLoggedAsLeftAlone) {
+  ChildOptions options;
+  options.env["SRCBIND_LOG"] = "info";
+  ChildResult r = run_with_config(rules, client({"--bind", "127.0.0.5:0"}), options);
+  EXPECT_THAT(r.err, HasSubstr("left alone: bound by the program to an address (rule to-a)")) << describe(r);
+}
+
+// Sends "q" from 127.0.0.1 to 127.0.0.3:port until an answer comes (bounded);
+// returns the answer's source address, or "" when none came.
+std::string ask_and_read_answer_source(const std::string& port) {
+  int fd = ::socket(AF_INET, SOCK_DGRAM, 0);
+  sockaddr_in self{};
+  self.sin_family = AF_INET;
+  self.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  ::bind(fd, reinterpret_cast<sockaddr*>(&self), sizeof self);
+  sockaddr_in server{};
+  server.sin_family = AF_INET;
+  server.sin_port = htons(static_cast<std::uint16_t>(std::stoi(port)));
+  inet_pton(AF_INET, "127.0.0.3", &server.sin_addr);
+  std::string source;
+  for (int attempt = 0; attempt < 100 && source.empty(); ++attempt) {
+    ::sendto(fd, "q", 1, 0, reinterpret_cast<sockaddr*>(&server), sizeof server);
+    pollfd p{fd, POLLIN, 0};
+    if (::poll(&p, 1, 100) <= 0) continue;
+    sockaddr_in from{};
+    socklen_t len = sizeof from;
+    char buf[16];
+    if (::recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&from), &len) < 0) continue;
+    char text[INET_ADDRSTRLEN];
+    source = inet_ntop(AF_INET, &from.sin_addr, text, sizeof text);
+  }
+  ::close(fd);
+  return source;
+}
+
+TEST(DatagramServer, ServerOnTheWildcardRepliesFromTheAddressItWasAskedOn) {
+  // A UDP server bound to 0.0.0.0:PORT under the library, with a rule that
+  // matches its client: its reply leaves as without srcbind (the kernel's
+  // choice, 127.0.0.1 on lo), never from the rule's 127.0.0.2, which the
+  // client, asking 127.0.0.3, would not take for an answer.
+  std::string port;
+  {
+    Peer probe{Peer::Kind::udp, "127.0.0.1"};   // a port that was free a moment ago
+    port = probe.port_text();
+  }
+  auto server = std::async(std::launch::async, [&] {
+    return run_with_config("[rule answers]\ndestination = 127.0.0.1\nsource = 127.0.0.2\n",
+                           {test_client(), "udp-answer", "0.0.0.0", port});
+  });
+  const std::string source = ask_and_read_answer_source(port);
+  ChildResult r = server.get();
+  EXPECT_EQ(source, "127.0.0.1") << describe(r);
+  EXPECT_THAT(r.out, HasSubstr("answered"));
 }
 
 TEST_F(Datagram, ConnectedSocketIsBoundAtConnect) {
@@ -134,6 +236,38 @@ TEST_F(Datagram, SocatUdpSendtoArrivesFromTheRuleSource) {
   ChildResult r = run_with_config(rules, {"socat", "-u", "STDIN", "UDP-SENDTO:127.0.0.1:" + a.port_text()}, options);
   ASSERT_TRUE(a.wait_for(1)) << describe(r);
   EXPECT_THAT(a.sources(), ElementsAre("127.0.0.2"));
+}
+
+TEST_F(Datagram, SendmmsgBatchLargerThanTheLibrarysChunkIsSentWhole) {
+  // 64 datagrams in one call, alternating between the two peers.
+  ChildResult r = run_with_config(rules, client({"--mode", "sendmmsg", "--batch", "64"}));
+  ASSERT_TRUE(a.wait_for(32) && b.wait_for(32)) << describe(r);
+  EXPECT_THAT(r.out, HasSubstr("sendmmsg rc=64 "));
+  EXPECT_THAT(a.sources(), Each(std::string("127.0.0.2")));
+  EXPECT_THAT(b.sources(), Each(std::string("127.0.0.4")));
+}
+
+TEST_F(Datagram, SendmmsgBatchWithoutAMatchingRuleReachesTheKernelWhole) {
+  ChildResult r = run_with_config("[rule other]\ndestination = 127.0.0.9\nsource = 127.0.0.2\n",
+                                  client({"--mode", "sendmmsg", "--batch", "64"}));
+  EXPECT_THAT(r.out, HasSubstr("sendmmsg rc=64 ")) << describe(r);
+  ASSERT_TRUE(a.wait_for(32) && b.wait_for(32)) << describe(r);
+}
+
+TEST_F(Datagram, SendmmsgBatchWithNoConfigurationReachesTheKernelWhole) {
+  ChildOptions options;
+  options.env["LD_PRELOAD"] = preload_list();
+  options.unset_env = {"SRCBIND_CONFIG", "SRCBIND_SOURCE", "SRCBIND_INTERFACE"};
+  ChildResult r = run_child(client({"--mode", "sendmmsg", "--batch", "64"}), options);
+  EXPECT_THAT(r.out, HasSubstr("sendmmsg rc=64 ")) << describe(r);
+}
+
+TEST_F(Datagram, ControlDataShorterThanAHeaderIsIgnoredAsTheKernelIgnoresIt) {
+  ChildResult r = run_with_config(rules, client({"--mode", "sendmsg", "--short-control"}));
+  EXPECT_THAT(r.out, HasSubstr("send#1 rc=8 ")) << describe(r);
+  ASSERT_TRUE(a.wait_for(1) && b.wait_for(1)) << describe(r);
+  EXPECT_THAT(a.sources(), ElementsAre("127.0.0.2"));
+  EXPECT_THAT(b.sources(), ElementsAre("127.0.0.4"));
 }
 
 TEST_F(Datagram, PythonSendtoArrivesFromTheRuleSource) {

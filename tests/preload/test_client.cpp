@@ -9,6 +9,11 @@
 //       [--report]                      (several HOST PORT pairs: threads alternate)
 //   udp HOST PORT [HOST PORT]... [--mode sendto|sendmsg|sendmmsg|connect]
 //       [--bind ADDR:PORT] [--ttl N] [--own-pktinfo ADDR] [--mapped] [--reply]
+//       [--batch N] (sendmmsg of N messages, the targets in turn)
+//       [--short-control] (sendmsg with control data shorter than one header)
+//   udp-answer 0.0.0.0 PORT   a server: binds 0.0.0.0:PORT, answers one datagram
+//   ping HOST 0      an ICMP echo from a ping socket (SOCK_DGRAM, IPPROTO_ICMP);
+//                    prints the address the reply was sent to
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <net/if.h>
@@ -43,7 +48,8 @@ struct Options {
   bool nonblock = false, asio = false, mapped = false, v6only = false, close_fds = false, wait_stdin = false,
        eintr = false, reply = false, tfo = false, report = false;
   std::string bind_addr, bind_noport, device, send_text, udp_mode = "sendto", own_pktinfo, run_first;
-  int ttl = 0;
+  int ttl = 0, batch = 0;
+  bool short_control = false;
 };
 
 const char* errno_name(int e) { return e ? strerrorname_np(e) : "0"; }
@@ -228,6 +234,7 @@ int run_udp(const Options& o) {
     socklen_t blen = make_addr(o.bind_addr.substr(0, colon), std::atoi(o.bind_addr.c_str() + colon + 1),
                                first.ss_family == AF_INET6 && o.bind_addr.find('.') != std::string::npos, b);
     if (bind(fd, reinterpret_cast<sockaddr*>(&b), blen) != 0) std::printf("program-bind errno=%s\n", errno_name(errno));
+    std::printf("after-bind local=%s\n", local_of(fd).c_str());
   }
   std::vector<sockaddr_storage> dsts(o.targets.size());
   std::vector<socklen_t> lens(o.targets.size());
@@ -235,13 +242,14 @@ int run_udp(const Options& o) {
   char payload[] = "datagram";
   int failures = 0;
   if (o.udp_mode == "sendmmsg") {
-    std::vector<mmsghdr> msgs(o.targets.size());
-    std::vector<iovec> iovs(o.targets.size());
-    for (size_t i = 0; i < o.targets.size(); ++i) {
+    const size_t count = o.batch > 0 ? static_cast<size_t>(o.batch) : o.targets.size();
+    std::vector<mmsghdr> msgs(count);
+    std::vector<iovec> iovs(count);
+    for (size_t i = 0; i < count; ++i) {
       iovs[i] = {payload, sizeof payload - 1};
       msgs[i] = {};
-      msgs[i].msg_hdr.msg_name = &dsts[i];
-      msgs[i].msg_hdr.msg_namelen = lens[i];
+      msgs[i].msg_hdr.msg_name = &dsts[i % o.targets.size()];
+      msgs[i].msg_hdr.msg_namelen = lens[i % o.targets.size()];
       msgs[i].msg_hdr.msg_iov = &iovs[i];
       msgs[i].msg_hdr.msg_iovlen = 1;
     }
@@ -289,6 +297,11 @@ int run_udp(const Options& o) {
           used += CMSG_SPACE(sizeof pi);
         }
         if (used) { msg.msg_control = control; msg.msg_controllen = used; }
+        if (o.short_control) {   // the kernel reads no header from fewer bytes than one
+          msg.msg_control = control;
+          msg.msg_controllen = 4;
+          std::memset(control, 0x5a, 4);
+        }
         n = sendmsg(fd, &msg, 0);
       } else {
         n = sendto(fd, payload, sizeof payload - 1, 0, dst, lens[i]);
@@ -312,6 +325,67 @@ int run_udp(const Options& o) {
   std::printf("ttl-check local=%s\n", local_of(fd).c_str());
   close(fd);
   return failures ? 1 : 0;
+}
+
+// A UDP server on the wildcard with its own port: answers one datagram (10 s at most).
+int run_udp_answer(const Options& o) {
+  sockaddr_storage any;
+  socklen_t len = make_addr(o.targets[0].first, o.targets[0].second, false, any);
+  int fd = socket(AF_INET, SOCK_DGRAM, 0);
+  if (bind(fd, reinterpret_cast<sockaddr*>(&any), len) != 0) {
+    std::printf("bind errno=%s\n", errno_name(errno));
+    return 3;
+  }
+  pollfd p{fd, POLLIN, 0};
+  if (poll(&p, 1, 10000) <= 0) return 1;
+  char buf[64];
+  sockaddr_storage peer;
+  socklen_t peer_len = sizeof peer;
+  if (recvfrom(fd, buf, sizeof buf, 0, reinterpret_cast<sockaddr*>(&peer), &peer_len) < 0) return 1;
+  ssize_t n = sendto(fd, "answer", 6, 0, reinterpret_cast<sockaddr*>(&peer), peer_len);
+  std::printf("answered rc=%zd\n", n);
+  close(fd);
+  return 0;
+}
+
+// An ICMP echo from a ping socket; the reply's destination (IP_PKTINFO) is the
+// source the request left from.
+int run_ping(const Options& o) {
+  sockaddr_storage dst;
+  socklen_t len = make_addr(o.targets[0].first, 0, false, dst);
+  int fd = socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP);
+  if (fd < 0) {
+    std::printf("ping socket errno=%s\n", errno_name(errno));
+    return 3;
+  }
+  int one = 1;
+  setsockopt(fd, IPPROTO_IP, IP_PKTINFO, &one, sizeof one);
+  unsigned char echo[16] = {8, 0};   // type 8 (echo request); the kernel fills id and checksum
+  errno = EXDEV;
+  ssize_t n = sendto(fd, echo, sizeof echo, 0, reinterpret_cast<sockaddr*>(&dst), len);
+  std::printf("ping rc=%zd errno=%s\n", n, errno_name(errno));
+  pollfd p{fd, POLLIN, 0};
+  if (n < 0 || poll(&p, 1, 3000) <= 0) return 1;
+  unsigned char buf[64];
+  iovec iov{buf, sizeof buf};
+  alignas(cmsghdr) unsigned char control[128];
+  msghdr msg{};
+  msg.msg_iov = &iov;
+  msg.msg_iovlen = 1;
+  msg.msg_control = control;
+  msg.msg_controllen = sizeof control;
+  if (recvmsg(fd, &msg, 0) < 0) return 1;
+  for (cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr; c = CMSG_NXTHDR(&msg, c)) {
+    if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+      in_pktinfo pi;
+      std::memcpy(&pi, CMSG_DATA(c), sizeof pi);
+      char text[INET_ADDRSTRLEN];
+      inet_ntop(AF_INET, &pi.ipi_addr, text, sizeof text);
+      std::printf("reply-to=%s\n", text);
+    }
+  }
+  close(fd);
+  return 0;
 }
 
 }  // namespace
@@ -349,8 +423,12 @@ int main(int argc, char** argv) {
     else if (a == "--mode") o.udp_mode = next();
     else if (a == "--ttl") o.ttl = std::atoi(next().c_str());
     else if (a == "--own-pktinfo") o.own_pktinfo = next();
+    else if (a == "--batch") o.batch = std::atoi(next().c_str());
+    else if (a == "--short-control") o.short_control = true;
     else { std::fprintf(stderr, "unknown option %s\n", a.c_str()); return 2; }
   }
   if (o.targets.empty()) return 2;
+  if (o.mode == "ping") return run_ping(o);
+  if (o.mode == "udp-answer") return run_udp_answer(o);
   return o.mode == "udp" ? run_udp(o) : run_tcp(o);
 }

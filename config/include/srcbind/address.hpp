@@ -70,6 +70,7 @@ struct Endpoint {
   IpAddress address;
   std::uint16_t port = 0;   // host byte order
   bool mapped = false;      // arrived as ::ffff:a.b.c.d on an AF_INET6 sockaddr
+  std::uint32_t scope_id = 0;  // sin6_scope_id: the link of a link-local address
 
   // False for NULL, short, or non-AF_INET/AF_INET6 addresses.
   static bool from_sockaddr(const sockaddr* sa, socklen_t len, Endpoint& out) noexcept;
