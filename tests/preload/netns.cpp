@@ -35,7 +35,8 @@ void enter_test_network() {
       "ip link add nic0 type veth peer name nic0peer; ip link set nic0peer up;"
       "ip addr add 203.0.113.1/24 dev nic0; ip addr add 203.0.113.2/24 dev nic0;"
       "ip link set nic0 up; ip neigh add 203.0.113.99 lladdr 02:00:00:00:00:99 dev nic0;"
-      "sysctl -qw net.ipv4.tcp_fastopen=3";
+      "ip -6 addr add fe80::a/64 dev nic0 nodad; ip -6 addr add fe80::b/64 dev nic0peer nodad;"
+      "sysctl -qw net.ipv4.tcp_fastopen=3; sysctl -qw net.ipv4.ping_group_range='0 2147483647'";
   if (std::system(setup) != 0) {
     reason() = "setting up the namespace with ip(8) failed";
     return;

@@ -17,7 +17,9 @@ const std::string& netns_skip_reason();
 //   nic0:   203.0.113.1/24, 203.0.113.2/24, a veth whose far end (nic0peer)
 //           has no address; 203.0.113.99 is a black hole there (a static
 //           neighbour that nobody answers for: a blocking connect waits)
-//   net.ipv4.tcp_fastopen = 3
+//           link-local fe80::a on nic0 and fe80::b on nic0peer (so that
+//           fe80::b%nic0 is reached through the veth)
+//   net.ipv4.tcp_fastopen = 3; ping sockets allowed for every group
 }  // namespace srcbind::test
 
 #define SRCBIND_REQUIRE_NETNS()                                                            \

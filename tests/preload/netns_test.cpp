@@ -21,6 +21,7 @@ namespace {
 using ::testing::ElementsAre;
 using ::testing::Each;
 using ::testing::HasSubstr;
+using ::testing::Not;
 
 TEST(Ipv6, RuleBindsTheIpv6Source) {
   SRCBIND_REQUIRE_NETNS();
@@ -236,6 +237,50 @@ TEST(SecureExecution, SetuidProgramIgnoresSrcbindVariablesAndReadsOnlyEtc) {
                                 options);
   ASSERT_TRUE(peer.wait_for(2)) << describe(plain);
   EXPECT_EQ(peer.sources()[1], "127.0.0.4") << describe(plain);
+}
+
+TEST(LinkLocal, SourceIsBoundWithTheDestinationsScope) {
+  SRCBIND_REQUIRE_NETNS();
+  Peer peer{Peer::Kind::tcp, "::"};
+  ChildResult r = run_with_config(one_rule("destination = fe80::b\nsource = fe80::a"),
+                                  tcp_client(peer, {}, "fe80::b%nic0"));
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("fe80::a%nic0peer"));   // as the peer's side of the link names it
+}
+
+TEST(LinkLocal, SourceTakesTheRulesInterfaceWhenTheDestinationHasNoScope) {
+  SRCBIND_REQUIRE_NETNS();
+  Peer peer{Peer::Kind::tcp, "::"};
+  // Without a scope the kernel cannot route fe80::b at all; with the rule's
+  // interface the socket is pinned to nic0 and the bind carries its index.
+  ChildResult r = run_with_config(one_rule("destination = fe80::b\nsource = fe80::a\ninterface = nic0"),
+                                  tcp_client(peer, {}, "fe80::b"));
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("fe80::a%nic0peer"));
+}
+
+TEST(PingSocket, IsNotUdpAndIsLeftAloneSayingWhy) {
+  SRCBIND_REQUIRE_NETNS();
+  ChildOptions options;
+  options.env["SRCBIND_LOG"] = "info";
+  ChildResult r = run_with_config(one_rule("destination = 127.0.0.1\nprotocol = udp\nsource = 127.0.0.2"),
+                                  {test_client(), "ping", "127.0.0.1", "0"}, options);
+  EXPECT_THAT(r.out, HasSubstr("reply-to=127.0.0.1")) << describe(r);
+  EXPECT_THAT(r.err, HasSubstr("left alone: not a TCP or UDP socket")) << describe(r);
+  EXPECT_THAT(r.err, Not(HasSubstr("udp 127.0.0.1")));
+}
+
+// In a chroot or a container without /proc the program's name is still known.
+TEST(ProgramName, ProgramRulesMatchWithoutProc) {
+  SRCBIND_REQUIRE_NETNS();
+  Peer peer{Peer::Kind::tcp};
+  const std::string client = test_client() + " tcp 127.0.0.1 " + peer.port_text();
+  ChildResult r = run_with_config(
+      one_rule("destination = 127.0.0.1\nprogram = srcbind_test_client\nsource = 127.0.0.2"),
+      {"unshare", "--mount", "--propagation", "private", "sh", "-c",
+       "mount -t tmpfs none /proc && test ! -e /proc/self/exe && exec " + client});
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
 }
 
 }  // namespace

@@ -69,6 +69,10 @@ socklen_t make_addr(const std::string& host, int port, bool mapped, sockaddr_sto
   s6.sin6_family = AF_INET6;
   s6.sin6_port = htons(static_cast<uint16_t>(port));
   std::string h = mapped && host.find(':') == std::string::npos ? "::ffff:" + host : host;
+  if (auto percent = h.find('%'); percent != std::string::npos) {   // fe80::b%nic0
+    s6.sin6_scope_id = if_nametoindex(h.c_str() + percent + 1);
+    h.resize(percent);
+  }
   if (inet_pton(AF_INET6, h.c_str(), &s6.sin6_addr) != 1) {
     std::fprintf(stderr, "bad address %s\n", host.c_str());
     std::exit(2);
