@@ -5,6 +5,7 @@
 #include "rule_format.hpp"
 #include "rule_shadowing.hpp"
 
+#include <optional>
 #include <ostream>
 
 namespace srcbind::cli {
@@ -22,6 +23,24 @@ Diagnostic shadow_warning(const ShadowedRule& s) {
   d.severity = Diagnostic::Severity::warning;
   d.message = rule_reference(*s.rule) + " can never win: " + by +
               " comes first with the same destinations and filters at least as wide";
+  return d;
+}
+
+// A link-local address names a host only together with its link. Without
+// `interface =` the library can bind it only for programs whose destination
+// carries a scope id (fe80::b%eth0); every other connection would fail with
+// EINVAL, so --check refuses the rule.
+std::optional<Diagnostic> link_local_problem(const Rule& rule) {
+  const std::optional<IpAddress>& source = rule.source_v6;
+  if (!source || !rule.interface.empty()) return std::nullopt;
+  if (source->bytes[0] != 0xfe || (source->bytes[1] & 0xc0) != 0x80) return std::nullopt;
+  Diagnostic d;
+  d.file = rule.file;
+  d.line = rule.line;
+  d.severity = Diagnostic::Severity::error;
+  d.message = rule_reference(rule) + ": link-local source " + source->to_string() +
+              " needs `interface =` (its link); without it only destinations written with a scope (fe80::1%eth0) "
+              "could use it, and every other connection would fail with EINVAL";
   return d;
 }
 
@@ -50,6 +69,9 @@ int run_check(const Options& options, std::ostream& out, std::ostream& err) {
 
   std::vector<Diagnostic> diagnostics = table.diagnostics;
   for (const ShadowedRule& s : find_shadowed_rules(table.rules)) diagnostics.push_back(shadow_warning(s));
+  for (const Rule& rule : table.rules) {
+    if (auto problem = link_local_problem(rule)) diagnostics.push_back(std::move(*problem));
+  }
   print_diagnostics(err, diagnostics);
 
   std::size_t errors = 0, warnings = 0;

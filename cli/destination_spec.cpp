@@ -1,5 +1,6 @@
 #include "destination_spec.hpp"
 
+#include <net/if.h>
 #include <netdb.h>
 
 #include <algorithm>
@@ -13,6 +14,15 @@ std::optional<std::uint16_t> parse_port(std::string_view text) {
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (text.empty() || ec != std::errc{} || end != text.data() + text.size() || value > 65535) return std::nullopt;
   return static_cast<std::uint16_t>(value);
+}
+
+// Splits "fe80::b%eth0" into the address and its zone (RFC 4007).
+std::string take_zone(std::string& host) {
+  const std::size_t percent = host.find('%');
+  if (percent == std::string::npos) return {};
+  std::string zone = host.substr(percent + 1);
+  host.resize(percent);
+  return zone;
 }
 
 }  // namespace
@@ -34,6 +44,7 @@ ParsedDestination parse_destination(std::string_view text) {
       return result;
     }
     spec.host = std::string(text.substr(1, close - 1));
+    spec.zone = take_zone(spec.host);
     const std::string_view rest = text.substr(close + 1);
     if (!rest.empty()) {
       if (rest.front() != ':') {
@@ -49,6 +60,7 @@ ParsedDestination parse_destination(std::string_view text) {
     }
   } else if (std::count(text.begin(), text.end(), ':') >= 2) {
     spec.host = std::string(text);  // a bare IPv6 address: no port (write [addr]:port)
+    spec.zone = take_zone(spec.host);
     if (!IpAddress::parse(spec.host)) {
       result.error = "'" + spec.host + "' is not an IPv6 address (write [IPv6]:PORT for a port)";
       return result;
@@ -63,6 +75,10 @@ ParsedDestination parse_destination(std::string_view text) {
   }
   if (spec.host.empty()) {
     result.error = "no address in '" + std::string(text) + "'";
+    return result;
+  }
+  if (!spec.zone.empty() && if_nametoindex(spec.zone.c_str()) == 0) {
+    result.error = "'" + spec.zone + "' in '" + std::string(text) + "' is not an interface of this host";
     return result;
   }
   if (has_port) {

@@ -1,5 +1,6 @@
 // DEST[:PORT] as --explain takes it: 203.0.113.10, 203.0.113.10:21, [2001:db8::1]:443,
-// [2001:db8::1], 2001:db8::1 (a bare IPv6 address has no port), host, host:80.
+// [2001:db8::1], 2001:db8::1 (a bare IPv6 address has no port), host, host:80,
+// and a link-local address with its link: [fe80::b%eth0]:22, fe80::b%eth0.
 #pragma once
 
 #include "srcbind/address.hpp"
@@ -15,6 +16,7 @@ namespace srcbind::cli {
 struct DestinationSpec {
   std::string host;  // an address or a host name, without brackets
   std::optional<std::uint16_t> port;
+  std::string zone;  // "eth0" of fe80::b%eth0 (an interface name), empty when none
 };
 
 struct ParsedDestination {

@@ -30,6 +30,7 @@ struct Query {
   std::uint16_t port = 0;
   bool port_given = false;
   Protocol protocol = Protocol::tcp;
+  std::string zone;  // the link of a link-local destination
 };
 
 void explain_address(std::ostream& out, const IpAddress& address, const Query& q, const Matcher& matcher) {
@@ -37,10 +38,11 @@ void explain_address(std::ostream& out, const IpAddress& address, const Query& q
   destination.address = address;
   destination.port = q.port;
   const Rule* rule = matcher.find(destination, q.protocol);
-  const KernelChoice kernel = kernel_source_for(address, q.port);
+  // A zone pins the probe to that link, as the scope id does for the program.
+  const KernelChoice kernel = kernel_source_for(address, q.port, q.zone);
 
   field(out, "destination",
-        address.to_string() + (q.port_given ? " port " + std::to_string(q.port) : " (no port)") + " " +
+        address.to_string() + (q.zone.empty() ? "" : "%" + q.zone) + (q.port_given ? " port " + std::to_string(q.port) : " (no port)") + " " +
             std::string(to_string(q.protocol)));
   if (rule == nullptr) {
     field(out, "rule", "none: the socket is left untouched");
@@ -122,6 +124,7 @@ int run_explain(const Options& options, std::ostream& out, std::ostream& err) {
   q.port = spec.port.value_or(0);
   q.port_given = spec.port.has_value();
   q.protocol = options.udp ? Protocol::udp : Protocol::tcp;
+  q.zone = spec.zone;
 
   if (has_no_configuration(table)) out << "note: " << no_configuration_message() << '\n';
   if (resolved.from_name) {

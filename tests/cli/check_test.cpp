@@ -62,6 +62,15 @@ source = 127.0.0.1
   EXPECT_TRUE(contains(r.err, "invalid")) << r.err;
 }
 
+TEST(Check, LinkLocalSourceWithoutAnInterfaceIsAnError) {
+  TempDir dir;
+  const std::string path = dir.write("ll.ini", "[rule ll]\ndestination = fe80::/10\nsource = fe80::a\n");
+  const ProcessResult r = srcbind({"--check", "-c", path});
+  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  EXPECT_NE(r.err.find(path + ":1: rule ll: link-local source fe80::a needs `interface =`"), std::string::npos)
+      << r.err;
+}
+
 TEST(Check, Exits1ForAMissingFile) {
   const ProcessResult r = srcbind({"--check", "-c", "/nonexistent/srcbind.ini"});
   EXPECT_EQ(r.exit_code, 1) << describe(r);

@@ -31,6 +31,14 @@ TEST(DestinationSpec, ParsesIPv6InBracketsAndBare) {
   EXPECT_EQ(ok("::1").host, "::1");
 }
 
+TEST(DestinationSpec, TakesTheZoneOfALinkLocalAddress) {
+  EXPECT_EQ(ok("[fe80::b%lo]:22").host, "fe80::b");
+  EXPECT_EQ(ok("[fe80::b%lo]:22").zone, "lo");
+  EXPECT_EQ(ok("[fe80::b%lo]:22").port, 22);
+  EXPECT_EQ(ok("fe80::b%lo").zone, "lo");
+  EXPECT_NE(error("[fe80::b%no-such-nic0]:22").find("not an interface of this host"), std::string::npos);
+}
+
 TEST(DestinationSpec, KeepsHostNamesForTheResolver) {
   EXPECT_EQ(ok("ftp.example.org:21").host, "ftp.example.org");
   EXPECT_EQ(ok("localhost").host, "localhost");
