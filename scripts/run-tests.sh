@@ -24,7 +24,7 @@ started=$SECONDS
 stage() { printf '\n=== %s (%ds so far)\n' "$*" $((SECONDS - started)); }
 
 stage "normal build"
-cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DSRCBIND_WERROR=ON >/dev/null
 cmake --build build -j"$jobs"
 (cd build && ctest --output-on-failure -j"$jobs" --timeout 600)
 ((quick)) && exit 0
@@ -37,7 +37,7 @@ sanitized() {   # NAME BUILD_TYPE DIR [TARGET...]
   local sanitizer=$1 type=$2 dir=$3
   shift 3
   stage "$sanitizer sanitizer build ($dir)"
-  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" -DSRCBIND_SANITIZE="$sanitizer" \
+  cmake -S . -B "$dir" -DCMAKE_BUILD_TYPE="$type" -DSRCBIND_SANITIZE="$sanitizer" -DSRCBIND_WERROR=ON \
         -DSRCBIND_BUILD_BENCHMARKS=OFF >/dev/null
   if (($#)); then
     cmake --build "$dir" -j"$jobs" --target "$@"
@@ -54,10 +54,13 @@ sanitized thread RelWithDebInfo build-tsan srcbind_preload config_tests preload_
 
 if [[ -f fuzz/CMakeLists.txt ]]; then
   stage "fuzzers (clang, libFuzzer)"
-  cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ \
+  cmake -S . -B build-fuzz -DCMAKE_C_COMPILER=clang -DCMAKE_CXX_COMPILER=clang++ -DSRCBIND_WERROR=ON \
         -DSRCBIND_BUILD_FUZZERS=ON -DBUILD_TESTING=ON -DSRCBIND_BUILD_BENCHMARKS=OFF \
         -DSRCBIND_FUZZ_SECONDS="${SRCBIND_FUZZ_SECONDS:-30}" >/dev/null
   cmake --build build-fuzz -j"$jobs" --target fuzz_ini_parser fuzz_matcher
   (cd build-fuzz && ctest --output-on-failure -R '^fuzz\.')
 fi
+stage "the README's install block, verbatim, in a fresh clone"
+scripts/check-install-block.sh
+
 stage "all done"
