@@ -9,6 +9,7 @@ packages=(
   libbenchmark-dev                       # micro-benchmarks
   libboost-dev                           # Boost.Asio, test peers only
   curl wget python3 socat                # real clients the tests run
+  bind9-dnsutils snmp nodejs             # dig, snmpget, node: bind 0.0.0.0:0 before sending
   iproute2 util-linux procps             # ip, setpriv, sysctl (root-only tests)
   man-db                                 # man -l for the man page check
   clang libclang-rt-14-dev               # libFuzzer targets

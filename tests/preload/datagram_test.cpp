@@ -270,6 +270,54 @@ TEST_F(Datagram, ControlDataShorterThanAHeaderIsIgnoredAsTheKernelIgnoresIt) {
   EXPECT_THAT(b.sources(), ElementsAre("127.0.0.4"));
 }
 
+// Real programs that bind 0.0.0.0:0 before sending (SPEC: steered per datagram).
+bool installed(const char* program) {
+  return std::system((std::string("command -v ") + program + " >/dev/null 2>&1").c_str()) == 0;
+}
+
+// These large programs are run with the library only in the normal build: with
+// a sanitizer runtime preloaded into them, start-up alone takes seconds to
+// minutes, and what they check is the library's decision, not its memory.
+#ifdef SRCBIND_SANITIZED_BUILD
+#define SKIP_REAL_PROGRAM_IN_SANITIZER_BUILD() GTEST_SKIP() << "real program: run in the normal build only"
+#else
+#define SKIP_REAL_PROGRAM_IN_SANITIZER_BUILD() \
+  do {                                         \
+  } while (0)
+#endif
+
+TEST_F(Datagram, DigIsSteeredThoughItBindsTheWildcardFirst) {
+  SKIP_REAL_PROGRAM_IN_SANITIZER_BUILD();
+  if (!installed("dig")) GTEST_SKIP() << "dig is not installed (apt-get install bind9-dnsutils)";
+  ChildResult r = run_with_config(rules, {"dig", "+tries=1", "+time=1", "@127.0.0.1", "-p", a.port_text(), "example.test"});
+  ASSERT_TRUE(a.wait_for(1)) << describe(r);
+  EXPECT_THAT(a.sources(), Each(std::string("127.0.0.2")));
+}
+
+TEST_F(Datagram, SnmpgetIsSteeredThoughItBindsTheWildcardFirst) {
+  SKIP_REAL_PROGRAM_IN_SANITIZER_BUILD();
+  if (!installed("snmpget")) GTEST_SKIP() << "snmpget is not installed (apt-get install snmp)";
+  ChildOptions options;
+  options.env["SRCBIND_LOG"] = "debug";
+  options.env["HOME"] = "/tmp";   // net-snmp writes its state under $HOME/.snmp
+  ChildResult r = run_with_config(rules, {"snmpget", "-v2c", "-c", "public", "-t", "1", "-r", "0",
+                                          "127.0.0.1:" + a.port_text(), "1.3.6.1.2.1.1.1.0"},
+                                  options);
+  ASSERT_TRUE(a.wait_for(1)) << describe(r);
+  EXPECT_THAT(a.sources(), Each(std::string("127.0.0.2")));
+  EXPECT_THAT(r.err, HasSubstr("-> 127.0.0.2 (rule to-a)"));
+}
+
+TEST_F(Datagram, NodeDgramIsSteeredThoughItBindsTheWildcardFirst) {
+  SKIP_REAL_PROGRAM_IN_SANITIZER_BUILD();
+  if (!installed("node")) GTEST_SKIP() << "node is not installed (apt-get install nodejs)";
+  ChildResult r = run_with_config(rules, {"node", "-e",
+                                          "const d = require('dgram').createSocket('udp4');"
+                                          "d.bind(0, () => d.send('x', " + a.port_text() + ", '127.0.0.1', () => d.close()));"});
+  ASSERT_TRUE(a.wait_for(1)) << describe(r);
+  EXPECT_THAT(a.sources(), ElementsAre("127.0.0.2"));
+}
+
 TEST_F(Datagram, PythonSendtoArrivesFromTheRuleSource) {
   ChildResult r = run_with_config(rules, {"python3", "-c",
                                           "import socket; s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM);"
