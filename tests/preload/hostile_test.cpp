@@ -234,5 +234,26 @@ TEST(Soak, HundredThousandConnectionsLeakNothing) {
   std::printf("soak: %s", r.out.substr(r.out.find("report start")).c_str());
 }
 
+// Out of memory while loading: one clear line, the program goes on, no rules.
+TEST(Hostile, OutOfMemoryWhileLoadingSaysSoOnceAndTheProgramGoesOn) {
+#ifdef SRCBIND_SANITIZED_BUILD
+  GTEST_SKIP() << "the sanitizer runtime owns malloc: the failing allocator cannot be put in front of it";
+#endif
+  std::string config = kRule;
+  const std::string padding = "; " + std::string(98, 'x') + "\n";
+  while (config.size() < (9u << 20)) config += padding;   // more than the allocator allows at once
+  TempFile file(config);
+  ChildOptions options;
+  options.env["LD_PRELOAD"] = std::string(SRCBIND_BIG_ALLOC_FAILS_PATH) + ":" + preload_list();
+  options.env["SRCBIND_CONFIG"] = file.path();
+  ChildResult r = run_child({"/bin/true"}, options);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_THAT(r.err, HasSubstr("out of memory while loading the configuration; no rules applied"));
+  std::size_t count = 0;
+  for (std::size_t at = r.err.find("no rules applied"); at != std::string::npos; at = r.err.find("no rules applied", at + 1))
+    ++count;
+  EXPECT_EQ(count, 1u) << r.err;
+}
+
 }  // namespace
 }  // namespace srcbind::test
