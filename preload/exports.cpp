@@ -1,5 +1,6 @@
 // The only symbols libsrcbind.so exports (see libsrcbind.map): one C wrapper per
 // interposed libc function, whose body only hands over to the hook.
+#include "deep_bind.hpp"
 #include "hooks.hpp"
 #include "hot_path.hpp"
 #include "runtime.hpp"
@@ -96,4 +97,7 @@ SRCBIND_EXPORT void closefrom(int lowfd) {
 // A hook called earlier (another library's constructor) has loaded it already.
 __attribute__((constructor)) static void srcbind_load() {
   (void)Runtime::get();
+  // dlopen (deep_bind.cpp) jumps through this; resolved here, before the
+  // program's own code loads anything.
+  srcbind_resolve_dlopen();
 }

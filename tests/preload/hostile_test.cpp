@@ -255,5 +255,48 @@ TEST(Hostile, OutOfMemoryWhileLoadingSaysSoOnceAndTheProgramGoesOn) {
   EXPECT_EQ(count, 1u) << r.err;
 }
 
+// A library loaded with RTLD_DEEPBIND (as PHP loads its extensions) binds its
+// connect() to the C library's: srcbind points its imports at the hooks.
+TEST(DeepBind, LibraryLoadedWithDeepBindIsSteered) {
+  Peer peer{Peer::Kind::tcp};
+  ChildOptions options;
+  options.env["SRCBIND_LOG"] = "info";
+  ChildResult r = run_with_config(kRule, {SRCBIND_DLOPEN_MAIN_PATH, "deep", SRCBIND_DEEP_CONNECT_PATH, "127.0.0.1",
+                                          peer.port_text()},
+                                  options);
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  EXPECT_THAT(r.err, HasSubstr("is loaded with RTLD_DEEPBIND: its socket calls go through srcbind"));
+}
+
+// dlopen is interposed: a library found by name through the *caller's* RUNPATH
+// must still be found (the C library sees the program as the caller).
+TEST(DeepBind, DlopenByNameStillUsesTheCallersRunpath) {
+  Peer peer{Peer::Kind::tcp};
+  for (const char* mode : {"plain", "deep"}) {
+    ChildResult r = run_with_config(kRule, {SRCBIND_DLOPEN_MAIN_PATH, mode, "libdeep_connect.so", "127.0.0.1",
+                                            peer.port_text()});
+    EXPECT_EQ(r.exit_code, 0) << mode << ": " << describe(r);
+    EXPECT_THAT(r.out, HasSubstr("connect rc=0")) << mode << ": " << describe(r);
+  }
+  ASSERT_TRUE(peer.wait_for(2));
+  EXPECT_EQ(peer.sources()[0], "127.0.0.2");   // plain: ordinary lookup finds the hooks
+}
+
+TEST(DeepBind, PhpSocketConnectIsSteered) {
+  if (std::system("php -r 'exit(function_exists(\"socket_connect\") ? 0 : 1);' >/dev/null 2>&1") != 0)
+    GTEST_SKIP() << "php with the sockets extension is not installed (apt-get install php-cli)";
+#ifdef SRCBIND_SANITIZED_BUILD
+  GTEST_SKIP() << "real program: run in the normal build only";
+#endif
+  Peer peer{Peer::Kind::tcp};
+  ChildResult r = run_with_config(
+      kRule, {"php", "-r",
+              "$s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP); socket_connect($s, '127.0.0.1', " +
+                  peer.port_text() + "); socket_close($s);"});
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+}
+
 }  // namespace
 }  // namespace srcbind::test
