@@ -11,6 +11,7 @@ packages=(
   curl wget python3 socat                # real clients the tests run
   iproute2 util-linux procps             # ip, setpriv, sysctl (root-only tests)
   man-db                                 # man -l for the man page check
+  systemd                                # systemd-analyze verify of what srcbind enable writes
   clang libclang-rt-14-dev               # libFuzzer targets
   "$@"
 )
