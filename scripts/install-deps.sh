@@ -12,6 +12,7 @@ packages=(
   iproute2 util-linux procps             # ip, setpriv, sysctl (root-only tests)
   man-db                                 # man -l for the man page check
   systemd                                # systemd-analyze verify of what srcbind enable writes
+  dpkg-dev file lintian                  # the Debian package: cpack -G DEB (dpkg-shlibdeps), lintian
   clang libclang-rt-14-dev               # libFuzzer targets
   "$@"
 )
