@@ -226,6 +226,7 @@ int disable(const ServiceOptions& o, std::ostream& out, std::ostream& err) {
   if (foreign_file(files.dropin, err) || foreign_file(files.pin_unit, err)) return kExitSrcbindFailed;
   std::error_code ec;
   bool removed = false;
+  const bool had_pin_unit = fs::exists(fs::symlink_status(files.pin_unit, ec));
   for (const fs::path& file : {files.dropin, files.pin_unit}) {
     if (!fs::exists(fs::symlink_status(file, ec))) continue;
     if (!fs::remove(file, ec)) {
@@ -240,6 +241,13 @@ int disable(const ServiceOptions& o, std::ostream& out, std::ostream& err) {
     out << "srcbind: removed " << files.dropin_dir.string() << '\n';
   if (!removed) {
     out << "srcbind: " << o.unit << " is not enabled (no " << files.dropin.string() << "); nothing to do\n";
+    return kExitOk;
+  }
+  if (had_pin_unit) {
+    // Before the reload, systemd still knows the pin unit's ExecStop= (which
+    // removes the pinned programs); stopping it stops the service too.
+    out << "srcbind: run 'systemctl stop " << files.pin_unit_name << "' (it removes the pinned programs and stops "
+        << o.unit << "), then 'systemctl daemon-reload' and 'systemctl start " << o.unit << "'\n";
     return kExitOk;
   }
   out << "srcbind: run 'systemctl daemon-reload', then 'systemctl restart " << o.unit << "' for it to take effect\n";

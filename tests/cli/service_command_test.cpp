@@ -100,6 +100,12 @@ TEST_F(ServiceCommand, EnableWritesTheKernelFormWithItsPinUnit) {
   EXPECT_TRUE(contains(pin, "Type=oneshot\nRemainAfterExit=yes\n")) << pin;
   EXPECT_TRUE(contains(pin, "Before=demo.service\n")) << pin;
   EXPECT_TRUE(contains(pin, "ExecStart=" + tree.exe() + " --kernel --pin demo.service -c " + config + "\n")) << pin;
+  EXPECT_TRUE(contains(pin, "ExecStop=/bin/rm -rf /sys/fs/bpf/srcbind/demo.service\n")) << pin;
+
+  const ProcessResult off = srcbind({"disable", "demo"});
+  ASSERT_EQ(off.exit_code, 0) << describe(off);
+  EXPECT_TRUE(contains(off.out, "removed " + pin_unit.string())) << off.out;
+  EXPECT_TRUE(contains(off.out, "systemctl stop srcbind-pin-demo.service")) << off.out;
 }
 
 TEST_F(ServiceCommand, RoundTripsLeaveTheUnitDirectoryAsItWas) {
