@@ -81,9 +81,16 @@ std::string kernel_dropin_text(const std::string& unit, const std::string& pin_u
                      "After=" + pin_unit_name + "\n"
                      "\n"
                      "[Service]\n";
-  for (const char* program : kPinnedPrograms)
-    text += "BPFProgram=" + std::string(program) + ":" + systemd_word(pin_directory(unit) + "/" + program) + "\n";
-  return text;
+  std::string check = "ExecStartPre=+/usr/bin/test";
+  for (const char* program : kPinnedPrograms) {
+    const std::string pin = systemd_word(pin_directory(unit) + "/" + program);
+    text += "BPFProgram=" + std::string(program) + ":" + pin + "\n";
+    check += std::string(check.ends_with("test") ? "" : " -a") + " -e " + pin;
+  }
+  // systemd only logs a BPFProgram= it cannot attach and starts the service
+  // anyway: refuse to start when a pin has gone (removed by hand since the pin
+  // unit ran). "+": /sys/fs/bpf is root's alone, whatever the service's User=.
+  return text + "# Fail closed: no start without the pinned programs.\n" + check + "\n";
 }
 
 std::string pin_unit_text(const std::string& unit, const std::string& srcbind, const std::string& config) {

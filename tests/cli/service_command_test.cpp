@@ -95,6 +95,10 @@ TEST_F(ServiceCommand, EnableWritesTheKernelFormWithItsPinUnit) {
     EXPECT_TRUE(contains(text, std::string("\nBPFProgram=") + program + ":/sys/fs/bpf/srcbind/demo.service/" + program +
                                    "\n"))
         << text;
+  EXPECT_TRUE(contains(text, "\nExecStartPre=+/usr/bin/test -e /sys/fs/bpf/srcbind/demo.service/connect4 -a -e "
+                             "/sys/fs/bpf/srcbind/demo.service/connect6 -a -e /sys/fs/bpf/srcbind/demo.service/sendmsg4 "
+                             "-a -e /sys/fs/bpf/srcbind/demo.service/sendmsg6\n"))
+      << text;
   EXPECT_FALSE(contains(text, "LD_PRELOAD")) << text;
   const std::string pin = read_file(pin_unit);
   EXPECT_TRUE(contains(pin, "Type=oneshot\nRemainAfterExit=yes\n")) << pin;
