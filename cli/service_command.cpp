@@ -28,8 +28,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-constexpr std::string_view kUnitSearchPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
 struct ServiceOptions {
   bool enable = true;
   bool kernel = false;
@@ -117,7 +115,7 @@ std::vector<Refusal> preload_problems(const std::vector<std::string>& executable
     if (seen.insert({file, reason}).second) refusals.push_back({file, reason});
   };
   for (const std::string& exe : executables) {
-    const ExecChain chain = resolve_exec_chain(exe, kUnitSearchPath);
+    const ExecChain chain = resolve_exec_chain(exe, kSystemdExecPath);
     if (chain.files.empty()) {
       add(exe, "it does not exist or is not executable");
       continue;

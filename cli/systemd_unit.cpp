@@ -21,10 +21,6 @@ namespace {
 
 namespace fs = std::filesystem;
 
-// systemd looks up an ExecStart= name without a slash in these directories
-// (systemd.service(5), "Command lines").
-constexpr std::string_view kSystemdExecPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
-
 bool valid_unit_character(char c) {
   return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == ':' || c == '_' ||
          c == '.' || c == '@' || c == '-';

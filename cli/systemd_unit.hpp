@@ -11,6 +11,10 @@
 
 namespace srcbind::cli {
 
+// systemd looks up an ExecStart= name without a slash in these directories
+// (systemd.service(5), "Command lines").
+inline constexpr std::string_view kSystemdExecPath = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
+
 struct UnitName {
   std::string name;  // "nginx.service"; empty on error
   std::string error;
