@@ -56,6 +56,7 @@ run_checks() {
     check_exactly "$how" "--print-env" srcbind -c x.ini --pri
     check_in "$how" "lo" srcbind -i ""
     check_in "$how" "@lo" srcbind -s @
+    check_in "$how" "127.0.0.1" srcbind -s 127.
     check_in "$how" "$tmp/rules.ini" srcbind -c "$tmp/ru"
     check_in "$how" "bash" srcbind -- bas
     check_in "$how" "enable" srcbind en

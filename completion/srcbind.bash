@@ -1,7 +1,7 @@
 # bash completion for srcbind(1)                          -*- shell-script -*-
 #
 # Options; files after -c; interface names and alias labels after -i and in
-# "-s @NAME"; service units after enable / disable (for disable: the units that
+# "-s @NAME", the host's addresses after -s; service units after enable / disable (for disable: the units that
 # srcbind enabled); command names, then the command's own completion, after --
 # or the first word that is not an option.
 
@@ -15,6 +15,13 @@ _srcbind_interfaces()
         names+=$'\n'$(ip -o -4 addr show 2>/dev/null | sed -n 's/.* \([^ ]*\)\\.*/\1/p')
     fi
     printf '%s\n' "$names" | sed '/^$/d' | sort -u
+}
+
+# The host's own addresses, for -s.
+_srcbind_addresses()
+{
+    command -v ip >/dev/null 2>&1 || return 0
+    ip -o addr show 2>/dev/null | while read -r _ _ _ address _; do printf '%s\n' "${address%/*}"; done | sort -u
 }
 
 # Service units: systemctl's list when systemd runs, else the unit directories.
@@ -145,6 +152,8 @@ _srcbind_complete()
         -s | --source)
             if [[ $cur == @* ]]; then
                 mapfile -t COMPREPLY < <(compgen -P @ -W "$(_srcbind_interfaces)" -- "${cur#@}")
+            else
+                mapfile -t COMPREPLY < <(compgen -W "$(_srcbind_addresses)" -- "$cur")
             fi
             return
             ;;

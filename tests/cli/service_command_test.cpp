@@ -239,6 +239,9 @@ TEST_F(ServiceCommand, BadCommandLinesAreRefused) {
     EXPECT_FALSE(r.err.empty());
   }
   EXPECT_EQ(srcbind({"enable", "--help"}).exit_code, 0);
+  // After "--", "enable" is a COMMAND like any other.
+  const ProcessResult command = srcbind({"-s", "127.0.0.1", "--", "enable", "demo"});
+  EXPECT_EQ(command.exit_code, 127) << describe(command);
 }
 
 // systemd's own reading of what was written: the drop-in with the test unit, and
