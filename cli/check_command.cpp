@@ -58,6 +58,7 @@ int run_check(const Options& options, std::ostream& out, std::ostream& err) {
     return kExitInvalid;
   }
 
+  out << configuration_line(options, env, table.config_path) << '\n';
   if (checked.has_file) {
     out << what << ": settings: on_error=" << to_string(table.settings.on_error)
         << " log=" << to_string(table.settings.log_level)

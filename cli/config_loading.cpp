@@ -1,5 +1,7 @@
 #include "config_loading.hpp"
 
+#include "srcbind/config_search.hpp"
+
 #include <sys/stat.h>
 
 #include <cerrno>
@@ -70,6 +72,9 @@ CheckedConfig load_for_check(const Options& options, const Environment& env, con
   } else if (non_empty(env.config)) {
     checked.table = load_config_file(*env.config, host, FileTrust::owner_or_root);
     checked.has_file = true;
+  } else if (non_empty(env.user_config) && user_config_exists(*env.user_config)) {
+    checked.table = load_config_file(*env.user_config, host, FileTrust::owner_or_root);
+    checked.has_file = true;
   } else if (system_file_exists(system_config_path)) {
     checked.table = load_config_file(system_config_path, host, FileTrust::root_only);
     checked.has_file = true;
@@ -90,8 +95,22 @@ CheckedConfig load_for_check(const Options& options, const Environment& env, con
 bool has_no_configuration(const RuleTable& table) { return table.rules.empty() && table.config_path.empty(); }
 
 std::string no_configuration_message() {
-  return std::string("no configuration (no -c FILE, -s or -i; SRCBIND_CONFIG is unset and ") + kSystemConfigPath +
-         " does not exist)";
+  return std::string("no configuration (no -c FILE, -s or -i; SRCBIND_CONFIG is unset and neither the per-user file "
+                     "nor ") +
+         kSystemConfigPath + " exists)";
+}
+
+std::string configuration_line(const Options& options, const Environment& env, const std::string& config_path,
+                               const char* system_config_path) {
+  std::string line = "configuration: ";
+  if (options.config_file) return line + absolute_path(*options.config_file) + " (-c)";
+  if (non_empty(env.config)) return line + *env.config + " (SRCBIND_CONFIG)";
+  if (!config_path.empty() && env.user_config && config_path == *env.user_config)
+    return line + config_path + " (per-user file)";
+  if (!config_path.empty()) return line + config_path + " (system file)";
+  line += "no file (SRCBIND_CONFIG is unset; ";
+  if (non_empty(env.user_config)) line += "neither " + *env.user_config + " nor ";
+  return line + system_config_path + " exists)";
 }
 
 void print_diagnostics(std::ostream& out, const std::vector<Diagnostic>& diagnostics, bool errors_only) {

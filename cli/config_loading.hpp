@@ -40,11 +40,18 @@ struct CheckedConfig {
 CheckedConfig load_for_check(const Options& options, const Environment& env, const HostInterfaces& host,
                              const char* system_config_path = kSystemConfigPath);
 
-// True when there is nothing at all: no file (none given, none at /etc/srcbind.ini)
+// True when there is nothing at all: no file (none given, no per-user file, none at /etc/srcbind.ini)
 // and no quick mode. (A file without rules has its own "no rules" warning.)
 bool has_no_configuration(const RuleTable& table);
-// "no configuration (no -c FILE, -s or -i; SRCBIND_CONFIG is unset and /etc/srcbind.ini does not exist)"
+// "no configuration (no -c FILE, -s or -i; SRCBIND_CONFIG is unset and neither the
+// per-user file nor /etc/srcbind.ini exists)"
 std::string no_configuration_message();
+
+// Which file was read and why, for --check and --explain:
+// "configuration: /root/.config/srcbind/srcbind.ini (per-user file)"; `config_path`
+// is RuleTable::config_path of what was loaded.
+std::string configuration_line(const Options& options, const Environment& env, const std::string& config_path,
+                               const char* system_config_path = kSystemConfigPath);
 
 // Prints errors, and warnings too unless `errors_only`, as Diagnostic::to_string
 // ("FILE:LINE: message", "FILE:LINE: warning: message").

@@ -6,11 +6,13 @@
 #include "options.hpp"
 #include "print_env.hpp"
 #include "run_mode.hpp"
+#include "service_command.hpp"
 
 #include <iostream>
 
 int main(int argc, char* argv[]) {
   using namespace srcbind::cli;
+  if (is_service_command(argc, argv)) return run_service_command(argc, argv, std::cout, std::cerr);
   const ParsedOptions parsed = parse_options(argc, argv);
   if (!parsed.ok()) {
     std::cerr << "srcbind: " << parsed.error << "\nTry 'srcbind --help' for more information.\n";

@@ -192,12 +192,15 @@ std::string usage_text() {
   srcbind --check     [-c FILE] [-s ADDR]... [-i IFACE]
   srcbind --explain   [-c FILE] [-s ADDR]... [-i IFACE] [--udp] [--program NAME] DEST[:PORT]
   srcbind --print-env [-c FILE] [-s ADDR]... [-i IFACE] [-v|-q]
+  srcbind enable UNIT [--kernel] [-c FILE]    (srcbind enable --help)
+  srcbind disable UNIT
 
 Run COMMAND with libsrcbind.so preloaded, so that its connections use the source
 address (and/or interface) that the destination->source map chooses.
 
 Options:
-  -c, --config FILE     the INI file (default: $SRCBIND_CONFIG, else /etc/srcbind.ini)
+  -c, --config FILE     the INI file (default: $SRCBIND_CONFIG, else
+                        ~/.config/srcbind/srcbind.ini, else /etc/srcbind.ini)
   -s, --source ADDR     quick mode: use ADDR for every non-loopback destination that
                         no file rule matches (a loopback ADDR such as 127.0.0.2:
                         for loopback destinations only); repeat or separate with

@@ -4,6 +4,9 @@
 #
 #   demo/run-demo.sh            (from anywhere; as root on a fresh Debian 12 it
 #                                installs what is missing first)
+#   demo/run-demo.sh --srcbind /usr/bin/srcbind
+#                               the same with an installed srcbind (the Debian
+#                               package, cmake --install): nothing is built
 #
 # It builds ./build (srcbind and libsrcbind.so) if needed, starts a tiny TCP
 # server on 127.0.0.1 that reports each peer's address, and runs curl against it
@@ -19,10 +22,24 @@
 # Exit status 0 when the server saw 127.0.0.2 with srcbind, non-zero otherwise.
 set -eu
 
+installed=""
+case "${1-}" in
+  --srcbind)
+    [ $# -eq 2 ] || { echo "usage: run-demo.sh [--srcbind PATH]" >&2; exit 2; }
+    installed=$2 ;;
+  "") ;;
+  *) echo "usage: run-demo.sh [--srcbind PATH]" >&2; exit 2 ;;
+esac
+
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)
 build="$root/build"
 packages="cmake g++ pkg-config libinih-dev libgtest-dev libbenchmark-dev libboost-dev curl python3"
+commands="cmake g++ pkg-config curl python3"
+if [ -n "$installed" ]; then
+  packages="curl python3"
+  commands=$packages
+fi
 
 say() { printf '%s\n' "$*"; }
 die() { printf 'run-demo: %s\n' "$*" >&2; exit 1; }
@@ -44,22 +61,28 @@ if command -v dpkg >/dev/null 2>&1; then
     apt-get install -y -q --no-install-recommends $missing >/dev/null
   fi
 else
-  for c in cmake g++ pkg-config curl python3; do
+  for c in $commands; do
     command -v "$c" >/dev/null 2>&1 || die "not a Debian system and $c is missing"
   done
 fi
 
 # --- 2. build -----------------------------------------------------------------
-if [ ! -f "$build/CMakeCache.txt" ]; then
-  say "== configuring $build"
-  cmake -S "$root" -B "$build" >/dev/null
+if [ -n "$installed" ]; then
+  srcbind=$installed
+  [ -x "$srcbind" ] || die "$srcbind is not an executable"
+  say "== using the installed $srcbind ($("$srcbind" --version))"
+else
+  if [ ! -f "$build/CMakeCache.txt" ]; then
+    say "== configuring $build"
+    cmake -S "$root" -B "$build" >/dev/null
+  fi
+  say "== building srcbind and libsrcbind.so in $build"
+  cmake --build "$build" -j2 --target srcbind srcbind_preload >/dev/null ||
+    die "build failed: cmake --build $build --target srcbind srcbind_preload"
+  srcbind="$build/bin/srcbind"
+  [ -x "$srcbind" ] || die "$srcbind was not built"
+  [ -f "$build/lib/libsrcbind.so" ] || die "$build/lib/libsrcbind.so was not built"
 fi
-say "== building srcbind and libsrcbind.so in $build"
-cmake --build "$build" -j2 --target srcbind srcbind_preload >/dev/null ||
-  die "build failed: cmake --build $build --target srcbind srcbind_preload"
-srcbind="$build/bin/srcbind"
-[ -x "$srcbind" ] || die "$srcbind was not built"
-[ -f "$build/lib/libsrcbind.so" ] || die "$build/lib/libsrcbind.so was not built"
 
 # --- 3. a server that reports its peers -----------------------------------------
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/srcbind-demo.XXXXXX")

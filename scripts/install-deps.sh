@@ -12,6 +12,8 @@ packages=(
   bind9-dnsutils snmp nodejs             # dig, snmpget, node: bind 0.0.0.0:0 before sending
   iproute2 util-linux procps             # ip, setpriv, sysctl (root-only tests)
   man-db                                 # man -l for the man page check
+  systemd                                # systemd-analyze verify of what srcbind enable writes
+  dpkg-dev file lintian                  # the Debian package: cpack -G DEB (dpkg-shlibdeps), lintian
   clang libclang-rt-14-dev               # libFuzzer targets
   "$@"
 )

@@ -2,6 +2,8 @@
 // rule, which overrides; and the promise that nothing throws out of it.
 #include "srcbind/rule_table.hpp"
 
+#include "srcbind/config_search.hpp"
+
 #include <sys/auxv.h>
 #include <sys/stat.h>
 
@@ -29,6 +31,8 @@ bool exists(const char* path) {
 
 RuleTable read_config(const Environment& env, const HostInterfaces& host, const char* system_config_path) {
   if (!env.secure && is_set(env.config)) return load_config_file(*env.config, host, FileTrust::owner_or_root);
+  if (!env.secure && is_set(env.user_config) && user_config_exists(*env.user_config))
+    return load_config_file(*env.user_config, host, FileTrust::owner_or_root);
   if (system_config_path != nullptr && exists(system_config_path)) {
     return load_config_file(system_config_path, host, FileTrust::root_only);
   }
@@ -76,6 +80,7 @@ Environment Environment::from_process() {
   env.interface = variable("SRCBIND_INTERFACE");
   env.log = variable("SRCBIND_LOG");
   env.log_file = variable("SRCBIND_LOG_FILE");
+  env.user_config = user_config_path_of_process();
   return env;
 }
 

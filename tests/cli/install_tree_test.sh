@@ -15,7 +15,7 @@ fail() { echo "install_tree_test: $*" >&2; exit 1; }
 cmake --install "$build" --prefix "$prefix" >/dev/null
 
 for f in bin/srcbind lib/libsrcbind.so share/man/man1/srcbind.1 share/man/man5/srcbind.ini.5 \
-         share/doc/srcbind/examples/client-ftp.ini; do
+         share/doc/srcbind/examples/client-ftp.ini share/bash-completion/completions/srcbind; do
   [ -e "$prefix/$f" ] || fail "not installed: $prefix/$f"
 done
 

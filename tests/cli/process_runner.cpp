@@ -22,12 +22,15 @@ std::vector<std::string> build_environment(const EnvChanges& changes) {
   for (char** e = environ; *e != nullptr; ++e) {
     const std::string entry(*e);
     const std::string name = entry.substr(0, entry.find('='));
-    if (name == "LD_PRELOAD" || name == "ASAN_OPTIONS" || name.starts_with("SRCBIND_") || changes.contains(name))
+    if (name == "LD_PRELOAD" || name == "ASAN_OPTIONS" || name == "XDG_CONFIG_HOME" || name.starts_with("SRCBIND_") ||
+        changes.contains(name))
       continue;
     env.push_back(entry);
   }
   for (const auto& [name, value] : changes)
     if (value) env.push_back(name + "=" + *value);
+  // The tester's own per-user file must not change a result.
+  if (!changes.contains("XDG_CONFIG_HOME")) env.push_back("XDG_CONFIG_HOME=/nonexistent/srcbind-test-config");
   // In a SRCBIND_SANITIZE=address build, srcbind itself is instrumented and the
   // tests give it LD_PRELOAD values: let ASan accept libraries loaded before it.
   if (!changes.contains("ASAN_OPTIONS")) {

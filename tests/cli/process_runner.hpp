@@ -22,8 +22,9 @@ struct ProcessResult {
 using EnvChanges = std::map<std::string, std::optional<std::string>>;
 
 // LD_PRELOAD and every SRCBIND_* variable of the test's own environment are
-// removed first, so that a stray value cannot change a result; `changes` then
-// sets what the test wants.
+// removed first, and XDG_CONFIG_HOME points to a directory that does not exist
+// (no per-user file), so that a stray value cannot change a result; `changes`
+// then sets what the test wants.
 ProcessResult run_process(const std::vector<std::string>& argv, const EnvChanges& changes = {},
                           std::chrono::milliseconds timeout = std::chrono::seconds(30));
 

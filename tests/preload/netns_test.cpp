@@ -283,5 +283,40 @@ TEST(ProgramName, ProgramRulesMatchWithoutProc) {
   EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
 }
 
+// The per-user file ($XDG_CONFIG_HOME/srcbind/srcbind.ini) is a choice of the
+// environment too: a setuid program never reads it, the same program without the
+// bit does.
+TEST(SecureExecution, SetuidProgramIgnoresThePerUserFile) {
+  SRCBIND_REQUIRE_NETNS();
+  std::string lib = preload_list();
+  ASSERT_EQ(mount("tmpfs", "/etc", "tmpfs", 0, "mode=0755"), 0) << std::strerror(errno);
+  struct Unmount {
+    ~Unmount() { umount2("/etc", MNT_DETACH); }
+  } unmount;
+  std::ofstream("/etc/ld.so.preload") << lib << "\n";
+  std::ofstream("/etc/srcbind.ini") << one_rule("destination = 127.0.0.1\nsource = 127.0.0.3");
+  chmod("/etc/srcbind.ini", 0644);
+  std::filesystem::copy_file(test_client(), "/etc/setuid-client");
+  chmod("/etc/setuid-client", 04755);
+  std::filesystem::create_directories("/etc/nobody-config/srcbind");
+  std::ofstream("/etc/nobody-config/srcbind/srcbind.ini") << one_rule("destination = 127.0.0.1\nsource = 127.0.0.4");
+  chmod("/etc/nobody-config/srcbind/srcbind.ini", 0644);
+
+  Peer peer{Peer::Kind::tcp};
+  ChildOptions options;
+  options.env = {{"XDG_CONFIG_HOME", "/etc/nobody-config"}, {"SRCBIND_LOG", "off"}};
+  ChildResult r = run_child({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/etc/setuid-client", "tcp",
+                             "127.0.0.1", peer.port_text()},
+                            options);
+  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.3"));
+
+  ChildResult plain = run_child({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", test_client(), "tcp",
+                                 "127.0.0.1", peer.port_text()},
+                                options);
+  ASSERT_TRUE(peer.wait_for(2)) << describe(plain);
+  EXPECT_EQ(peer.sources()[1], "127.0.0.4") << describe(plain);
+}
+
 }  // namespace
 }  // namespace srcbind::test

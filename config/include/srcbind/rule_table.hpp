@@ -50,6 +50,7 @@ struct Environment {
   std::optional<std::string> interface;   // SRCBIND_INTERFACE
   std::optional<std::string> log;         // SRCBIND_LOG
   std::optional<std::string> log_file;    // SRCBIND_LOG_FILE
+  std::optional<std::string> user_config; // the per-user file's path (config_search.hpp), whether it exists or not
   bool secure = false;                    // getauxval(AT_SECURE): all of the above ignored
 
   static Environment from_process();      // getenv + getauxval(AT_SECURE)
@@ -57,9 +58,11 @@ struct Environment {
 
 inline constexpr const char* kSystemConfigPath = "/etc/srcbind.ini";
 
-// What the library applies: SRCBIND_CONFIG, else /etc/srcbind.ini if it exists;
+// What the library applies: SRCBIND_CONFIG, else the per-user file if it exists,
+// else /etc/srcbind.ini if it exists;
 // then the quick-mode rule appended; SRCBIND_LOG / SRCBIND_LOG_FILE override the
-// file's settings. In secure mode only /etc/srcbind.ini (root_only) is read.
+// file's settings. The per-user file is trusted as SRCBIND_CONFIG is. In secure
+// mode only /etc/srcbind.ini (root_only) is read.
 // On any error the returned table has no rules (SPEC: a broken config applies none)
 // but keeps its diagnostics and settings.
 RuleTable load_effective_config(const Environment& env, const HostInterfaces& host,
