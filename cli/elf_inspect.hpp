@@ -1,5 +1,5 @@
 // Reads just enough of an ELF file to tell whether LD_PRELOAD can reach it
-// (LINUX-NOTES Q9): the ELF interpreter (PT_INTERP), Go markers, class and machine.
+// (docs/linux-facts.md Q9): the ELF interpreter (PT_INTERP), Go markers, class and machine.
 //
 // A file is read with pread, never mapped or executed; every offset is checked
 // against the file size, so a truncated or hostile file gives an error, not a crash.

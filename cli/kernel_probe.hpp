@@ -1,5 +1,5 @@
 // Asks the kernel which source address it would pick for a destination, without
-// sending anything (LINUX-NOTES Q13): a UDP socket, connect(), getsockname().
+// sending anything (docs/linux-facts.md Q13): a UDP socket, connect(), getsockname().
 // This is what getaddrinfo's RFC 6724 probe does; not even ARP leaves the host.
 #pragma once
 

@@ -1,4 +1,4 @@
-// Whether LD_PRELOAD can reach COMMAND at all (LINUX-NOTES Q9, Q10). srcbind only
+// Whether LD_PRELOAD can reach COMMAND at all (docs/linux-facts.md Q9, Q10). srcbind only
 // warns: the program still runs, but its connections are not covered.
 #pragma once
 

@@ -1,7 +1,7 @@
 // sendto / sendmsg / sendmmsg with a destination:
 //  - an unconnected datagram gets the rule's source per datagram (packet-info
-//    control message), the socket stays unbound (SPEC, LINUX-NOTES Q3);
-//  - MSG_FASTOPEN on a stream socket is a connect (LINUX-NOTES Q4).
+//    control message), the socket stays unbound (SPEC, docs/linux-facts.md Q3);
+//  - MSG_FASTOPEN on a stream socket is a connect (docs/linux-facts.md Q4).
 #include "control_message.hpp"
 #include "errno_guard.hpp"
 #include "fd_table.hpp"
@@ -50,7 +50,7 @@ SRCBIND_SEND void plan_send(int fd, const sockaddr* addr, socklen_t len, int fla
 }
 
 // Errors by which the kernel refuses a source in a packet-info message
-// (LINUX-NOTES Q3: v4 ENETUNREACH, v6 EINVAL; EADDRNOTAVAIL, ENODEV for devices).
+// (docs/linux-facts.md Q3: v4 ENETUNREACH, v6 EINVAL; EADDRNOTAVAIL, ENODEV for devices).
 bool is_source_error(int error) noexcept {
   return error == EADDRNOTAVAIL || error == ENETUNREACH || error == EINVAL || error == ENODEV || error == ENXIO;
 }

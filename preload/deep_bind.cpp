@@ -1,4 +1,4 @@
-// dlopen: deep-bound loads get the hooks (deep_bind.hpp, docs/deep-bind.md).
+// dlopen: deep-bound loads get the hooks (deep_bind.hpp, docs/linux-facts.md Q19).
 #include "deep_bind.hpp"
 
 #include "errno_guard.hpp"

@@ -3,7 +3,7 @@
 // ours, and their sockets would leave from the kernel's source. The library's
 // dlopen() therefore sees each deep-bound load and points the new objects'
 // imports of the interposed functions at the hooks, as ordinary symbol lookup
-// would have (docs/deep-bind.md).
+// would have (docs/linux-facts.md Q19).
 //
 // Other loads go straight on to the C library's dlopen with the program's own
 // return address (a jump, not a call), so that the caller's namespace, RUNPATH

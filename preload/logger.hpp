@@ -1,7 +1,7 @@
 // Log lines of the form SPEC fixes: `srcbind[PID] PROG: ...`.
 //
 // Async-signal-safe: a LineBuffer and write(2). No file descriptor is kept
-// between lines (LINUX-NOTES Q11: ssh closes every fd, and a kept fd can end up
+// between lines (docs/linux-facts.md Q11: ssh closes every fd, and a kept fd can end up
 // writing into the program's own TCP stream). A log file is opened, written and
 // closed per line. stderr is written only while fd 2 is still the file it was
 // when the library loaded; a daemon that closed it or put something else there

@@ -1,5 +1,5 @@
 // The libc functions that the library interposes, resolved lazily with
-// dlsym(RTLD_NEXT) on first use (LINUX-NOTES Q15: other libraries' constructors may
+// dlsym(RTLD_NEXT) on first use (docs/linux-facts.md Q15: other libraries' constructors may
 // call a hook before ours runs). One table, one trampoline per function, in the
 // style of socket_wrapper. Every trampoline is async-signal-safe once resolved.
 // None is noexcept: several are cancellation points, and a thread cancelled

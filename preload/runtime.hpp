@@ -1,5 +1,5 @@
 // The library's state: built once, on first use or in the constructor, whichever
-// comes first (LINUX-NOTES Q15), and immutable afterwards. No C++ object with a
+// comes first (docs/linux-facts.md Q15), and immutable afterwards. No C++ object with a
 // constructor lives at namespace scope: the state is reached through an atomic
 // pointer, so a hook that runs before our constructor still finds it.
 #pragma once

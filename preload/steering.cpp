@@ -15,7 +15,7 @@
 namespace srcbind::preload {
 namespace {
 
-// LINUX-NOTES Q2: the option lives at level IPPROTO_IP for AF_INET6 sockets too
+// docs/linux-facts.md Q2: the option lives at level IPPROTO_IP for AF_INET6 sockets too
 // (24 at IPPROTO_IPV6 is IPV6_MTU).
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
@@ -98,7 +98,7 @@ SRCBIND_COLD int failed(const Runtime& rt, const Target& t, const char* what, in
 }
 
 // The source in the socket's own family: an IPv4 source on an AF_INET6 socket
-// (a mapped destination) is bound as ::ffff:a.b.c.d (LINUX-NOTES Q8).
+// (a mapped destination) is bound as ::ffff:a.b.c.d (docs/linux-facts.md Q8).
 socklen_t make_source(const Target& t, const IpAddress& source, std::uint16_t port, std::uint32_t scope_id,
                       sockaddr_storage& out) noexcept {
   std::memset(&out, 0, sizeof out);
@@ -121,7 +121,7 @@ bool is_link_local(const IpAddress& a) noexcept {
   return a.family == Family::v6 && a.bytes[0] == 0xfe && (a.bytes[1] & 0xc0) == 0x80;
 }
 
-// A link-local source is an address only together with its link (docs/linux-facts.md):
+// A link-local source is an address only together with its link (docs/linux-facts.md Q18):
 // the destination's scope when it has one, else the rule's interface. 0 when
 // neither is known; the kernel then refuses the bind (EINVAL).
 std::uint32_t source_scope(const Target& t, const IpAddress& source) noexcept {
@@ -133,7 +133,7 @@ std::uint32_t source_scope(const Target& t, const IpAddress& source) noexcept {
 }
 
 // A datagram socket whose port the kernel chose (a bind to 0.0.0.0:0, an earlier
-// send) chose neither address nor port, so SPEC steers it; but a bound socket
+// send) chose neither address nor port, so SPEC steers it (docs/linux-facts.md Q17); but a bound socket
 // cannot be bound again. Disconnecting it gives the port back, as the kernel does
 // for any socket whose port was not the program's (connect(AF_UNSPEC)); it is
 // then bound to the source with that same port. Returns the port, 0 when the
@@ -214,7 +214,7 @@ SRCBIND_SEND bool find_target(const Runtime& rt, int fd, const sockaddr* addr, s
 }
 
 SRCBIND_HOT int prepare_connect(const Runtime& rt, int fd, const Target& t) noexcept {
-  // LINUX-NOTES Q5: unbound is "wildcard and port 0", nothing else. A repeated
+  // docs/linux-facts.md Q5: unbound is "wildcard and port 0", nothing else. A repeated
   // connect (EINPROGRESS, EINTR, EALREADY) finds the socket bound and changes
   // nothing; the decision was taken, and logged, at the first one.
   if (t.connect_tried && !(t.local.wildcard && t.local.port == 0)) return 0;
@@ -244,7 +244,7 @@ SRCBIND_HOT int prepare_connect(const Runtime& rt, int fd, const Target& t) noex
   if (source) {
     if (!t.datagram) {
       // The port is then chosen at connect() from the whole 4-tuple: many
-      // connections to many servers do not run out of ports (LINUX-NOTES Q2).
+      // connections to many servers do not run out of ports (docs/linux-facts.md Q2).
       // A failure only costs that scaling, so it is ignored.
       int on = 1;
       (void)real::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
@@ -268,7 +268,7 @@ SRCBIND_SEND int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo
   // program's choice, and that port is kept: only the source changes. A
   // socket the fd table did not see created may have been bound by anyone:
   // leave it alone too. A specific local address means the replies come back
-  // only to it: a different source would lose them (LINUX-NOTES Q3 C, D).
+  // only to it: a different source would lose them (docs/linux-facts.md Q3 C, D).
   if (t.bound_by_program) {
     return left_alone(rt, t, t.local.wildcard ? "bound by the program to a port of its own (a server's socket)"
                                               : "bound by the program to an address");
@@ -283,7 +283,7 @@ SRCBIND_SEND int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo
   unsigned ifindex = 0;
   if (!rule.interface.empty()) {
     // The kernel takes the interface of a packet-info message as the egress link
-    // (LINUX-NOTES Q3). Unknown now (renamed, removed): on_error decides.
+    // (docs/linux-facts.md Q3). Unknown now (renamed, removed): on_error decides.
     ErrnoGuard keep_errno;
     ifindex = if_nametoindex(rule.interface.c_str());
     if (ifindex == 0) return failed(rt, t, "cannot find the interface", ENODEV);
@@ -298,7 +298,7 @@ SRCBIND_SEND int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo
     out.data.v4.ipi_ifindex = static_cast<int>(ifindex);
     if (source) out.data.v4.ipi_spec_dst = source->to_in_addr();
   } else {
-    // Mapped destinations too: IPV6_PKTINFO with ::ffff:a.b.c.d (LINUX-NOTES Q8).
+    // Mapped destinations too: IPV6_PKTINFO with ::ffff:a.b.c.d (docs/linux-facts.md Q8).
     out.level = IPPROTO_IPV6;
     out.type = IPV6_PKTINFO;
     out.data.v6 = {};

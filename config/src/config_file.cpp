@@ -86,7 +86,7 @@ std::string cannot_read(int error) { return std::string("cannot read: ") + std::
 RuleTable load_config_file(const std::string& path, const HostInterfaces& host, FileTrust trust) {
   // Not O_NOFOLLOW: a symlinked configuration is fine; the checks are on what was
   // opened. O_NONBLOCK: opening a FIFO without a writer would otherwise wait
-  // forever, in every program that loads the library (docs/linux-facts.md).
+  // forever, in every program that loads the library (docs/linux-facts.md Q16).
   const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (fd.get() < 0) return file_error(path, cannot_read(errno));
 

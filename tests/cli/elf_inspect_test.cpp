@@ -1,4 +1,4 @@
-// ELF inspection (LINUX-NOTES Q9): what decides whether LD_PRELOAD reaches a program.
+// ELF inspection (docs/linux-facts.md Q9): what decides whether LD_PRELOAD reaches a program.
 #include "elf_inspect.hpp"
 #include "crafted_elf.hpp"
 #include "temp_dir.hpp"

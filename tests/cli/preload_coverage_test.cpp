@@ -1,5 +1,5 @@
 // srcbind warns when LD_PRELOAD cannot affect COMMAND (SPEC: "Warns when COMMAND is
-// a static executable"; LINUX-NOTES Q9, Q10).
+// a static executable"; docs/linux-facts.md Q9, Q10).
 #include "preload_coverage.hpp"
 #include "crafted_elf.hpp"
 #include "elf_inspect.hpp"

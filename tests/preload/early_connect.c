@@ -1,6 +1,6 @@
 /* A library whose constructor connects to $EARLY_TARGET ("HOST PORT"): loaded
  * as a DT_NEEDED dependency its constructor runs before the preload library's
- * own (LINUX-NOTES Q15); dlopen'ed late it connects in the middle of main. */
+ * own (docs/linux-facts.md Q15); dlopen'ed late it connects in the middle of main. */
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <stdio.h>

@@ -160,7 +160,7 @@ TEST(FastOpen, CurlTcpFastopenArrivesFromTheRuleSource) {
 }
 
 // glibc's stub resolver calls its internal __connect/__sendmmsg, which no
-// preload library can interpose (LINUX-NOTES Q1): name resolution keeps the
+// preload library can interpose (docs/linux-facts.md Q1): name resolution keeps the
 // kernel's source. The README says so; this proves it, over UDP and TCP.
 class Resolver : public ::testing::Test {
  protected:
@@ -206,7 +206,7 @@ TEST_F(ResolverOverTcp, TcpQueriesKeepTheKernelsSource) {
 // Secure-execution mode: a setuid-root copy of the test client run by nobody.
 // The loader drops LD_PRELOAD itself, so the library is put in /etc/ld.so.preload
 // (of a private /etc, in this mount namespace only), which reaches even setuid
-// programs (LINUX-NOTES Q10). The library must then ignore every SRCBIND_*
+// programs (docs/linux-facts.md Q10). The library must then ignore every SRCBIND_*
 // variable and read only /etc/srcbind.ini.
 TEST(SecureExecution, SetuidProgramIgnoresSrcbindVariablesAndReadsOnlyEtc) {
   SRCBIND_REQUIRE_NETNS();
