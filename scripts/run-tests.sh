@@ -50,7 +50,7 @@ sanitized() {   # NAME BUILD_TYPE DIR [TARGET...]
 # ASan as Debug (quick to compile); TSan optimised (it slows threads a lot).
 sanitized address Debug build-asan
 sanitized thread RelWithDebInfo build-tsan srcbind_preload config_tests preload_connect_tests preload_datagram_tests \
-  preload_netns_tests preload_hostile_tests
+  preload_netns_tests preload_hostile_tests preload_special_files_tests
 
 if [[ -f fuzz/CMakeLists.txt ]]; then
   stage "fuzzers (clang, libFuzzer)"
