@@ -257,7 +257,16 @@ TEST(Hostile, OutOfMemoryWhileLoadingSaysSoOnceAndTheProgramGoesOn) {
 
 // A library loaded with RTLD_DEEPBIND (as PHP loads its extensions) binds its
 // connect() to the C library's: srcbind points its imports at the hooks.
+// The sanitizer runtimes refuse RTLD_DEEPBIND outright (google/sanitizers#611:
+// the program aborts, with or without srcbind).
+#ifdef SRCBIND_SANITIZED_BUILD
+constexpr bool kDeepBindWorks = false;
+#else
+constexpr bool kDeepBindWorks = true;
+#endif
+
 TEST(DeepBind, LibraryLoadedWithDeepBindIsSteered) {
+  if (!kDeepBindWorks) GTEST_SKIP() << "the sanitizer runtime aborts any RTLD_DEEPBIND load (google/sanitizers#611)";
   Peer peer{Peer::Kind::tcp};
   ChildOptions options;
   options.env["SRCBIND_LOG"] = "info";
@@ -274,21 +283,20 @@ TEST(DeepBind, LibraryLoadedWithDeepBindIsSteered) {
 TEST(DeepBind, DlopenByNameStillUsesTheCallersRunpath) {
   Peer peer{Peer::Kind::tcp};
   for (const char* mode : {"plain", "deep"}) {
+    if (!kDeepBindWorks && std::string(mode) == "deep") continue;   // the sanitizer runtime aborts it
     ChildResult r = run_with_config(kRule, {SRCBIND_DLOPEN_MAIN_PATH, mode, "libdeep_connect.so", "127.0.0.1",
                                             peer.port_text()});
     EXPECT_EQ(r.exit_code, 0) << mode << ": " << describe(r);
     EXPECT_THAT(r.out, HasSubstr("connect rc=0")) << mode << ": " << describe(r);
   }
-  ASSERT_TRUE(peer.wait_for(2));
+  ASSERT_TRUE(peer.wait_for(kDeepBindWorks ? 2 : 1));
   EXPECT_EQ(peer.sources()[0], "127.0.0.2");   // plain: ordinary lookup finds the hooks
 }
 
 TEST(DeepBind, PhpSocketConnectIsSteered) {
+  if (!kDeepBindWorks) GTEST_SKIP() << "the sanitizer runtime aborts any RTLD_DEEPBIND load (google/sanitizers#611)";
   if (std::system("php -r 'exit(function_exists(\"socket_connect\") ? 0 : 1);' >/dev/null 2>&1") != 0)
     GTEST_SKIP() << "php with the sockets extension is not installed (apt-get install php-cli)";
-#ifdef SRCBIND_SANITIZED_BUILD
-  GTEST_SKIP() << "real program: run in the normal build only";
-#endif
   Peer peer{Peer::Kind::tcp};
   ChildResult r = run_with_config(
       kRule, {"php", "-r",
