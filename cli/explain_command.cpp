@@ -6,10 +6,12 @@
 #include "kernel_probe.hpp"
 #include "rule_format.hpp"
 
+#include "srcbind/decision.hpp"
 #include "srcbind/host_interfaces.hpp"
 #include "srcbind/matcher.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <ostream>
 
 namespace srcbind::cli {
@@ -53,7 +55,21 @@ void explain_address(std::ostream& out, const IpAddress& address, const Query& q
   }
 
   field(out, "rule", rule_title(*rule));
-  const std::optional<IpAddress>& source = rule->source_for(address.family);
+  // What the library would do to a fresh socket of this protocol: the same
+  // decide() the hooks call.
+  SocketState fresh;
+  fresh.datagram = q.protocol == Protocol::udp;
+  const Decision decision =
+      decide(*rule, destination, fresh.datagram ? SocketCall::datagram_send : SocketCall::connect, fresh);
+  if (decision.verdict == Verdict::fail) {
+    field(out, "source",
+          std::string("none: ") + decision.reason + "; the call fails with " + strerrorname_np(decision.error) +
+              " (on_error = " + std::string(to_string(rule->on_error)) + ")");
+    field(out, "interface", rule->interface.empty() ? "-" : rule->interface);
+    field(out, "without srcbind", describe(kernel));
+    return;
+  }
+  const IpAddress* source = decision.source;
   std::optional<KernelChoice> on_device;
   if (!rule->interface.empty()) on_device = kernel_source_for(address, q.port, rule->interface);
   if (source) {

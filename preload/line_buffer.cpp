@@ -19,8 +19,10 @@ std::size_t format_ipv4(const std::uint8_t* b, char* out) noexcept {
   return n;
 }
 
-// RFC 5952: lower-case hex, no leading zeros, the longest run (of two or more)
-// of zero groups shortened to "::", the first one on a tie.
+// As inet_ntop(3) writes it, so that the log and `srcbind --explain` agree:
+// RFC 5952 (lower-case hex, no leading zeros, the longest run of two or more
+// zero groups shortened to "::", the first one on a tie), and an IPv4-compatible
+// address (96 zero bits, then anything but ::1) with its last 32 bits dotted.
 std::size_t format_ipv6(const std::uint8_t* b, char* out) noexcept {
   unsigned groups[8];
   for (int i = 0; i < 8; ++i) groups[i] = static_cast<unsigned>(b[2 * i] << 8 | b[2 * i + 1]);
@@ -33,6 +35,11 @@ std::size_t format_ipv6(const std::uint8_t* b, char* out) noexcept {
     i = j;
   }
   std::size_t n = 0;
+  if (best_start == 0 && (best_len == 6 || (best_len == 5 && groups[5] == 0xffff))) {   // ::a.b.c.d
+    std::memcpy(out, best_len == 6 ? "::" : "::ffff:", best_len == 6 ? 2 : 7);
+    n = best_len == 6 ? 2 : 7;
+    return n + format_ipv4(b + 12, out + n);
+  }
   for (int i = 0; i < 8; ++i) {
     if (i == best_start) {
       out[n++] = ':';

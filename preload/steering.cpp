@@ -4,6 +4,7 @@
 #include "fd_table.hpp"
 #include "hot_path.hpp"
 #include "real_functions.hpp"
+#include "srcbind/decision.hpp"
 
 #include <net/if.h>
 #include <netinet/in.h>
@@ -213,73 +214,68 @@ SRCBIND_SEND bool find_target(const Runtime& rt, int fd, const sockaddr* addr, s
   return true;
 }
 
-SRCBIND_HOT int prepare_connect(const Runtime& rt, int fd, const Target& t) noexcept {
-  // docs/linux-facts.md Q5: unbound is "wildcard and port 0", nothing else. A repeated
-  // connect (EINPROGRESS, EINTR, EALREADY) finds the socket bound and changes
-  // nothing; the decision was taken, and logged, at the first one.
-  if (t.connect_tried && !(t.local.wildcard && t.local.port == 0)) return 0;
-  if (t.bound_by_program) {
-    return left_alone(rt, t, t.datagram ? "bound by the program" : "a TCP socket bound by the program cannot be rebound");
-  }
-  // SPEC: a socket the program pinned to a device keeps it (curl --interface).
-  // Binding our source on top could pair it with another NIC: a silent hang.
-  if (t.device_pinned) return left_alone(rt, t, "pinned to a device by the program");
-  if (!t.local.wildcard) return left_alone(rt, t, "already bound to an address");
-  const bool kernel_port = t.local.port != 0;
-  if (kernel_port && !t.auto_bound) return left_alone(rt, t, "already bound to a port before srcbind saw it");
+namespace {
 
+// What the fd table (else the kernel) says about the socket, as decide() takes it.
+SocketState state_of(const Target& t) noexcept {
+  SocketState s;
+  s.datagram = t.datagram;
+  s.local_wildcard = t.local.wildcard;
+  s.has_port = t.local.port != 0;
+  s.port_chosen_by_kernel = t.auto_bound;
+  s.bound_by_program = t.bound_by_program;
+  s.device_pinned = t.device_pinned;
+  s.repeated_connect = t.connect_tried;
+  return s;
+}
+
+// The verdicts that touch nothing: 0 to go on, or the errno for on_error.
+int not_steered(const Runtime& rt, const Target& t, const Decision& d) noexcept {
+  if (d.verdict == Verdict::left_alone) return left_alone(rt, t, d.reason);
+  if (d.verdict == Verdict::fail) return failed(rt, t, d.reason, d.error);
+  return 0;
+}
+
+}  // namespace
+
+SRCBIND_HOT int prepare_connect(const Runtime& rt, int fd, const Target& t) noexcept {
+  const Decision d = decide(*t.rule, t.destination, SocketCall::connect, state_of(t));
+  if (d.verdict != Verdict::steer) return not_steered(rt, t, d);
   const Rule& rule = *t.rule;
-  if (rule.source_missing) return failed(rt, t, "its source @NAME was not on this host at start", EADDRNOTAVAIL);
-  const auto& source = rule.source_for(t.destination.address.family);
   int port = 0;
-  if (kernel_port && source) {
+  if (d.rebind_kernel_port) {
     port = release_kernel_port(fd);
     if (port < 0) return failed(rt, t, "cannot release the port the kernel chose", errno);
   }
-  const bool device = !rule.interface.empty();
-  if (device && real::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, rule.interface.c_str(),
-                                 static_cast<socklen_t>(rule.interface.size() + 1)) != 0) {
+  if (d.set_device && real::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, rule.interface.c_str(),
+                                       static_cast<socklen_t>(rule.interface.size() + 1)) != 0) {
     return failed(rt, t, "cannot set SO_BINDTODEVICE", errno);
   }
-  if (source) {
-    if (!t.datagram) {
-      // The port is then chosen at connect() from the whole 4-tuple: many
-      // connections to many servers do not run out of ports (docs/linux-facts.md Q2).
-      // A failure only costs that scaling, so it is ignored.
+  if (d.source) {
+    if (d.bind_no_port) {
+      // A failure only costs the port scaling, so it is ignored.
       int on = 1;
       (void)real::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);
     }
     sockaddr_storage ss;
-    socklen_t len = make_source(t, *source, static_cast<std::uint16_t>(port), source_scope(t, *source), ss);
+    socklen_t len = make_source(t, *d.source, static_cast<std::uint16_t>(port), source_scope(t, *d.source), ss);
     if (real::bind(fd, reinterpret_cast<const sockaddr*>(&ss), len) != 0) {
       const int error = errno;
       if (error == EINVAL && bound_behind_our_back(fd, t)) return 0;   // the program's bind: left alone
       return failed(rt, t, "cannot bind the source address", error);
     }
   }
-  log_applied(rt, t, source ? &*source : nullptr, device);
+  log_applied(rt, t, d.source, d.set_device);
   return 0;
 }
 
 SRCBIND_SEND int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo& out) noexcept {
   out.present = false;
-  // SPEC: the program's own bind (wildcard with a port included) is left alone;
-  // a port the kernel picked (an earlier send, a bind to 0.0.0.0:0) is not the
-  // program's choice, and that port is kept: only the source changes. A
-  // socket the fd table did not see created may have been bound by anyone:
-  // leave it alone too. A specific local address means the replies come back
-  // only to it: a different source would lose them (docs/linux-facts.md Q3 C, D).
-  if (t.bound_by_program) {
-    return left_alone(rt, t, t.local.wildcard ? "bound by the program to a port of its own (a server's socket)"
-                                              : "bound by the program to an address");
-  }
-  if (t.device_pinned) return left_alone(rt, t, "pinned to a device by the program");
-  if (!t.local.wildcard) return left_alone(rt, t, "bound to an address (connected)");
-  if (t.local.port != 0 && !t.known) return left_alone(rt, t, "bound to a port before srcbind saw it");
-
+  const Decision d = decide(*t.rule, t.destination, SocketCall::datagram_send, state_of(t));
+  if (d.verdict != Verdict::steer) return not_steered(rt, t, d);
+  if (!d.packet_info) return 0;
   const Rule& rule = *t.rule;
-  if (rule.source_missing) return failed(rt, t, "its source @NAME was not on this host at start", EADDRNOTAVAIL);
-  const auto& source = rule.source_for(t.destination.address.family);
+  const IpAddress* source = d.source;
   unsigned ifindex = 0;
   if (!rule.interface.empty()) {
     // The kernel takes the interface of a packet-info message as the egress link
@@ -305,7 +301,7 @@ SRCBIND_SEND int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo
     out.data.v6.ipi6_ifindex = ifindex;
     if (source) out.data.v6.ipi6_addr = source->to_in6_addr();
   }
-  log_applied(rt, t, source ? &*source : nullptr, ifindex != 0);
+  log_applied(rt, t, source, ifindex != 0);
   return 0;
 }
 

@@ -1,11 +1,11 @@
-// The decision for one socket call, and its application to the socket:
+// One socket call, from its destination to what is done to the socket:
 //
-//   destination ──► matcher ──► rule? ──► what the socket is (fd table, else kernel)
-//                                            │
-//             connect / MSG_FASTOPEN ◄───────┴───────► unconnected datagram
-//             bind(source:0) + device                  packet-info control message
+//   destination ──► matcher ──► rule? ──► facts (fd table, else the kernel)
+//        ──► decide() (config/, pure) ──► apply: bind(source) + device at
+//            connect / MSG_FASTOPEN, or a packet-info control message per datagram
 //
-// An unmatched destination costs a lookup in memory and no syscall.
+// An unmatched destination costs a lookup in memory and no syscall. What to do
+// is decided in srcbind/decision.hpp; this file gathers facts and applies.
 #pragma once
 
 #include "runtime.hpp"

@@ -1,0 +1,226 @@
+// Unit tests of the library's internals that the subprocess suites reach only
+// indirectly: the log line's address printer, the control-message merge and the
+// fd table's transitions. Their sources are compiled into this test directly.
+#include "control_message.hpp"
+#include "fd_table.hpp"
+#include "line_buffer.hpp"
+
+#include <gmock/gmock.h>
+
+#include <arpa/inet.h>
+
+#include <cstring>
+#include <random>
+#include <string>
+
+namespace srcbind::preload {
+namespace {
+
+std::string printed(const IpAddress& a) {
+  LineBuffer line;
+  line.address(a);
+  std::string_view text = line.finish();
+  return std::string(text.substr(0, text.size() - 1));   // without the '\n'
+}
+
+std::string ntop6(const std::uint8_t (&bytes)[16]) {
+  char text[INET6_ADDRSTRLEN];
+  return inet_ntop(AF_INET6, bytes, text, sizeof text);
+}
+
+IpAddress raw_v6(const std::uint8_t (&bytes)[16]) {
+  IpAddress a;
+  a.family = Family::v6;
+  std::memcpy(a.bytes.data(), bytes, 16);
+  return a;
+}
+
+TEST(LineBufferAddress, WritesIpv6AsInetNtopDoesForTheAwkwardForms) {
+  const char* samples[] = {"::",         "::1",          "::1.2.3.4",        "::ffff:1.2.3.4", "1::",
+                           "1:0:0:1:0:0:0:1", "2001:db8::1", "fe80::b",         "0:0:1::",        "::2:0:0:1",
+                           "1:2:3:4:5:6:7:8", "2001:db8:0:0:1:0:0:1", "::0.0.1.0", "64:ff9b::1.2.3.4"};
+  for (const char* sample : samples) {
+    std::uint8_t bytes[16];
+    ASSERT_EQ(inet_pton(AF_INET6, sample, bytes), 1) << sample;
+    // IpAddress::v6 turns ::ffff:a.b.c.d into IPv4; the printer must agree on
+    // the raw form too.
+    EXPECT_EQ(printed(raw_v6(bytes)), ntop6(bytes)) << sample;
+  }
+}
+
+TEST(LineBufferAddress, WritesEveryRandomIpv6AsInetNtopDoes) {
+  std::mt19937 random(20261130);
+  for (int i = 0; i < 50000; ++i) {
+    std::uint8_t bytes[16] = {};
+    // Mostly zero groups, so that runs of every length and position occur.
+    for (int g = 0; g < 8; ++g) {
+      if (random() % 3 == 0) continue;
+      const unsigned value = random() % 4 == 0 ? 1u : random() & 0xffffu;
+      bytes[2 * g] = static_cast<std::uint8_t>(value >> 8);
+      bytes[2 * g + 1] = static_cast<std::uint8_t>(value);
+    }
+    ASSERT_EQ(printed(raw_v6(bytes)), ntop6(bytes)) << "case " << i;
+  }
+}
+
+TEST(LineBufferAddress, WritesIpv4AndEndpoints) {
+  LineBuffer line;
+  Endpoint e;
+  ASSERT_TRUE(IpAddress::parse("203.0.113.10").has_value());
+  e.address = *IpAddress::parse("203.0.113.10");
+  e.port = 21;
+  line.endpoint(e).text(" ");
+  e.address = *IpAddress::parse("2001:db8::1");
+  e.port = 443;
+  line.endpoint(e);
+  EXPECT_EQ(line.finish(), "203.0.113.10:21 [2001:db8::1]:443\n");
+}
+
+TEST(LineBufferText, LongTextIsCutButTheLineStillEnds) {
+  LineBuffer line;
+  line.text(std::string(2000, 'x'));
+  const std::string_view text = line.finish();
+  EXPECT_EQ(text.size(), 512u);
+  EXPECT_EQ(text.back(), '\n');
+}
+
+// A control buffer holding one IP_TTL message, then `extra` bytes of garbage.
+struct ProgramControl {
+  alignas(cmsghdr) unsigned char bytes[128] = {};
+  msghdr msg{};
+  explicit ProgramControl(std::size_t extra = 0, bool with_ttl = true) {
+    std::size_t used = 0;
+    if (with_ttl) {
+      auto* c = reinterpret_cast<cmsghdr*>(bytes);
+      c->cmsg_level = IPPROTO_IP;
+      c->cmsg_type = IP_TTL;
+      c->cmsg_len = CMSG_LEN(sizeof(int));
+      const int ttl = 7;
+      std::memcpy(CMSG_DATA(c), &ttl, sizeof ttl);
+      used = CMSG_SPACE(sizeof(int));
+    }
+    std::memset(bytes + used, 0x5a, extra);
+    msg.msg_control = bytes;
+    msg.msg_controllen = used + extra;
+  }
+};
+
+PacketInfo v4_info(const char* source) {
+  PacketInfo info;
+  info.present = true;
+  info.level = IPPROTO_IP;
+  info.type = IP_PKTINFO;
+  inet_pton(AF_INET, source, &info.data.v4.ipi_spec_dst);
+  return info;
+}
+
+TEST(ControlMessage, OnlyWholeMessagesAreWhatTheKernelReads) {
+  EXPECT_EQ(kernel_visible_length(ProgramControl(0, false).msg), 0u);
+  EXPECT_EQ(kernel_visible_length(ProgramControl(4, false).msg), 0u);   // shorter than a header
+  EXPECT_EQ(kernel_visible_length(ProgramControl().msg), CMSG_LEN(sizeof(int)));
+  EXPECT_EQ(kernel_visible_length(ProgramControl(7).msg), CMSG_LEN(sizeof(int)));   // trailing bytes ignored
+  ProgramControl broken;
+  reinterpret_cast<cmsghdr*>(broken.bytes)->cmsg_len = 1000;   // the kernel refuses this: passed on whole
+  EXPECT_EQ(kernel_visible_length(broken.msg), broken.msg.msg_controllen);
+}
+
+// The merged buffer, read the way the kernel reads it: (level, type) pairs.
+std::vector<std::pair<int, int>> messages(const msghdr& msg) {
+  std::vector<std::pair<int, int>> out;
+  for (const cmsghdr* c = CMSG_FIRSTHDR(&msg); c != nullptr;
+       c = CMSG_NXTHDR(const_cast<msghdr*>(&msg), const_cast<cmsghdr*>(c))) {
+    out.emplace_back(c->cmsg_level, c->cmsg_type);
+  }
+  return out;
+}
+
+TEST(ControlMessage, MergeKeepsTheProgramsMessagesAndAppendsOurs) {
+  ProgramControl program(5);   // with trailing garbage that must not come along
+  ControlBuffer buffer;
+  msghdr out{};
+  ASSERT_TRUE(add_packet_info(program.msg, v4_info("127.0.0.2"), buffer, out));
+  EXPECT_THAT(messages(out), ::testing::ElementsAre(std::pair{IPPROTO_IP, IP_TTL}, std::pair{IPPROTO_IP, IP_PKTINFO}));
+  EXPECT_EQ(out.msg_controllen, CMSG_SPACE(sizeof(int)) + CMSG_SPACE(sizeof(in_pktinfo)));
+}
+
+TEST(ControlMessage, MergeWithShortProgramControlCarriesOursAlone) {
+  ProgramControl program(4, false);
+  ControlBuffer buffer;
+  msghdr out{};
+  ASSERT_TRUE(add_packet_info(program.msg, v4_info("127.0.0.2"), buffer, out));
+  EXPECT_THAT(messages(out), ::testing::ElementsAre(std::pair{IPPROTO_IP, IP_PKTINFO}));
+}
+
+TEST(ControlMessage, MergeThatDoesNotFitIsRefused) {
+  alignas(cmsghdr) unsigned char big[ControlBuffer::kCapacity] = {};
+  auto* c = reinterpret_cast<cmsghdr*>(big);
+  c->cmsg_level = SOL_SOCKET;
+  c->cmsg_type = SCM_RIGHTS;
+  c->cmsg_len = CMSG_LEN(ControlBuffer::kCapacity - CMSG_LEN(0));
+  msghdr msg{};
+  msg.msg_control = big;
+  msg.msg_controllen = sizeof big;
+  ControlBuffer buffer;
+  msghdr out{};
+  EXPECT_FALSE(add_packet_info(msg, v4_info("127.0.0.2"), buffer, out));
+}
+
+TEST(ControlMessage, ProgramsOwnPacketInfoIsRecognised) {
+  ControlBuffer buffer;
+  msghdr with_ours{};
+  ASSERT_TRUE(add_packet_info(ProgramControl().msg, v4_info("127.0.0.5"), buffer, with_ours));
+  EXPECT_TRUE(has_packet_info(with_ours));
+  EXPECT_FALSE(has_packet_info(ProgramControl().msg));
+  EXPECT_FALSE(has_packet_info(ProgramControl(4, false).msg));
+}
+
+// Descriptor numbers far from the ones this process uses.
+constexpr int kFd = 900000;
+
+TEST(FdTableTransitions, SocketThenProgramBindThenClose) {
+  fd_table::created(kFd, false, false);
+  EXPECT_TRUE(fd_table::facts(kFd).known);
+  EXPECT_FALSE(fd_table::facts(kFd).bound_by_program);
+  fd_table::mark_bound_by_program(kFd);
+  EXPECT_TRUE(fd_table::facts(kFd).bound_by_program);
+  fd_table::forget(kFd);
+  EXPECT_FALSE(fd_table::facts(kFd).known);
+  EXPECT_FALSE(fd_table::facts(kFd).bound_by_program);
+}
+
+TEST(FdTableTransitions, DatagramSendOrWildcardBindMeansTheKernelChoseThePort) {
+  fd_table::created(kFd, true, true);
+  fd_table::note_send(kFd, false);
+  EXPECT_TRUE(fd_table::facts(kFd).auto_bound);
+  EXPECT_TRUE(fd_table::facts(kFd).ipv6);
+  fd_table::created(kFd + 1, false, true);
+  fd_table::mark_auto_bound(kFd + 1);
+  EXPECT_TRUE(fd_table::facts(kFd + 1).auto_bound);
+  EXPECT_FALSE(fd_table::facts(kFd + 1).bound_by_program);
+  fd_table::forget_range(kFd, kFd + 1);
+  EXPECT_FALSE(fd_table::facts(kFd).known);
+  EXPECT_FALSE(fd_table::facts(kFd + 1).known);
+}
+
+TEST(FdTableTransitions, FastOpenSendIsAConnectAndDupCopiesTheFacts) {
+  fd_table::created(kFd, false, false);
+  fd_table::note_send(kFd, true);
+  EXPECT_TRUE(fd_table::facts(kFd).connect_tried);
+  EXPECT_FALSE(fd_table::facts(kFd).auto_bound);
+  fd_table::copy(kFd, kFd + 2);
+  EXPECT_TRUE(fd_table::facts(kFd + 2).connect_tried);
+  fd_table::mark_device_pinned(kFd + 2);
+  EXPECT_TRUE(fd_table::facts(kFd + 2).device_pinned);
+  fd_table::forget(kFd);
+  fd_table::forget(kFd + 2);
+}
+
+TEST(FdTableTransitions, NumbersOutsideTheTableAreNeverKnown) {
+  fd_table::created(-1, false, false);
+  fd_table::created(1 << 21, false, false);
+  EXPECT_FALSE(fd_table::facts(-1).known);
+  EXPECT_FALSE(fd_table::facts(1 << 21).known);
+}
+
+}  // namespace
+}  // namespace srcbind::preload
