@@ -1,4 +1,4 @@
-// Issue "reliability": programs that are hard on a preload library. Each runs
+// Programs that are hard on a preload library. Each runs
 // a real program under the library against a real server.
 #include "preload_test_support.hpp"
 
@@ -129,7 +129,7 @@ TEST(Hostile, BadCallsFailExactlyAsWithoutTheLibrary) {
   EXPECT_EQ(with.exit_code, 0);
 }
 
-// What the fd table knows must never be wrong (issue "performance"): for sockets
+// What the fd table knows must never be wrong: for sockets
 // made, bound, closed or duplicated behind its back, and across exec, the
 // library asks the kernel, leaves the program's own bind alone, and steers the
 // rest. 127.0.0.3 is the program's bind; 127.0.0.2 the rule's source.

@@ -1,4 +1,4 @@
-# Check 10: a source that is not on the host, with on_error = fail and continue.
+# A source that is not on the host, with on_error = fail and continue.
 
 scenario_on_error() {
   local fail cont

@@ -1,5 +1,5 @@
 # Checks 1 and 2: 50 MB FTP downloads through the server's firewall, passive and
-# active, with every FTP client Debian ships here; the cron-style run via --print-env.
+# Active, with every FTP client Debian ships here; the cron-style run via --print-env.
 
 ftp_ini() {
   ini client-ftp <<EOF
@@ -114,7 +114,7 @@ scenario_ftp_active() {
   for c in $(ftp_clients); do ftp_download_check "$c" active "$conf"; done
 }
 
-# Check 2: a cron job: no tty, no login environment, srcbind only through --print-env.
+# a cron job: no tty, no login environment, srcbind only through --print-env.
 scenario_cron_print_env() {
   [[ -n ${SRCBIND_CMD:-} ]] || note "srcbind command not built: --print-env emulated"
   make_big_file

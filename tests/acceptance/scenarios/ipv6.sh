@@ -1,5 +1,5 @@
-# Check 8: IPv6 end to end (curl -6, wget -6, ssh -6). The kernel's default IPv6
-# source is 2001:db8::10; the server's firewall accepts only 2001:db8::12.
+# IPv6 end to end (curl -6, wget -6, ssh -6). The kernel's default IPv6
+# Source is 2001:db8::10; the server's firewall accepts only 2001:db8::12.
 
 scenario_ipv6() {
   local conf before

@@ -1,4 +1,4 @@
-# Check 11: 8 concurrent clients, 400 connections in all, every one from .12.
+# 8 concurrent clients, 400 connections in all, every one from .12.
 
 scenario_load() {
   local conf clients=8 per_client=50 i pids=() rc

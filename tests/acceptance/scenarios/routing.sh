@@ -1,8 +1,8 @@
 # Checks 6 and 7: several default routes with different `src`, and a second NIC.
 
-# Check 6. The kernel accepts several default routes that differ only in `src` with
+# The kernel accepts several default routes that differ only in `src` with
 # `ip route append` (`ip route add` says "File exists"); it then uses the first one,
-# so the source depends on the order the routes were added in (a DHCP renewal or a
+# So the source depends on the order the routes were added in (a DHCP renewal or a
 # link flap re-adds one and flips it). Multipath (`nexthop via A nexthop via B`) has
 # no per-nexthop src: the source is the primary address whatever the nexthop.
 scenario_multi_default_routes() {
@@ -47,7 +47,7 @@ EOF
   ok "the firewall saw no attempt from another source"
 }
 
-# Check 7. A second NIC (eth1, 203.0.113.130, towards r2). SO_BINDTODEVICE restricts the
+# A second NIC (eth1, 203.0.113.130, towards r2). SO_BINDTODEVICE restricts the
 # route lookup to eth1, so eth1 needs a route to the destination: here, as a user would
 # add it, a second default route with a higher metric, which never wins otherwise.
 scenario_two_nics() {

@@ -1,5 +1,5 @@
 # Checks 4 and 5: `source = @eth0:1`, and which rule wins (longest prefix, port filter).
-# srv2 (203.0.113.40) has no firewall: its HTTP log shows any source.
+# Srv2 (203.0.113.40) has no firewall: its HTTP log shows any source.
 
 # http_get NAME INI URL: curl under srcbind; the body ("you are <peer>") in CAP_OUT.
 http_get() {

@@ -1,4 +1,4 @@
-# Check 3: ssh, scp and rsync -e ssh reach the server from .12 (IPv6 in ipv6.sh).
+# Ssh, scp and rsync -e ssh reach the server from .12 (IPv6 in ipv6.sh).
 
 ssh_ini() {
   ini client-ssh <<EOF

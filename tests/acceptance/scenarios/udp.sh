@@ -1,4 +1,4 @@
-# Check 9: unconnected UDP to two servers, two rules, two sources on one socket.
+# Unconnected UDP to two servers, two rules, two sources on one socket.
 
 scenario_udp_two_servers() {
   local conf
