@@ -281,15 +281,17 @@ TEST(DeepBind, LibraryLoadedWithDeepBindIsSteered) {
 // dlopen is interposed: a library found by name through the *caller's* RUNPATH
 // must still be found (the C library sees the program as the caller).
 TEST(DeepBind, DlopenByNameStillUsesTheCallersRunpath) {
+  // The sanitizer runtimes' own dlopen makes them the caller: a bare name is not
+  // found through the program's RUNPATH there, with or without srcbind.
+  if (!kDeepBindWorks) GTEST_SKIP() << "under a sanitizer runtime the caller of dlopen is the runtime itself";
   Peer peer{Peer::Kind::tcp};
   for (const char* mode : {"plain", "deep"}) {
-    if (!kDeepBindWorks && std::string(mode) == "deep") continue;   // the sanitizer runtime aborts it
     ChildResult r = run_with_config(kRule, {SRCBIND_DLOPEN_MAIN_PATH, mode, "libdeep_connect.so", "127.0.0.1",
                                             peer.port_text()});
     EXPECT_EQ(r.exit_code, 0) << mode << ": " << describe(r);
     EXPECT_THAT(r.out, HasSubstr("connect rc=0")) << mode << ": " << describe(r);
   }
-  ASSERT_TRUE(peer.wait_for(kDeepBindWorks ? 2 : 1));
+  ASSERT_TRUE(peer.wait_for(2));
   EXPECT_EQ(peer.sources()[0], "127.0.0.2");   // plain: ordinary lookup finds the hooks
 }
 
