@@ -49,7 +49,7 @@ std::optional<Diagnostic> link_local_problem(const Rule& rule) {
 int run_check(const Options& options, std::ostream& out, std::ostream& err) {
   const HostInterfaces host = HostInterfaces::current();
   const Environment env = library_environment(options, Environment::from_process());
-  const CheckedConfig checked = load_for_check(options, env, host);
+  const CheckedConfig checked = load_for_check(env, host);
   const RuleTable& table = checked.table;
   const std::string what = table.config_path.empty() ? std::string("configuration") : table.config_path;
 
@@ -58,7 +58,7 @@ int run_check(const Options& options, std::ostream& out, std::ostream& err) {
     return kExitInvalid;
   }
 
-  out << configuration_line(options, env, table.config_path) << '\n';
+  out << configuration_line(env, table) << '\n';
   if (checked.has_file) {
     out << what << ": settings: on_error=" << to_string(table.settings.on_error)
         << " log=" << to_string(table.settings.log_level)

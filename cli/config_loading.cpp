@@ -1,10 +1,5 @@
 #include "config_loading.hpp"
 
-#include "srcbind/config_search.hpp"
-
-#include <sys/stat.h>
-
-#include <cerrno>
 #include <filesystem>
 #include <ostream>
 #include <system_error>
@@ -14,22 +9,6 @@ namespace {
 
 bool non_empty(const std::optional<std::string>& s) { return s && !s->empty(); }
 
-Diagnostic warning(const std::string& file, unsigned line, std::string message) {
-  Diagnostic d;
-  d.file = file;
-  d.line = line;
-  d.severity = Diagnostic::Severity::warning;
-  d.message = std::move(message);
-  return d;
-}
-
-// As the library decides it: anything but "no such file" means there is a file
-// to read (and an unreadable one is an error, not "no configuration").
-bool system_file_exists(const char* path) {
-  struct stat st {};
-  return stat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
-}
-
 }  // namespace
 
 std::string absolute_path(const std::string& path) {
@@ -38,10 +17,12 @@ std::string absolute_path(const std::string& path) {
   return ec ? path : absolute.lexically_normal().string();
 }
 
-Environment library_environment(const Options& options, const Environment& inherited) {
-  Environment env = inherited;
-  env.secure = false;
-  if (options.config_file) env.config = absolute_path(*options.config_file);
+Environment options_environment(const Options& options) {
+  Environment env;
+  if (options.config_file) {
+    env.config = absolute_path(*options.config_file);
+    env.config_named = true;
+  }
   if (!options.sources.empty()) env.source = options.joined_sources();
   if (options.interface) env.interface = *options.interface;
   if (options.verbosity == Verbosity::verbose) env.log = "info";
@@ -49,46 +30,22 @@ Environment library_environment(const Options& options, const Environment& inher
   return env;
 }
 
-RuleTable load_as_library(const Environment& env, const HostInterfaces& host) {
-  return load_effective_config(env, host);
+Environment library_environment(const Options& options, const Environment& inherited) {
+  Environment env = inherited;
+  env.secure = false;
+  env.override_with(options_environment(options));
+  return env;
 }
 
-CheckedConfig load_for_check(const Options& options, const Environment& env, const HostInterfaces& host,
-                             const char* system_config_path) {
-  CheckedConfig checked;
-  if (options.config_file) {
-    const std::string path = absolute_path(*options.config_file);
-    checked.table = load_config_file(path, host, FileTrust::any);
-    checked.has_file = true;
-    if (checked.table.ok()) {
-      // The library reads SRCBIND_CONFIG only when its owner is the user or root.
-      const RuleTable as_library = load_config_file(path, host, FileTrust::owner_or_root);
-      for (const Diagnostic& d : as_library.diagnostics) {
-        if (d.severity != Diagnostic::Severity::error) continue;
-        checked.table.diagnostics.push_back(
-            warning(d.file, d.line, "libsrcbind.so would refuse this file as SRCBIND_CONFIG: " + d.message));
-      }
-    }
-  } else if (non_empty(env.config)) {
-    checked.table = load_config_file(*env.config, host, FileTrust::owner_or_root);
-    checked.has_file = true;
-  } else if (non_empty(env.user_config) && user_config_exists(*env.user_config)) {
-    checked.table = load_config_file(*env.user_config, host, FileTrust::owner_or_root);
-    checked.has_file = true;
-  } else if (system_file_exists(system_config_path)) {
-    checked.table = load_config_file(system_config_path, host, FileTrust::root_only);
-    checked.has_file = true;
-  }
+RuleTable load_as_library(const Environment& env, const HostInterfaces& host) {
+  return load_configuration(env, host, LoadPurpose::library);
+}
 
-  if (non_empty(env.source) || non_empty(env.interface)) {
-    checked.has_quick = true;
-    std::optional<Rule> quick =
-        quick_mode_rule(env.source.value_or(""), env.interface.value_or(""), host, checked.table.diagnostics);
-    if (quick) {
-      quick->on_error = checked.table.settings.on_error;  // as the library does
-      checked.table.rules.push_back(std::move(*quick));
-    }
-  }
+CheckedConfig load_for_check(const Environment& env, const HostInterfaces& host, const char* system_config_path) {
+  CheckedConfig checked;
+  checked.table = load_configuration(env, host, LoadPurpose::check, system_config_path);
+  checked.has_file = checked.table.config_origin != ConfigOrigin::none;
+  checked.has_quick = non_empty(env.source) || non_empty(env.interface);
   return checked;
 }
 
@@ -100,17 +57,18 @@ std::string no_configuration_message() {
          kSystemConfigPath + " exists)";
 }
 
-std::string configuration_line(const Options& options, const Environment& env, const std::string& config_path,
-                               const char* system_config_path) {
-  std::string line = "configuration: ";
-  if (options.config_file) return line + absolute_path(*options.config_file) + " (-c)";
-  if (non_empty(env.config)) return line + *env.config + " (SRCBIND_CONFIG)";
-  if (!config_path.empty() && env.user_config && config_path == *env.user_config)
-    return line + config_path + " (per-user file)";
-  if (!config_path.empty()) return line + config_path + " (system file)";
-  line += "no file (SRCBIND_CONFIG is unset; ";
-  if (non_empty(env.user_config)) line += "neither " + *env.user_config + " nor ";
-  return line + system_config_path + " exists)";
+std::string configuration_line(const Environment& env, const RuleTable& table, const char* system_config_path) {
+  const std::string line = "configuration: ";
+  switch (table.config_origin) {
+    case ConfigOrigin::named: return line + table.config_path + " (-c)";
+    case ConfigOrigin::variable: return line + table.config_path + " (SRCBIND_CONFIG)";
+    case ConfigOrigin::per_user: return line + table.config_path + " (per-user file)";
+    case ConfigOrigin::system: return line + table.config_path + " (system file)";
+    case ConfigOrigin::none: break;
+  }
+  std::string none = line + "no file (SRCBIND_CONFIG is unset; ";
+  if (non_empty(env.user_config)) none += "neither " + *env.user_config + " nor ";
+  return none + system_config_path + " exists)";
 }
 
 void print_diagnostics(std::ostream& out, const std::vector<Diagnostic>& diagnostics, bool errors_only) {

@@ -1,7 +1,7 @@
 // Loading the configuration the way the library will, and printing what is wrong.
 //
 // The command never re-implements config logic: it builds the SRCBIND_* environment
-// COMMAND will see and hands it to srcbind::load_effective_config, so that what
+// COMMAND will see and hands it to srcbind::load_configuration, so that what
 // srcbind validates, checks and explains is exactly what libsrcbind.so will apply.
 #pragma once
 
@@ -20,9 +20,14 @@ namespace srcbind::cli {
 // `path` made absolute against the current directory (COMMAND may chdir).
 std::string absolute_path(const std::string& path);
 
-// The SRCBIND_* variables of COMMAND's environment: the inherited ones, overridden
-// by -c (made absolute), -s, -i, -v (info) and -q (error). Never secure: srcbind
-// itself is not a set-user-ID program.
+// The SRCBIND_* variables that the options set: -c (made absolute), -s, -i, -v
+// (info), -q (error). The one mapping from options to variables: COMMAND's
+// environment (child_environment.hpp) and what is checked and explained both
+// come from it.
+Environment options_environment(const Options& options);
+
+// COMMAND's SRCBIND_* variables: the inherited ones, overridden by the options.
+// Never secure: srcbind itself is not a set-user-ID program.
 Environment library_environment(const Options& options, const Environment& inherited);
 
 // What libsrcbind.so will load in COMMAND (a broken file gives no rules).
@@ -34,10 +39,8 @@ struct CheckedConfig {
   bool has_quick = false;  // SRCBIND_SOURCE / SRCBIND_INTERFACE (or -s / -i) given
 };
 
-// For --check: the same sources as the library, but the rules of a broken file
-// are kept for display, and -c FILE is read whoever owns it, with a warning when
-// the library would refuse it as SRCBIND_CONFIG.
-CheckedConfig load_for_check(const Options& options, const Environment& env, const HostInterfaces& host,
+// For --check: load_configuration with LoadPurpose::check.
+CheckedConfig load_for_check(const Environment& env, const HostInterfaces& host,
                              const char* system_config_path = kSystemConfigPath);
 
 // True when there is nothing at all: no file (none given, no per-user file, none at /etc/srcbind.ini)
@@ -48,9 +51,8 @@ bool has_no_configuration(const RuleTable& table);
 std::string no_configuration_message();
 
 // Which file was read and why, for --check and --explain:
-// "configuration: /root/.config/srcbind/srcbind.ini (per-user file)"; `config_path`
-// is RuleTable::config_path of what was loaded.
-std::string configuration_line(const Options& options, const Environment& env, const std::string& config_path,
+// "configuration: /root/.config/srcbind/srcbind.ini (per-user file)".
+std::string configuration_line(const Environment& env, const RuleTable& table,
                                const char* system_config_path = kSystemConfigPath);
 
 // Prints errors, and warnings too unless `errors_only`, as Diagnostic::to_string

@@ -142,7 +142,7 @@ int run_explain(const Options& options, std::ostream& out, std::ostream& err) {
   q.protocol = options.udp ? Protocol::udp : Protocol::tcp;
   q.zone = spec.zone;
 
-  out << configuration_line(options, env, table.config_path) << '\n';
+  out << configuration_line(env, table) << '\n';
   if (has_no_configuration(table)) out << "note: " << no_configuration_message() << '\n';
   if (resolved.from_name) {
     out << spec.host << ": " << resolved.addresses.size()

@@ -1,4 +1,4 @@
-// Environment::from_process and load_effective_config: which file, which quick
+// Environment::from_process and load_configuration: which file, which quick
 // rule, which overrides; and the promise that nothing throws out of it.
 #include "srcbind/rule_table.hpp"
 
@@ -29,14 +29,40 @@ bool exists(const char* path) {
   return ::stat(path, &st) == 0 || (errno != ENOENT && errno != ENOTDIR);
 }
 
-RuleTable read_config(const Environment& env, const HostInterfaces& host, const char* system_config_path) {
-  if (!env.secure && is_set(env.config)) return load_config_file(*env.config, host, FileTrust::owner_or_root);
-  if (!env.secure && is_set(env.user_config) && user_config_exists(*env.user_config))
-    return load_config_file(*env.user_config, host, FileTrust::owner_or_root);
-  if (system_config_path != nullptr && exists(system_config_path)) {
-    return load_config_file(system_config_path, host, FileTrust::root_only);
+// The SRCBIND_* variables and where each goes: the one place they are spelled.
+using Field = std::optional<std::string> Environment::*;
+constexpr std::pair<const char*, Field> kVariables[] = {
+    {"SRCBIND_CONFIG", &Environment::config},       {"SRCBIND_SOURCE", &Environment::source},
+    {"SRCBIND_INTERFACE", &Environment::interface}, {"SRCBIND_LOG", &Environment::log},
+    {"SRCBIND_LOG_FILE", &Environment::log_file},
+};
+
+Diagnostic warning(const std::string& file, unsigned line, std::string message) {
+  return {file, line, Diagnostic::Severity::warning, std::move(message)};
+}
+
+// srcbind --check -c FILE: the file is read whoever owns it, and the library's
+// verdict on its owner becomes a warning.
+RuleTable read_named_for_check(const std::string& path, const HostInterfaces& host) {
+  RuleTable table = load_config_file(path, host, FileTrust::any);
+  if (!table.ok()) return table;
+  const RuleTable as_library = load_config_file(path, host, FileTrust::owner_or_root);
+  for (const Diagnostic& d : as_library.diagnostics) {
+    if (d.severity != Diagnostic::Severity::error) continue;
+    table.diagnostics.push_back(warning(d.file, d.line, "libsrcbind.so would refuse this file as SRCBIND_CONFIG: " + d.message));
   }
-  return {};
+  return table;
+}
+
+RuleTable read_config(const Environment& env, const HostInterfaces& host, LoadPurpose purpose,
+                      const char* system_config_path) {
+  const ConfigFileChoice choice = choose_config_file(env, system_config_path);
+  if (choice.path.empty()) return {};
+  RuleTable table = purpose == LoadPurpose::check && choice.origin == ConfigOrigin::named
+                        ? read_named_for_check(choice.path, host)
+                        : load_config_file(choice.path, host, choice.trust);
+  table.config_origin = choice.origin;
+  return table;
 }
 
 void apply_environment(const Environment& env, const HostInterfaces& host, RuleTable& table) {
@@ -71,28 +97,52 @@ RuleTable failure(std::string message) {
 
 }  // namespace
 
+ConfigFileChoice choose_config_file(const Environment& env, const char* system_config_path) {
+  if (!env.secure && is_set(env.config)) {
+    return {*env.config, FileTrust::owner_or_root, env.config_named ? ConfigOrigin::named : ConfigOrigin::variable};
+  }
+  if (!env.secure && is_set(env.user_config) && user_config_exists(*env.user_config)) {
+    return {*env.user_config, FileTrust::owner_or_root, ConfigOrigin::per_user};
+  }
+  if (system_config_path != nullptr && exists(system_config_path)) {
+    return {system_config_path, FileTrust::root_only, ConfigOrigin::system};
+  }
+  return {};
+}
+
 Environment Environment::from_process() {
   Environment env;
   env.secure = ::getauxval(AT_SECURE) != 0;
   if (env.secure) return env;   // every SRCBIND_* variable is ignored
-  env.config = variable("SRCBIND_CONFIG");
-  env.source = variable("SRCBIND_SOURCE");
-  env.interface = variable("SRCBIND_INTERFACE");
-  env.log = variable("SRCBIND_LOG");
-  env.log_file = variable("SRCBIND_LOG_FILE");
+  for (const auto& [name, field] : kVariables) env.*field = variable(name);
   env.user_config = user_config_path_of_process();
   return env;
 }
 
-RuleTable load_effective_config(const Environment& env, const HostInterfaces& host,
-                                const char* system_config_path) {
+std::vector<std::pair<std::string, std::string>> Environment::variables() const {
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& [name, field] : kVariables) {
+    if (this->*field) out.emplace_back(name, *(this->*field));
+  }
+  return out;
+}
+
+void Environment::override_with(const Environment& overrides) {
+  for (const auto& [name, field] : kVariables) {
+    if (overrides.*field) this->*field = overrides.*field;
+  }
+  if (overrides.config) config_named = overrides.config_named;
+}
+
+RuleTable load_configuration(const Environment& env, const HostInterfaces& host, LoadPurpose purpose,
+                             const char* system_config_path) {
   // Runs inside arbitrary programs: no exception may leave it.
   try {
-    RuleTable table = read_config(env, host, system_config_path);
+    RuleTable table = read_config(env, host, purpose, system_config_path);
     if (!env.secure) apply_environment(env, host, table);
     // SPEC: a broken configuration applies no rules. A missing interface or
     // label is not a broken file: those rules stay and fail closed.
-    if (has_file_errors(table.diagnostics)) table.rules.clear();
+    if (purpose == LoadPurpose::library && has_file_errors(table.diagnostics)) table.rules.clear();
     return table;
   } catch (const std::bad_alloc&) {
     return failure("out of memory while loading the configuration");

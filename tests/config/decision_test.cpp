@@ -7,6 +7,7 @@
 #include <cctype>
 #include <cerrno>
 #include <cstring>
+#include <ostream>
 #include <string>
 
 namespace srcbind {
@@ -38,6 +39,9 @@ struct Row {
   bool set_device = false, bind_no_port = false, rebind_kernel_port = false, packet_info = false;
   bool has_source = false;
 };
+
+// gtest names a failing row by this, not by a dump of its bytes.
+void PrintTo(const Row& row, std::ostream* out) { *out << row.case_name; }
 
 SocketState fresh(bool datagram) {
   SocketState s;

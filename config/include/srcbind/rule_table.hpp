@@ -7,18 +7,30 @@
 #include "srcbind/host_interfaces.hpp"
 #include "srcbind/rule.hpp"
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 namespace srcbind {
+
+// Where the configuration file came from (SPEC "Environment", in this order).
+enum class ConfigOrigin : std::uint8_t {
+  none,          // no file: quick mode alone, or nothing
+  named,         // srcbind -c FILE (given to COMMAND as SRCBIND_CONFIG)
+  variable,      // SRCBIND_CONFIG
+  per_user,      // $XDG_CONFIG_HOME/srcbind/srcbind.ini
+  system,        // /etc/srcbind.ini
+};
 
 struct RuleTable {
   Settings settings;
   std::vector<Rule> rules;             // in the order written; quick mode last
   std::vector<Diagnostic> diagnostics; // errors and warnings, in line order
   std::string config_path;             // the file read, empty when none
+  ConfigOrigin config_origin = ConfigOrigin::none;
 
   bool ok() const noexcept { return !has_errors(diagnostics); }
 };
@@ -46,6 +58,7 @@ RuleTable load_config_file(const std::string& path, const HostInterfaces& host,
 // The SRCBIND_* variables, read once.
 struct Environment {
   std::optional<std::string> config;      // SRCBIND_CONFIG
+  bool config_named = false;              // `config` is srcbind's own -c FILE
   std::optional<std::string> source;      // SRCBIND_SOURCE
   std::optional<std::string> interface;   // SRCBIND_INTERFACE
   std::optional<std::string> log;         // SRCBIND_LOG
@@ -54,18 +67,44 @@ struct Environment {
   bool secure = false;                    // getauxval(AT_SECURE): all of the above ignored
 
   static Environment from_process();      // getenv + getauxval(AT_SECURE)
+  // The SRCBIND_* variables that are set here, as NAME and value, for a child's
+  // environment: the inverse of from_process.
+  std::vector<std::pair<std::string, std::string>> variables() const;
+  // `overrides`' values replace these where they are set.
+  void override_with(const Environment& overrides);
 };
 
 inline constexpr const char* kSystemConfigPath = "/etc/srcbind.ini";
 
-// What the library applies: SRCBIND_CONFIG, else the per-user file if it exists,
-// else /etc/srcbind.ini if it exists;
-// then the quick-mode rule appended; SRCBIND_LOG / SRCBIND_LOG_FILE override the
-// file's settings. The per-user file is trusted as SRCBIND_CONFIG is. In secure
-// mode only /etc/srcbind.ini (root_only) is read.
-// On any error the returned table has no rules (SPEC: a broken config applies none)
-// but keeps its diagnostics and settings.
-RuleTable load_effective_config(const Environment& env, const HostInterfaces& host,
-                                const char* system_config_path = kSystemConfigPath);
+// Which file the library reads for `env`: SRCBIND_CONFIG, else the per-user file
+// if it exists, else /etc/srcbind.ini if it exists (a problem with it other than
+// "no such file" is reported when it is read). In secure mode only
+// /etc/srcbind.ini. The per-user file is trusted as SRCBIND_CONFIG is.
+struct ConfigFileChoice {
+  std::string path;                       // empty: no file
+  FileTrust trust = FileTrust::any;
+  ConfigOrigin origin = ConfigOrigin::none;
+};
+ConfigFileChoice choose_config_file(const Environment& env, const char* system_config_path = kSystemConfigPath);
+
+// Who loads, which decides what happens to a broken file.
+enum class LoadPurpose : std::uint8_t {
+  library,   // libsrcbind.so, and the command for what it will apply: a file with errors applies no rules
+  check,     // srcbind --check: the rules of a broken file are kept for display, and a file named with -c is
+             // read whoever owns it, with a warning when the library would refuse it
+};
+
+// The one way to load a configuration: the chosen file, then the quick-mode rule
+// (SRCBIND_SOURCE / SRCBIND_INTERFACE) appended, losing every tie to a file rule;
+// SRCBIND_LOG / SRCBIND_LOG_FILE override the file's settings. Diagnostics are
+// always kept. Never throws: running out of memory is an error diagnostic.
+RuleTable load_configuration(const Environment& env, const HostInterfaces& host, LoadPurpose purpose,
+                             const char* system_config_path = kSystemConfigPath);
+
+// load_configuration for the library.
+inline RuleTable load_effective_config(const Environment& env, const HostInterfaces& host,
+                                       const char* system_config_path = kSystemConfigPath) {
+  return load_configuration(env, host, LoadPurpose::library, system_config_path);
+}
 
 }  // namespace srcbind
