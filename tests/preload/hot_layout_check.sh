@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# The per-call layout of libsrcbind.so (preload/hot_path.hpp, hot_text.ld), checked
+# on the built library: the sendto path in one code page, connect and the
+# per-socket hooks in the next, the data every hook reads in a page of its own.
+# A function that falls out of its page costs a page walk per call on machines
+# with page-table isolation (bench/README.md), and nothing else would notice.
+set -euo pipefail
+lib=$1
+page=4096
+fail=0
+
+section_start() {   # the address of section $1, in decimal
+  local hex
+  hex=$(readelf -SW "$lib" | sed 's/^ *\[ *[0-9]*\] *//' | awk -v s="$1" '$1 == s { print $3; exit }')
+  [[ -n $hex ]] && echo $((16#$hex))
+}
+text=$(section_start srcbind_hot_text || true)
+data=$(section_start srcbind_hot_data || true)
+[[ -n $text && -n $data ]] || { echo "FAIL: the library has no srcbind_hot_text / srcbind_hot_data section"; exit 1; }
+((text % page == 0)) || { echo "FAIL: srcbind_hot_text does not start a page"; fail=1; }
+((data % page == 0)) || { echo "FAIL: srcbind_hot_data does not start a page"; fail=1; }
+
+symbols=$(nm -C "$lib")
+address_of() {   # the first symbol whose demangled name starts with $1, in decimal
+  local hex
+  hex=$(awk -v name="$1" 'index(substr($0, 20), name) == 1 && (substr($0, 20 + length(name), 1) ~ /^[(]?$/) { print $1; exit }' <<<"$symbols")
+  [[ -n $hex ]] && echo $((16#$hex))
+}
+expect_in_page() {   # NAME FIRST_BYTE
+  local at
+  at=$(address_of "$1" || true)
+  if [[ -z $at ]]; then
+    echo "ok: $1 is inlined into its caller"
+  elif ((at >= $2 && at < $2 + page)); then
+    echo "ok: $1 in its page"
+  else
+    printf 'FAIL: %s at 0x%x, outside the page at 0x%x\n' "$1" "$at" "$2"
+    fail=1
+  fi
+}
+expect_in_page "sendto" "$text"
+for f in srcbind::preload::hook_sendto srcbind::preload::find_target srcbind::preload::fd_table::facts \
+         srcbind::Matcher::find srcbind::decide srcbind::preload::real::sendmsg; do
+  expect_in_page "$f" "$text"
+done
+for f in connect socket bind close setsockopt srcbind::preload::prepare_connect srcbind::preload::real::connect; do
+  expect_in_page "$f" $((text + page))
+done
+expect_in_page "srcbind::preload::runtime_state" "$data"
+expect_in_page "srcbind::preload::runtime_instance" "$data"
+((fail == 0)) && echo "hot layout: as designed"
+exit $fail
