@@ -65,7 +65,7 @@ int run_check(const Options& options, std::ostream& out, std::ostream& err) {
         << " log_file=" << (table.settings.log_file.empty() ? std::string("-") : table.settings.log_file) << '\n';
   }
   for (const Rule& rule : table.rules) {
-    out << rule_location(rule) << ": rule " << rule_name(rule) << ": " << format_rule_fields(rule) << '\n';
+    out << rule_location(rule) << ": " << rule.reference() << ": " << format_rule_fields(rule) << '\n';
   }
 
   std::vector<Diagnostic> diagnostics = table.diagnostics;

@@ -22,7 +22,7 @@ std::string rule_location(const Rule& rule) {
   return rule.file.str() + ":" + std::to_string(rule.line);
 }
 
-std::string rule_name(const Rule& rule) { return rule.name.empty() ? "(unnamed)" : rule.name; }
+std::string rule_name(const Rule& rule) { return rule.label(); }
 
 std::string format_destinations(const Rule& rule) {
   bool wildcard_written = false;
@@ -66,14 +66,9 @@ std::string format_rule_fields(const Rule& rule) {
 
 std::string rule_title(const Rule& rule) {
   if (rule.line == 0) return rule.label() + " (quick mode)";
-  if (rule.name.empty()) return "unnamed rule at " + rule_location(rule);
-  return rule.name + " (" + rule_location(rule) + ")";
+  return rule.label() + " (" + rule_location(rule) + ")";
 }
 
-std::string rule_reference(const Rule& rule) {
-  if (rule.line == 0) return "the quick-mode rule (" + rule.label() + ")";
-  if (rule.name.empty()) return "the rule at line " + std::to_string(rule.line);
-  return "rule " + rule.name;
-}
+std::string rule_reference(const Rule& rule) { return rule.reference(); }
 
 }  // namespace srcbind::cli

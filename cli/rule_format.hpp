@@ -10,7 +10,7 @@ namespace srcbind::cli {
 // "FILE:LINE", or "FILE" for a rule without a line (quick mode: "SRCBIND_SOURCE").
 std::string rule_location(const Rule& rule);
 
-// "client-ftp", or "(unnamed)" for a `[rule]` without a name.
+// Rule::label(): "client-ftp", "at line 12" for a `[rule]` without a name.
 std::string rule_name(const Rule& rule);
 
 // "*", or "203.0.113.10,203.0.113.64/26,2001:db8:1::/48".
@@ -25,10 +25,10 @@ std::string format_sources(const Rule& rule);
 // "destination=... port=... protocol=... program=... source=... interface=... on_error=..."
 std::string format_rule_fields(const Rule& rule);
 
-// "client-ftp (FILE:7)", "unnamed rule at FILE:12", or "SRCBIND_SOURCE (quick mode)".
+// "client-ftp (FILE:7)", "at line 12 (FILE:12)", or "SRCBIND_SOURCE (quick mode)".
 std::string rule_title(const Rule& rule);
 
-// For sentences: "rule client-ftp", "the rule at line 12", "the quick-mode rule (SRCBIND_SOURCE)".
+// For sentences: Rule::reference(), "rule client-ftp", "rule at line 12", "rule SRCBIND_SOURCE".
 std::string rule_reference(const Rule& rule);
 
 }  // namespace srcbind::cli

@@ -89,6 +89,13 @@ LineBuffer& LineBuffer::endpoint(const Endpoint& e) noexcept {
   return text(":").number(e.port);
 }
 
+LineBuffer& LineBuffer::rule(const Rule& r) noexcept {
+  text("rule ");
+  if (!r.name.empty()) return text(r.name);
+  if (r.line == 0) return text(r.file);   // quick mode: SRCBIND_SOURCE / SRCBIND_INTERFACE
+  return text("at line ").number(r.line);
+}
+
 LineBuffer& LineBuffer::error_name(int err) noexcept {
   // strerrordesc_np and strerrorname_np (glibc >= 2.32) return static strings:
   // no locale, no buffer, unlike strerror.

@@ -22,17 +22,7 @@ namespace {
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
 
-void append_rule(LineBuffer& line, const Rule& rule) noexcept {
-  line.text(" (rule ");
-  if (!rule.name.empty()) {
-    line.text(rule.name);
-  } else if (rule.line == 0) {
-    line.text(rule.file);      // quick mode: SRCBIND_SOURCE / SRCBIND_INTERFACE
-  } else {
-    line.text("at line ").number(rule.line);
-  }
-  line.text(")");
-}
+void append_rule(LineBuffer& line, const Rule& rule) noexcept { line.text(" (").rule(rule).text(")"); }
 
 void append_call(LineBuffer& line, const Target& t) noexcept {
   line.text(t.datagram ? "udp " : "tcp ").endpoint(t.destination);

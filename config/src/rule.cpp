@@ -45,7 +45,7 @@ std::optional<LogLevel> parse_log_level(std::string_view text) noexcept {
 std::string Rule::label() const {
   if (!name.empty()) return name;
   if (line == 0) return file;   // quick mode: "SRCBIND_SOURCE"
-  return "line " + std::to_string(line);
+  return "at line " + std::to_string(line);
 }
 
 bool Rule::applies_to(Family f) const noexcept {

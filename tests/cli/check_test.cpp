@@ -36,7 +36,7 @@ source = 127.0.0.1
   EXPECT_TRUE(contains(r.out, file + ":5: rule ftp: destination=127.0.0.1,::1 port=21,30000-30100 protocol=tcp "
                                      "program=wget,lftp source=127.0.0.1,::1 interface=- on_error=fail\n"))
       << r.out;
-  EXPECT_TRUE(contains(r.out, file + ":13: rule (unnamed): destination=127.0.0.0/8 port=any protocol=any "
+  EXPECT_TRUE(contains(r.out, file + ":13: rule at line 13: destination=127.0.0.0/8 port=any protocol=any "
                                      "program=any source=127.0.0.1 interface=- on_error=continue\n"))
       << r.out;
   EXPECT_TRUE(contains(r.out, file + ": valid: 2 rules\n")) << r.out;

@@ -63,7 +63,7 @@ TEST(Ini, RuleWithOnlyDestinationAndSourceHasDefaults) {
   ASSERT_EQ(table.rules.size(), 1u);
   const Rule& rule = table.rules[0];
   EXPECT_EQ(rule.name, "");
-  EXPECT_EQ(rule.label(), "line 1");
+  EXPECT_EQ(rule.label(), "at line 1");
   EXPECT_TRUE(rule.ports.empty());
   EXPECT_EQ(rule.protocol, Protocol::any);
   EXPECT_TRUE(rule.programs.empty());

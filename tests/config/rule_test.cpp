@@ -15,7 +15,8 @@ TEST(Rule, LabelIsTheNameOrTheLineOrTheVariable) {
   Rule rule;
   rule.file = "rules.ini";
   rule.line = 12;
-  EXPECT_EQ(rule.label(), "line 12");
+  EXPECT_EQ(rule.label(), "at line 12");
+  EXPECT_EQ(rule.reference(), "rule at line 12");
   rule.name = "client-ftp";
   EXPECT_EQ(rule.label(), "client-ftp");
   Rule quick;

@@ -84,6 +84,24 @@ TEST(LineBufferText, LongTextIsCutButTheLineStillEnds) {
   EXPECT_EQ(text.back(), '\n');
 }
 
+// The log names a rule exactly as --check and --explain do (Rule::reference).
+TEST(LineBufferRule, NamesARuleAsEveryOtherOutputDoes) {
+  Rule named;
+  named.name = "client-ftp";
+  named.line = 3;
+  Rule unnamed;
+  unnamed.line = 12;
+  Rule quick;
+  quick.file = "SRCBIND_SOURCE";
+  for (const Rule* r : {&named, &unnamed, &quick}) {
+    LineBuffer line;
+    line.rule(*r);
+    const std::string_view text = line.finish();
+    EXPECT_EQ(text.substr(0, text.size() - 1), r->reference());
+  }
+  EXPECT_EQ(unnamed.reference(), "rule at line 12");
+}
+
 // A control buffer holding one IP_TTL message, then `extra` bytes of garbage.
 struct ProgramControl {
   alignas(cmsghdr) unsigned char bytes[128] = {};

@@ -68,8 +68,12 @@ struct Rule {
   bool source_missing = false;
   OnError on_error = OnError::fail;      // effective: the rule's own, else [srcbind]'s
 
-  // "client-ftp", or "line 12" for an unnamed rule, or "SRCBIND_SOURCE".
+  // How every output names the rule (the log line, --check, --explain):
+  // "client-ftp", "at line 12" for an unnamed one, "SRCBIND_SOURCE" for quick mode.
+  // The library writes the same text without allocating (LineBuffer::rule).
   std::string label() const;
+  // In sentences and log lines: "rule client-ftp", "rule at line 12", "rule SRCBIND_SOURCE".
+  std::string reference() const { return "rule " + label(); }
   // SPEC: a rule applies to a family for which it has a source or an interface.
   bool applies_to(Family f) const noexcept;
   const std::optional<IpAddress>& source_for(Family f) const noexcept;
