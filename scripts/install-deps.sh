@@ -11,7 +11,8 @@ packages=(
   curl wget python3 socat                # real clients the tests run
   iproute2 util-linux procps             # ip, setpriv, sysctl (root-only tests)
   man-db                                 # man -l for the man page check
-  clang libclang-rt-14-dev               # libFuzzer targets
+  clang libclang-rt-14-dev               # libFuzzer targets; clang -target bpf
+  libbpf-dev bpftool                     # the kernel backend (kernel/)
   "$@"
 )
 missing=()
