@@ -5,7 +5,9 @@
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include <sys/socket.h>
+#include <linux/magic.h>
 #include <sys/stat.h>
+#include <sys/vfs.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -142,6 +144,11 @@ bool BpfPrograms::attach(int cgroup_fd, std::string& error) {
 }
 
 bool BpfPrograms::pin(const std::string& directory, std::string& error) {
+  struct statfs fs {};
+  if (::statfs("/sys/fs/bpf", &fs) != 0 || fs.f_type != BPF_FS_MAGIC) {
+    error = "/sys/fs/bpf is not a BPF file system (systemd mounts one; else: mount -t bpf bpf /sys/fs/bpf)";
+    return false;
+  }
   // Under /sys/fs/bpf/srcbind/NAME; the parents are created as needed.
   for (std::size_t slash = directory.find('/', 1);; slash = directory.find('/', slash + 1)) {
     const std::string part = directory.substr(0, slash);
@@ -153,7 +160,7 @@ bool BpfPrograms::pin(const std::string& directory, std::string& error) {
   }
   const auto pin_one = [&](const std::string& name, int fd) {
     const std::string final_path = directory + "/" + name;
-    const std::string new_path = final_path + ".new";
+    const std::string new_path = final_path + "_new";   // bpffs reserves names with a dot
     ::unlink(new_path.c_str());
     if (bpf_obj_pin(fd, new_path.c_str()) != 0) {
       error = "cannot pin " + new_path + ": " + errno_text(errno);

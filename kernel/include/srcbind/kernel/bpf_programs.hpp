@@ -41,7 +41,7 @@ class BpfPrograms {
   bool attach(int cgroup_fd, std::string& error);
 
   // Pins the programs as DIR/connect4 ... and the maps as DIR/map_NAME,
-  // replacing what is there file by file with rename(2) (each pin switches
+  // replacing what is there file by file: pinned as NAME_new, then rename(2) (each pin switches
   // atomically; a unit started afterwards gets the new rules).
   bool pin(const std::string& directory, std::string& error);
 

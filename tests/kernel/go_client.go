@@ -1,0 +1,37 @@
+// A Go client for the kernel backend's tests: Go does not call the C library's
+// connect(), so only the kernel can change its source address.
+//
+//	go_client tcp HOST:PORT   prints the server's answer (the address it saw)
+//	go_client udp HOST:PORT
+package main
+
+import (
+	"bufio"
+	"fmt"
+	"net"
+	"os"
+	"strings"
+	"time"
+)
+
+func main() {
+	if len(os.Args) != 3 {
+		fmt.Fprintln(os.Stderr, "usage: go_client tcp|udp HOST:PORT")
+		os.Exit(64)
+	}
+	conn, err := net.DialTimeout(os.Args[1], os.Args[2], 3*time.Second)
+	if err != nil {
+		fmt.Println("dial:", err)
+		os.Exit(2)
+	}
+	conn.SetDeadline(time.Now().Add(3 * time.Second))
+	if os.Args[1] == "udp" {
+		conn.Write([]byte("ping"))
+	}
+	line, err := bufio.NewReader(conn).ReadString('\n')
+	if err != nil && line == "" {
+		fmt.Println("read:", err)
+		os.Exit(2)
+	}
+	fmt.Println(strings.TrimSpace(line))
+}
