@@ -221,6 +221,7 @@ on_error = continue
 destination = 203.0.113.1
 source = 198.51.100.77')
   expect_eq "$(kernel -c "$c" -- "$CLIENT" tcp 203.0.113.1 7008 2>"$tmp/err")" 203.0.113.1 "TCP proceeds unmatched"
+  run_cgroups_left >/dev/null   # the watcher has printed its lines
   expect_match "$(cat "$tmp/err")" "warning: tcp 203.0.113.1:7008: .*EADDRNOTAVAIL.*sent as without srcbind" "its warning"
   expect_eq "$(kernel -c "$c" -- "$CLIENT" udp 203.0.113.1 7008 2>/dev/null)" 203.0.113.1 "UDP proceeds unmatched"
 }
@@ -290,8 +291,13 @@ leftover_removed_by_next_run() {
   for p in $(cat "$test_cgroup/cgroup.procs"); do
     [[ $(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null) == *"--kernel -s 203.0.113.2 -- sleep 30"* ]] && watcher=$p
   done
-  [[ -n ${watcher:-} ]] || fail "watcher not found"
-  kill -KILL "${watcher:-0}" "$(cat "$run/cgroup.procs" | head -1)" 2>/dev/null
+  if [[ -z ${watcher:-} || -z $run ]]; then
+    fail "no run cgroup or no watcher found"
+    return
+  fi
+  kill -KILL "$watcher"
+  local command_pid; command_pid=$(head -1 "$run/cgroup.procs")
+  [[ -n $command_pid ]] && kill -KILL "$command_pid"
   wait "$pid" 2>/dev/null
   sleep 0.3
   expect_eq "$(find "$test_cgroup" -mindepth 1 -maxdepth 1 -name 'srcbind-*' | wc -l)" 1 "a leftover after SIGKILL of srcbind's watcher"
@@ -328,14 +334,15 @@ source = 203.0.113.4')
 log_lines() {
   start_server 7011 203.0.113.1
   local c; c=$(config r "$rule_ftp")
-  kernel -v -c "$c" -- "$CLIENT" tcp 203.0.113.1 7011 > "$tmp/out" 2> "$tmp/err"
+  # The watcher prints the lines; it is done when the run's cgroup is gone.
+  kernel -v -c "$c" -- "$CLIENT" tcp 203.0.113.1 7011 > "$tmp/out" 2> "$tmp/err"; run_cgroups_left >/dev/null
   local pid
   expect_match "$(grep 'srcbind\[' "$tmp/err")" "^srcbind\[[0-9]+\] kernel_client: tcp 203.0.113.1:7011 -> 203.0.113.2 \(rule to-server\)$" \
     "the library's log line"
-  kernel -v -c "$c" -- "$CLIENT" udp 2001:db8::1 7011 > "$tmp/out" 2> "$tmp/err"
+  kernel -v -c "$c" -- "$CLIENT" udp 2001:db8::1 7011 > "$tmp/out" 2> "$tmp/err"; run_cgroups_left >/dev/null
   expect_match "$(grep 'srcbind\[' "$tmp/err")" "^srcbind\[[0-9]+\] kernel_client: udp \[2001:db8::1\]:7011 -> 2001:db8::2 \(rule to-server\)$" \
     "the log line of a datagram"
-  kernel -c "$c" -- "$CLIENT" tcp 203.0.113.1 7011 > "$tmp/out" 2> "$tmp/err"
+  kernel -c "$c" -- "$CLIENT" tcp 203.0.113.1 7011 > "$tmp/out" 2> "$tmp/err"; run_cgroups_left >/dev/null
   expect_eq "$(cat "$tmp/err")" "" "nothing logged without -v"
 }
 
