@@ -3,6 +3,7 @@
 //
 //	go_client tcp HOST:PORT   prints the server's answer (the address it saw)
 //	go_client udp HOST:PORT
+//	go_client lookup NAME     prints the first IPv4 address (Go's resolver with GODEBUG=netdns=go)
 package main
 
 import (
@@ -16,8 +17,23 @@ import (
 
 func main() {
 	if len(os.Args) != 3 {
-		fmt.Fprintln(os.Stderr, "usage: go_client tcp|udp HOST:PORT")
+		fmt.Fprintln(os.Stderr, "usage: go_client tcp|udp HOST:PORT | lookup NAME")
 		os.Exit(64)
+	}
+	if os.Args[1] == "lookup" {
+		addresses, err := net.LookupHost(os.Args[2])
+		if err != nil {
+			fmt.Println("lookup:", err)
+			os.Exit(2)
+		}
+		for _, a := range addresses {
+			if net.ParseIP(a).To4() != nil {
+				fmt.Println(a)
+				return
+			}
+		}
+		fmt.Println("no IPv4 address")
+		os.Exit(2)
 	}
 	conn, err := net.DialTimeout(os.Args[1], os.Args[2], 3*time.Second)
 	if err != nil {

@@ -18,7 +18,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 scenarios=(tcp_static tcp_ipv6_and_mapped udp_two_sources udp_wildcard_port_zero left_alone_bound_sockets
            udp_server_left_alone on_error_fail on_error_continue on_error_no_device exit_codes signal_ends_command
            cgroup_removed_after_exit cgroup_removed_after_sigkill leftover_removed_by_next_run no_inherited_descriptors
-           nested log_lines pinned_programs program_filter check_kernel io_uring_connect setuid_program go_client)
+           nested log_lines pinned_programs program_filter check_kernel io_uring_connect setuid_program go_client
+           glibc_resolver)
 
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${scenarios[@]}"; exit 0; fi
 scenario=${1:?usage: run.sh --list | run.sh SCENARIO}
@@ -65,6 +66,7 @@ cleanup() {
   fi
   ip netns del "$ns" 2>/dev/null
   [[ -n ${pin_name:-} ]] && rm -rf "/sys/fs/bpf/srcbind/$pin_name"
+  rm -rf "/etc/netns/$ns"
   rm -rf "$tmp"
 }
 trap cleanup EXIT
@@ -447,6 +449,43 @@ go_client() {
   expect_eq "$(in_ns "$tmp/go-client" tcp 203.0.113.1:7016)" 203.0.113.1 "Go client without srcbind"
   expect_eq "$(kernel -c "$c" -- "$tmp/go-client" tcp 203.0.113.1:7016)" 203.0.113.2 "Go TCP client"
   expect_eq "$(kernel -c "$c" -- "$tmp/go-client" udp 203.0.113.1:7016)" 203.0.113.2 "Go UDP client"
+  start_dns
+  c=$(config dns "$dns_rule")
+  expect_eq "$(GODEBUG=netdns=go kernel -c "$c" -- "$tmp/go-client" lookup www.example.test)" 198.51.100.53 "Go's own resolver"
+  expect_eq "$(sort -u "$tmp/dns.log")" "udp 203.0.113.2" "Go's resolver queries leave from the rule's source"
+}
+
+# A DNS responder on 203.0.113.1 and a resolv.conf that only this namespace sees
+# (ip netns exec bind-mounts /etc/netns/NS/resolv.conf over /etc/resolv.conf in its
+# private mount namespace).
+start_dns() {  # [resolv.conf options]
+  mkdir -p "/etc/netns/$ns"
+  printf 'nameserver 203.0.113.1\noptions attempts:1 timeout:2 %s\n' "${1:-}" > "/etc/netns/$ns/resolv.conf"
+  : > "$tmp/dns.log"
+  in_ns python3 "$here/dns_responder.py" 203.0.113.1 "$tmp/dns.log" > "$tmp/dns.out" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do grep -q ready "$tmp/dns.out" && return 0; sleep 0.1; done
+  fail "DNS responder did not start: $(cat "$tmp/dns.out")"
+  exit 1
+}
+
+dns_rule='[rule dns]
+destination = 203.0.113.1
+port = 53
+source = 203.0.113.2'
+
+glibc_resolver() {
+  start_dns
+  local c; c=$(config r "$dns_rule")
+  expect_eq "$(in_ns getent ahostsv4 www.example.test | head -1 | cut -d' ' -f1)" 198.51.100.53 "getent resolves through the responder"
+  expect_eq "$(sort -u "$tmp/dns.log")" "udp 203.0.113.1" "without srcbind the resolver leaves from .1"
+  : > "$tmp/dns.log"
+  expect_eq "$(kernel -c "$c" -- getent ahostsv4 www.example.test | head -1 | cut -d' ' -f1)" 198.51.100.53 "resolved under --kernel"
+  expect_eq "$(sort -u "$tmp/dns.log")" "udp 203.0.113.2" "glibc's getaddrinfo over UDP"
+  printf 'nameserver 203.0.113.1\noptions attempts:1 timeout:2 use-vc\n' > "/etc/netns/$ns/resolv.conf"
+  : > "$tmp/dns.log"
+  expect_eq "$(kernel -c "$c" -- getent ahostsv4 www.example.test | head -1 | cut -d' ' -f1)" 198.51.100.53 "resolved over TCP under --kernel"
+  expect_eq "$(sort -u "$tmp/dns.log")" "tcp 203.0.113.2" "glibc's getaddrinfo over TCP (use-vc)"
 }
 
 [[ " ${scenarios[*]} " == *" $scenario "* ]] || { echo "unknown scenario $scenario"; exit 2; }
