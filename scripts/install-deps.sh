@@ -13,6 +13,7 @@ packages=(
   man-db                                 # man -l for the man page check
   clang libclang-rt-14-dev               # libFuzzer targets; clang -target bpf
   libbpf-dev bpftool                     # the kernel backend (kernel/)
+  golang-go liburing-dev php-cli         # clients the kernel backend tests run (tests/kernel)
   "$@"
 )
 missing=()

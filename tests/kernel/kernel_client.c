@@ -12,6 +12,9 @@
  *       bound to 0.0.0.0:PORT, answers COUNT datagrams with "pong"
  *   kernel_client fds
  *       prints the descriptors it inherited above 2 ("none" if none)
+ *   kernel_client many ADDR PORT1 PORT2 COUNT
+ *       keeps COUNT TCP connections open at once, alternating the two ports;
+ *       prints "COUNT connected" or the first error and the count reached
  * Errors print "STEP: ERRNO_NAME" and exit 2. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -177,6 +180,23 @@ static int fds(void)
   return 0;
 }
 
+static int many(char **argv)
+{
+  int count = atoi(argv[5]);
+  for (int i = 0; i < count; i++) {
+    struct sockaddr_storage to;
+    socklen_t to_len = make_address(argv[2], atoi(argv[3 + i % 2]), &to);
+    int fd = socket(to.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd < 0 || (timeouts(fd), connect(fd, (struct sockaddr *)&to, to_len)) != 0) {
+      const char *name = strerrorname_np(errno);
+      printf("connection %d: %s\n", i, name ? name : "?");
+      return 2;
+    }
+  }
+  printf("%d connected\n", count);
+  return 0;
+}
+
 int main(int argc, char **argv)
 {
   setvbuf(stdout, NULL, _IOLBF, 0);
@@ -188,6 +208,8 @@ int main(int argc, char **argv)
     return udp(argc, argv, 2, 1);
   if (argc >= 4 && strcmp(argv[1], "udp-server") == 0)
     return udp_server(argv);
+  if (argc >= 6 && strcmp(argv[1], "many") == 0)
+    return many(argv);
   if (argc >= 2 && strcmp(argv[1], "fds") == 0)
     return fds();
   fprintf(stderr, "usage: see kernel_client.c\n");

@@ -19,7 +19,7 @@ scenarios=(tcp_static tcp_ipv6_and_mapped udp_two_sources udp_wildcard_port_zero
            udp_server_left_alone on_error_fail on_error_continue on_error_no_device exit_codes signal_ends_command
            cgroup_removed_after_exit cgroup_removed_after_sigkill leftover_removed_by_next_run no_inherited_descriptors
            nested log_lines pinned_programs program_filter check_kernel io_uring_connect setuid_program go_client
-           glibc_resolver)
+           glibc_resolver php_sockets ports_chosen_per_connection)
 
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${scenarios[@]}"; exit 0; fi
 scenario=${1:?usage: run.sh --list | run.sh SCENARIO}
@@ -486,6 +486,57 @@ glibc_resolver() {
   : > "$tmp/dns.log"
   expect_eq "$(kernel -c "$c" -- getent ahostsv4 www.example.test | head -1 | cut -d' ' -f1)" 198.51.100.53 "resolved over TCP under --kernel"
   expect_eq "$(sort -u "$tmp/dns.log")" "tcp 203.0.113.2" "glibc's getaddrinfo over TCP (use-vc)"
+}
+
+php_sockets() {
+  command -v php >/dev/null || skip "needs php (php-cli)"
+  php -m | grep -qx sockets || skip "php has no sockets extension"
+  start_server 7017 203.0.113.1
+  local c; c=$(config r "$rule_ftp")
+  local script='$s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP); socket_connect($s, "203.0.113.1", 7017) or exit(2); echo trim(socket_read($s, 100)), "\n";'
+  expect_eq "$(in_ns php -r "$script")" 203.0.113.1 "PHP without srcbind"
+  expect_eq "$(kernel -c "$c" -- php -r "$script")" 203.0.113.2 "PHP's socket_connect under --kernel"
+}
+
+# Many connections held open at once to one server on two ports: the source port
+# is chosen per 4-tuple at connect (bpf_bind binds with port 0 and reserves none),
+# so each server port can use the whole ephemeral range. The namespace's range is
+# cut to 10,000 ports and 15,000 connections are held (7,500 per server port): a
+# bind that reserved a port would fail after 10,000. (15,000, not 30,000: this
+# environment caps descriptors at 20,000 per process.)
+ports_chosen_per_connection() {
+  local limit; limit=$(ulimit -n)
+  ((limit >= 15100)) || skip "the descriptor limit ($limit) is below 15,100"
+  in_ns sysctl -qw net.ipv4.ip_local_port_range="40000 49999"
+  in_ns python3 -c '
+import selectors, socket, sys, time
+listeners = []
+for port in (7018, 7019):
+    s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("203.0.113.1", port)); s.listen(4096); s.setblocking(False); listeners.append(s)
+sel = selectors.DefaultSelector()
+for s in listeners: sel.register(s, selectors.EVENT_READ)
+held, sockets = [], []  # the accepted sockets stay open
+print("ready", flush=True)
+deadline = time.monotonic() + 100
+while time.monotonic() < deadline:
+    for key, _ in sel.select(timeout=1):
+        try:
+            while True:
+                connection, peer = key.fileobj.accept()
+                held.append(peer[0])
+                sockets.append(connection)
+                if len(held) == 15000:
+                    print("15000 from", ",".join(sorted(set(held))), flush=True)
+        except BlockingIOError: pass
+' > "$tmp/hold.out" 2>&1 &
+  pids+=($!)
+  for _ in $(seq 50); do grep -q ready "$tmp/hold.out" && break; sleep 0.1; done
+  local c; c=$(config r "$rule_ftp")
+  expect_eq "$(kernel -c "$c" -- "$CLIENT" many 203.0.113.1 7018 7019 15000)" "15000 connected" \
+    "15,000 connections from one process to one server with 10,000 ephemeral ports"
+  for _ in $(seq 50); do grep -q "^15000 from" "$tmp/hold.out" && break; sleep 0.1; done
+  expect_eq "$(grep '^15000 from' "$tmp/hold.out")" "15000 from 203.0.113.2" "all of them from the rule's source"
 }
 
 [[ " ${scenarios[*]} " == *" $scenario "* ]] || { echo "unknown scenario $scenario"; exit 2; }
