@@ -152,7 +152,8 @@ int run_kernel_command(const Options& options) {
     ::rmdir(cgroup.c_str());
     return kExitSrcbindFailed;
   };
-  const int cgroup_fd = ::open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  // Locked until the watcher has removed it: the mark of a live run (cgroup.cpp).
+  const int cgroup_fd = kernel::lock_run_cgroup(cgroup, true);
   if (cgroup_fd < 0) return fail("cannot open " + cgroup + ": " + std::strerror(errno));
   std::unique_ptr<kernel::BpfPrograms> programs =
       kernel::BpfPrograms::load(config->tables, load_settings(table.settings, true), error);
@@ -160,7 +161,6 @@ int run_kernel_command(const Options& options) {
     ::close(cgroup_fd);
     return fail(error);
   }
-  ::close(cgroup_fd);
 
   int started[2];
   if (::pipe2(started, O_CLOEXEC) != 0) return fail(std::string("pipe: ") + std::strerror(errno));
@@ -176,9 +176,11 @@ int run_kernel_command(const Options& options) {
   if (!start_watcher(watch, started[1])) {
     ::close(started[0]);
     ::close(started[1]);
+    ::close(cgroup_fd);
     return fail("cannot start the process that removes the cgroup");
   }
   ::close(started[0]);
+  ::close(cgroup_fd);   // the watcher's copy keeps the lock
   programs.reset();   // the attachment stays: it belongs to the cgroup
 
   // From here on a failure leaves the cleanup to the watcher (EOF on the pipe).

@@ -98,8 +98,9 @@ struct call {
   __u8 v4;              /* IPv4 rules (also for ::ffff:a.b.c.d) */
   __u8 socket_v6;       /* AF_INET6 socket: bind/set the source in its form */
   __u8 datagram;
+  __u8 program_read;    /* scratch_space holds the executable's name */
+  __u8 reserved[5];
   __s64 rule;
-  struct sb_program_key *program;
 };
 
 /* The scan of a slice and its parents (kernel_tables.h: sb_scan_chain) as one
@@ -176,9 +177,12 @@ static int is_loopback(const struct call *c)
 }
 
 /* The lookup: longest listed prefix (LPM trie), then the shared scan of its
- * slice and of its parents' (kernel_tables.h: sb_scan_chain). */
-static void find_rule(struct call *c)
+ * slice and of its parents' (kernel_tables.h: sb_scan_chain). A global function:
+ * the verifier checks it once, not once per program and call site. */
+__noinline int find_rule(struct call *c)
 {
+  if (!c)
+    return 0;
   __u32 *start;
   c->rule = SB_NO_RULE;
   if (c->v4) {
@@ -191,7 +195,7 @@ static void find_rule(struct call *c)
     start = bpf_map_lookup_elem(&prefixes_v6, &key);
   }
   if (!start)
-    return;
+    return 0;
 
   struct scan_state state = {
       .query = {.port = c->port,
@@ -204,7 +208,7 @@ static void find_rule(struct call *c)
     struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
     if (s) {
       read_program(&s->program);
-      c->program = &s->program;
+      c->program_read = 1;
       if (uses_programs)
         state.query.program = program_id(&s->program);
     }
@@ -212,6 +216,7 @@ static void find_rule(struct call *c)
   state.next_slice = *start;
   bpf_loop(MAX_SCAN, scan_step, &state, 0);
   c->rule = state.found;
+  return 0;
 }
 
 static void send_event(const struct call *c, const struct sb_rule *r, __u8 kind, __u8 step, int error,
@@ -238,8 +243,12 @@ static void send_event(const struct call *c, const struct sb_rule *r, __u8 kind,
     __builtin_memcpy(e->source, r->source_v4, 4);
   else
     __builtin_memcpy(e->source, r->source_v6, 16);
-  if (c->program)
-    __builtin_memcpy(e->program, c->program->name, sizeof e->program);
+  if (c->program_read) {
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
+    if (s)
+      __builtin_memcpy(e->program, s->program.name, sizeof e->program);
+  }
   bpf_ringbuf_submit(e, 0);
 }
 

@@ -2,6 +2,8 @@
 
 #include <dirent.h>
 #include <signal.h>
+#include <fcntl.h>
+#include <sys/file.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -116,6 +118,17 @@ std::optional<bool> cgroup_populated(const std::string& directory) {
   return text[at + 10] == '1';
 }
 
+int lock_run_cgroup(const std::string& directory, bool wait) {
+  const int fd = ::open(directory.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (fd < 0) return -1;
+  while (::flock(fd, LOCK_EX | (wait ? 0 : LOCK_NB)) != 0) {
+    if (errno == EINTR) continue;
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
 int remove_leftover_cgroups(const std::string& parent) {
   DIR* dir = ::opendir(parent.c_str());
   if (dir == nullptr) return 0;
@@ -128,13 +141,21 @@ int remove_leftover_cgroups(const std::string& parent) {
     if (digits.empty() || digits.find_first_not_of("0123456789") != std::string::npos) continue;
     const std::string path = parent + "/" + name;
     // A run that is starting has its srcbind alive and its cgroup empty for a
-    // moment: only the cgroups of runs whose srcbind is gone are leftovers.
+    // moment; a run whose COMMAND has just exited has its watcher (holding the
+    // lock) about to remove it. Only the others are leftovers.
     const pid_t pid = static_cast<pid_t>(std::stol(digits));
     if (::kill(pid, 0) == 0 || errno != ESRCH) continue;
-    if (cgroup_populated(path).value_or(true)) continue;
+    const int lock = lock_run_cgroup(path, false);
+    if (lock < 0) continue;
+    const bool populated = cgroup_populated(path).value_or(true);
+    if (populated) {
+      ::close(lock);
+      continue;
+    }
     // Nested runs leave their own srcbind-PID children: those go first.
     removed += remove_leftover_cgroups(path);
     if (::rmdir(path.c_str()) == 0) ++removed;
+    ::close(lock);
   }
   ::closedir(dir);
   return removed;

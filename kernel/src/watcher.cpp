@@ -77,7 +77,11 @@ void run_watcher(const WatchSettings& settings) {
   if (events_file >= 0) {
     while (populated(events_file)) {
       pollfd fds[2] = {{events_file, POLLPRI, 0}, {events ? ring_buffer__epoll_fd(events) : -1, POLLIN, 0}};
-      if (::poll(fds, events ? 2 : 1, -1) < 0 && errno != EINTR) break;
+      // Woken by the kernel when cgroup.events changes; the timeout only notices a
+      // cgroup that someone else removed (its file then never signals again).
+      const int ready = ::poll(fds, events ? 2 : 1, 10'000);
+      if (ready < 0 && errno != EINTR) break;
+      if (ready == 0 && ::access(settings.cgroup_directory.c_str(), F_OK) != 0) break;
       if (events && (fds[1].revents & POLLIN)) ring_buffer__consume(events);
     }
     ::close(events_file);

@@ -19,7 +19,8 @@ scenarios=(tcp_static tcp_ipv6_and_mapped udp_two_sources udp_wildcard_port_zero
            udp_server_left_alone on_error_fail on_error_continue on_error_no_device exit_codes signal_ends_command
            cgroup_removed_after_exit cgroup_removed_after_sigkill leftover_removed_by_next_run no_inherited_descriptors
            nested log_lines pinned_programs program_filter check_kernel io_uring_connect setuid_program go_client
-           glibc_resolver php_sockets ports_chosen_per_connection)
+           glibc_resolver php_sockets ports_chosen_per_connection
+           concurrent_runs)
 
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${scenarios[@]}"; exit 0; fi
 scenario=${1:?usage: run.sh --list | run.sh SCENARIO}
@@ -537,6 +538,25 @@ while time.monotonic() < deadline:
     "15,000 connections from one process to one server with 10,000 ephemeral ports"
   for _ in $(seq 50); do grep -q "^15000 from" "$tmp/hold.out" && break; sleep 0.1; done
   expect_eq "$(grep '^15000 from' "$tmp/hold.out")" "15000 from 203.0.113.2" "all of them from the rule's source"
+}
+
+# Runs that start while others end: a starting run must not take a finishing
+# run's cgroup for a leftover (its watcher would then wait forever).
+concurrent_runs() {
+  local i
+  for i in $(seq 24); do kernel -s 203.0.113.2 -- true & done
+  wait
+  expect_eq "$(run_cgroups_left)" none "no cgroup left"
+  local watchers=0
+  for _ in $(seq 30); do
+    watchers=0
+    for p in $(cat "$test_cgroup/cgroup.procs"); do
+      [[ $(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null) == *"--kernel -s 203.0.113.2 -- true"* ]] && watchers=$((watchers + 1))
+    done
+    ((watchers == 0)) && break
+    sleep 0.1
+  done
+  expect_eq "$watchers" 0 "every watcher has exited"
 }
 
 [[ " ${scenarios[*]} " == *" $scenario "* ]] || { echo "unknown scenario $scenario"; exit 2; }

@@ -29,8 +29,15 @@ std::optional<std::string> own_cgroup_path();
 // Sets `error` (one line) and returns nullopt when it cannot be found.
 std::optional<std::string> own_cgroup_directory(std::string& error, bool mount_if_missing);
 
+// The run's cgroup directory, opened (O_CLOEXEC) with flock(LOCK_EX) held; -1 when
+// it cannot be opened or (wait false) another process holds the lock. The run
+// takes it right after mkdir, and its watcher keeps it (inherited across fork)
+// until it has removed the cgroup: a lock nobody holds marks a leftover.
+int lock_run_cgroup(const std::string& directory, bool wait);
+
 // Children of `parent` named srcbind-PID that a killed run left behind: not
-// populated, and their srcbind process gone. Returns how many were removed.
+// populated, not locked by a watcher, and their srcbind process gone. Returns how
+// many were removed.
 int remove_leftover_cgroups(const std::string& parent);
 
 inline constexpr const char* kRunCgroupPrefix = "srcbind-";
