@@ -335,7 +335,7 @@ source = 203.0.113.4')
 }
 
 log_lines() {
-  start_server 7011 203.0.113.1
+  start_server 7011 203.0.113.1 127.0.0.1
   local c; c=$(config r "$rule_ftp")
   # The watcher prints the lines; it is done when the run's cgroup is gone.
   kernel -v -c "$c" -- "$CLIENT" tcp 203.0.113.1 7011 > "$tmp/out" 2> "$tmp/err"; run_cgroups_left >/dev/null
@@ -347,6 +347,18 @@ log_lines() {
     "the log line of a datagram"
   kernel -c "$c" -- "$CLIENT" tcp 203.0.113.1 7011 > "$tmp/out" 2> "$tmp/err"; run_cgroups_left >/dev/null
   expect_eq "$(cat "$tmp/err")" "" "nothing logged without -v"
+  # Interface-only rules: SO_BINDTODEVICE at connect, and the kernel's own source.
+  c=$(config dev '[rule via-lo]
+destination = 127.0.0.1
+interface = lo')
+  expect_eq "$(kernel -v -c "$c" -- "$CLIENT" tcp 127.0.0.1 7011 2> "$tmp/err")" 127.0.0.1 "interface = lo connects"
+  run_cgroups_left >/dev/null
+  expect_match "$(grep 'srcbind\[' "$tmp/err")" "^srcbind\[[0-9]+\] kernel_client: tcp 127.0.0.1:7011 -> dev lo \(rule via-lo\)$" \
+    "the device is applied and logged"
+  expect_eq "$(kernel -v -i d0 -- "$CLIENT" tcp 203.0.113.1 7011 2> "$tmp/err")" 203.0.113.1 "-i d0 connects"
+  run_cgroups_left >/dev/null
+  expect_match "$(grep 'srcbind\[' "$tmp/err")" "^srcbind\[[0-9]+\] kernel_client: tcp 203.0.113.1:7011 -> dev d0 \(rule SRCBIND_[A-Z]+\)$" \
+    "quick mode -i: the device is applied and logged"
 }
 
 program_filter() {
