@@ -359,6 +359,16 @@ static int connect_protocol_ok(struct bpf_sock_addr *ctx, struct call *c)
   return 1;
 }
 
+/* IPV6_V6ONLY: a mapped destination cannot be reached; the kernel's own connect
+ * says so, with its own errno. */
+static int v6_only(struct bpf_sock *sk)
+{
+  __u64 address = 0;
+  bpf_probe_read_kernel(&address, sizeof address, &sk);
+  struct sock *full = (struct sock *)address;
+  return (int)BPF_CORE_READ_BITFIELD_PROBED(full, __sk_common.skc_ipv6only);
+}
+
 SEC("cgroup/connect4")
 int connect4(struct bpf_sock_addr *ctx)
 {
@@ -385,6 +395,8 @@ int connect6(struct bpf_sock_addr *ctx)
     return 1;
   __u32 ip6[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
   decode_v6(&c, ip6);
+  if (c.v4 && v6_only(sk))
+    return 1;
   c.port = bpf_ntohs((__u16)ctx->user_port);
   return apply_at_connect(ctx, &c);
 }

@@ -143,6 +143,13 @@ tcp_ipv6_and_mapped() {
   expect_eq "$(kernel -c "$c" -- "$CLIENT" tcp 2001:db8::1 7002)" 2001:db8::2 "IPv6 TCP"
   expect_eq "$(kernel -c "$c" -- "$CLIENT" tcp ::ffff:203.0.113.1 7002)" 203.0.113.2 "IPv4-mapped destination on an AF_INET6 socket uses the IPv4 rule"
   expect_eq "$(kernel -c "$c" -- "$CLIENT" udp ::ffff:203.0.113.1 7002)" 203.0.113.2 "IPv4-mapped UDP datagram"
+  local v6only='import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)
+try: s.connect(("::ffff:203.0.113.1", 7002)); print("connected")
+except OSError as e: print(e.errno)'
+  expect_eq "$(kernel -c "$c" -- python3 -c "$v6only")" "$(in_ns python3 -c "$v6only")" \
+    "a mapped destination on a V6ONLY socket fails as without srcbind"
 }
 
 udp_two_sources() {
