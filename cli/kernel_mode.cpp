@@ -74,7 +74,7 @@ std::optional<KernelConfig> load_kernel_config(const Options& options, const std
   if (!quiet && has_no_configuration(config.table))
     std::cerr << "srcbind: warning: " << no_configuration_message() << ": " << what << " runs unchanged\n";
   config.tables = compile_kernel_tables(config.table.rules, host);
-  for (const std::string& e : config.tables.errors) std::cerr << "srcbind: --kernel: " << e << '\n';
+  for (const std::string& e : config.tables.errors) std::cerr << e << " (--kernel)\n";
   if (!config.tables.ok()) {
     std::cerr << "srcbind: the configuration has errors: " << what << " not started\n";
     return std::nullopt;
@@ -208,7 +208,7 @@ int run_kernel_check(const Options& options, std::ostream& out, std::ostream& er
   const HostInterfaces host = HostInterfaces::current();
   const RuleTable table = load_as_library(library_environment(options, Environment::from_process()), host);
   const KernelTables tables = compile_kernel_tables(table.rules, host);
-  for (const std::string& e : tables.errors) err << "srcbind: --kernel: " << e << '\n';
+  for (const std::string& e : tables.errors) err << e << " (--kernel)\n";
   if (!tables.ok()) status = kExitInvalid;
   const std::string missing = kernel::missing_kernel_requirement();
   if (!missing.empty()) {

@@ -41,6 +41,12 @@ struct Listing {
   bool wildcard;
 };
 
+// "FILE:LINE: rule NAME: ", as the configuration's own errors say where.
+std::string where(const Rule& rule) {
+  const std::string file = rule.file;
+  return (rule.line == 0 ? file : file + ":" + std::to_string(rule.line)) + ": rule " + rule.label() + ": ";
+}
+
 std::uint8_t to_protocol(Protocol p) {
   switch (p) {
     case Protocol::tcp: return SB_PROTOCOL_TCP;
@@ -59,7 +65,7 @@ class Compiler {
     for (const Rule& rule : rules_) {
       for (const std::string& name : rule.programs) {
         if (name.size() >= SB_PROGRAM_NAME_MAX) {
-          out_.errors.push_back("rule " + rule.label() + ": program name '" + name + "' is longer than " +
+          out_.errors.push_back(where(rule) + "program name '" + name + "' is longer than " +
                                 std::to_string(SB_PROGRAM_NAME_MAX - 1) + " bytes, which the kernel backend cannot match");
           continue;
         }
@@ -140,7 +146,7 @@ class Compiler {
       if (rule.on_error == OnError::proceed) r.flags |= SB_RULE_ON_ERROR_CONTINUE;
       if (!rule.interface.empty()) {
         if (rule.interface.size() >= SB_INTERFACE_NAME_MAX) {
-          out_.errors.push_back("rule " + rule.label() + ": interface name '" + rule.interface + "' is too long");
+          out_.errors.push_back(where(rule) + "interface name '" + rule.interface + "' is too long");
         } else {
           r.flags |= SB_RULE_HAS_INTERFACE;
           std::memcpy(r.interface, rule.interface.data(), rule.interface.size());

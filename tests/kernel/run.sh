@@ -256,6 +256,13 @@ source = 203.0.113.2')
   printf 'not a program\n' > "$tmp/not-executable"; chmod 644 "$tmp/not-executable"
   kernel -s 203.0.113.2 -- "$tmp/not-executable" 2>/dev/null; expect_eq $? 126 "command not executable"
   kernel -s 203.0.113.2 -- sh -c 'exit 7'; expect_eq $? 7 "the command's own status"
+  c=$(config long "[rule long]
+destination = *
+source = 203.0.113.2
+program = $(printf 'p%.0s' $(seq 70))")
+  expect_match "$(kernel -c "$c" -- true 2>&1)" "long.ini:1: rule long: program name 'p+' is longer than 63 bytes" \
+    "what the kernel cannot match is a FILE:LINE error"
+  kernel -c "$c" -- true 2>/dev/null; expect_eq $? 125 "and srcbind does not start COMMAND"
   expect_eq "$(run_cgroups_left)" none "no cgroup left after failures"
 }
 

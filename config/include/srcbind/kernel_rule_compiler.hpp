@@ -24,7 +24,7 @@ struct KernelTables {
   std::vector<sb_candidate> candidates;
   std::vector<sb_rule> rules;              // parallel to the rules compiled
   std::vector<std::string> programs;       // program id N is programs[N - 1]
-  std::vector<std::string> errors;         // what the kernel cannot express ("rule x: ...")
+  std::vector<std::string> errors;         // what the kernel cannot express ("FILE:LINE: rule x: ...")
 
   bool ok() const noexcept { return errors.empty(); }
   // The id a process called `name` gets (0: no rule names it), as the BPF
