@@ -1,6 +1,8 @@
 // See kernel_rule_compiler.hpp and docs/kernel-backend.md ("Map layout").
 #include "srcbind/kernel_rule_compiler.hpp"
 
+#include <net/if.h>
+
 #include <algorithm>
 #include <array>
 #include <cstring>
@@ -141,6 +143,11 @@ class Compiler {
         r.flags |= SB_RULE_HAS_SOURCE_V6;
         std::memcpy(r.source_v6, rule.source_v6->bytes.data(), 16);
         if (!local(host, *rule.source_v6)) r.flags |= SB_RULE_SOURCE_V6_NOT_LOCAL;
+        // fe80::/10 binds only with a scope: the rule's interface (SPEC; --check
+        // reports a link-local source without one).
+        const auto& b = rule.source_v6->bytes;
+        if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80 && !rule.interface.empty())
+          r.scope_v6 = ::if_nametoindex(rule.interface.c_str());
       }
       if (rule.source_missing) r.flags |= SB_RULE_SOURCE_MISSING;
       if (rule.on_error == OnError::proceed) r.flags |= SB_RULE_ON_ERROR_CONTINUE;

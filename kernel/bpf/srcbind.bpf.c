@@ -322,6 +322,7 @@ static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c)
         __builtin_memcpy(&sa.sin6_addr.in6_u.u6_addr8[12], r->source_v4, 4);
       } else {
         __builtin_memcpy(sa.sin6_addr.in6_u.u6_addr8, r->source_v6, 16);
+        sa.sin6_scope_id = r->scope_v6;
       }
       err = bpf_bind(ctx, (struct sockaddr *)&sa, sizeof sa);
     } else {

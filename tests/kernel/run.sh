@@ -9,7 +9,7 @@
 # optionally URING_CLIENT, GO_CLIENT_SOURCE.
 #
 # Addresses inside the namespace: d0 (a veth) has 203.0.113.1-4/24 and
-# 2001:db8::1-3/64. Servers listen on 203.0.113.1/.3 and 2001:db8::1; a client the
+# 2001:db8::1-3/64 and fe80::10. Servers listen on 203.0.113.1/.3 and 2001:db8::1; a client the
 # kernel leaves alone leaves from the destination's own address (the route to a
 # local address), so a source of .2 or .4 can only come from srcbind.
 set -u
@@ -80,6 +80,7 @@ in_ns ip link set d0 up
 in_ns ip link set d0peer up
 for a in 1 2 3 4; do in_ns ip addr add 203.0.113.$a/24 dev d0; done
 for a in 1 2 3; do in_ns ip -6 addr add 2001:db8::$a/64 dev d0 nodad; done
+in_ns ip -6 addr add fe80::10/64 dev d0 nodad
 
 mkdir "$test_cgroup" || skip "cannot create a cgroup under $cg_mount"
 echo $$ > "$test_cgroup/cgroup.procs"
@@ -143,6 +144,11 @@ tcp_ipv6_and_mapped() {
   expect_eq "$(kernel -c "$c" -- "$CLIENT" tcp 2001:db8::1 7002)" 2001:db8::2 "IPv6 TCP"
   expect_eq "$(kernel -c "$c" -- "$CLIENT" tcp ::ffff:203.0.113.1 7002)" 203.0.113.2 "IPv4-mapped destination on an AF_INET6 socket uses the IPv4 rule"
   expect_eq "$(kernel -c "$c" -- "$CLIENT" udp ::ffff:203.0.113.1 7002)" 203.0.113.2 "IPv4-mapped UDP datagram"
+  local ll; ll=$(config ll '[rule link-local]
+destination = 2001:db8::1
+interface = d0
+source = fe80::10')
+  expect_eq "$(kernel -c "$ll" -- "$CLIENT" tcp 2001:db8::1 7002)" fe80::10 "a link-local source, scoped to the rule's interface"
   local v6only='import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
 s.setsockopt(socket.IPPROTO_IPV6, socket.IPV6_V6ONLY, 1)

@@ -79,7 +79,8 @@ struct sb_rule {
   __u8 source_v4[4];
   __u8 source_v6[16];
   char interface[SB_INTERFACE_NAME_MAX];
-  __u32 flags; /* enum sb_rule_flags */
+  __u32 flags;    /* enum sb_rule_flags */
+  __u32 scope_v6; /* a link-local source_v6's scope: the rule's interface index */
 };
 
 /* What is known about the call. */
