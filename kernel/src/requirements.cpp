@@ -11,6 +11,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <fstream>
 
 namespace srcbind::kernel {
 namespace {
@@ -87,10 +88,12 @@ std::string missing_kernel_requirement() {
   std::string error;
   const std::optional<Cgroup2Mount> mount = find_cgroup2_mount();
   if (!mount) {
-    // --kernel mounts one itself (kernel/src/cgroup.cpp); it needs to be supported.
-    if (::access("/sys/fs/cgroup", F_OK) != 0 && ::access("/proc/filesystems", R_OK) != 0)
-      return "no cgroup v2 file system is mounted";
-    return {};
+    // --kernel mounts one itself (kernel/src/cgroup.cpp); the kernel must have it.
+    std::ifstream filesystems("/proc/filesystems");
+    for (std::string line; std::getline(filesystems, line);) {
+      if (line.ends_with("\tcgroup2")) return {};
+    }
+    return "the kernel has no cgroup v2 file system (cgroup2 is not in /proc/filesystems)";
   }
   const std::optional<std::string> directory = own_cgroup_directory(error, false);
   if (!directory) return error;
