@@ -3,6 +3,7 @@
 #include "check_command.hpp"
 #include "exit_codes.hpp"
 #include "explain_command.hpp"
+#include "kernel_mode.hpp"
 #include "options.hpp"
 #include "print_env.hpp"
 #include "run_mode.hpp"
@@ -22,10 +23,15 @@ int main(int argc, char* argv[]) {
   switch (options.mode) {
     case Mode::help: std::cout << usage_text(); return kExitOk;
     case Mode::version: std::cout << version_text(); return kExitOk;
-    case Mode::check: return run_check(options, std::cout, std::cerr);
+    case Mode::check:
+      if (options.kernel) return run_kernel_check(options, std::cout, std::cerr);
+      return run_check(options, std::cout, std::cerr);
     case Mode::explain: return run_explain(options, std::cout, std::cerr);
     case Mode::print_env: return run_print_env(options, std::cout, std::cerr);
-    case Mode::run: return run_command(options);
+    case Mode::run:
+      if (options.pin) return run_kernel_pin(options);
+      if (options.kernel) return run_kernel_command(options);
+      return run_command(options);
   }
   return kExitSrcbindFailed;
 }

@@ -13,6 +13,8 @@ enum LongOnly : int {
   kPrintEnv,
   kUdp,
   kProgram,
+  kKernel,
+  kPin,
 };
 
 constexpr option kLongOptions[] = {
@@ -26,6 +28,8 @@ constexpr option kLongOptions[] = {
     {"print-env", no_argument, nullptr, kPrintEnv},
     {"udp", no_argument, nullptr, kUdp},
     {"program", required_argument, nullptr, kProgram},
+    {"kernel", no_argument, nullptr, kKernel},
+    {"pin", required_argument, nullptr, kPin},
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
     {nullptr, 0, nullptr, 0},
@@ -66,6 +70,16 @@ std::string validate(const Options& o) {
   if (o.verbosity != Verbosity::normal && (o.mode == Mode::check || o.mode == Mode::explain))
     return std::string(o.verbosity == Verbosity::verbose ? "-v" : "-q") + " is not valid with " +
            std::string(mode_option(o.mode));
+  if (o.kernel && o.mode != Mode::run && o.mode != Mode::check)
+    return "--kernel is not valid with " + std::string(mode_option(o.mode));
+  if (o.pin) {
+    if (!o.kernel) return "--pin needs --kernel";
+    if (o.mode != Mode::run) return "--pin is not valid with " + std::string(mode_option(o.mode));
+    if (!o.operands.empty()) return "--pin takes no COMMAND, got '" + o.operands.front() + "'";
+    if (*o.pin == "." || *o.pin == ".." || o.pin->find('/') != std::string::npos)
+      return "--pin needs a plain name (a unit name), got '" + *o.pin + "'";
+    return {};
+  }
   switch (o.mode) {
     case Mode::run:
       if (o.operands.empty()) return "no COMMAND given";
@@ -160,6 +174,15 @@ ParsedOptions parse_options(int argc, char* const argv[]) {
         else
           o.program = optarg;
         break;
+      case kKernel: o.kernel = true; break;
+      case kPin:
+        if (o.pin)
+          error = "--pin given twice";
+        else if (*optarg == '\0')
+          error = "--pin needs a name";
+        else
+          o.pin = optarg;
+        break;
       case 'h': o.mode = Mode::help; return result;
       case 'V': o.mode = Mode::version; return result;
       case ':': error = "option " + option_name(optopt, argv[optind - 1]) + " needs an argument"; break;
@@ -194,6 +217,9 @@ std::string usage_text() {
   srcbind --print-env [-c FILE] [-s ADDR]... [-i IFACE] [-v|-q]
   srcbind enable UNIT [--kernel] [-c FILE]    (srcbind enable --help)
   srcbind disable UNIT
+  srcbind --kernel [-c FILE] [-s ADDR]... [-i IFACE] [-v|-q] [--] COMMAND [ARG]...
+  srcbind --kernel --pin NAME [-c FILE] [-s ADDR]... [-i IFACE]
+  srcbind --check --kernel [-c FILE] [-s ADDR]... [-i IFACE]
 
 Run COMMAND with libsrcbind.so preloaded, so that its connections use the source
 address (and/or interface) that the destination->source map chooses.
@@ -215,6 +241,10 @@ Options:
       --udp             --explain a UDP destination (default TCP)
       --program NAME    --explain as seen by program NAME (rules with program=)
       --print-env       print export lines for: eval "$(srcbind --print-env ...)"
+      --kernel          apply the rules from the kernel (cgroup v2 + BPF; root):
+                        reaches static, Go, setuid and io_uring programs too
+      --pin NAME        with --kernel: load the programs and pin them under
+                        /sys/fs/bpf/srcbind/NAME for systemd's BPFProgram=
   -h, --help            this help
   -V, --version         the version
 

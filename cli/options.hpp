@@ -20,6 +20,8 @@ struct Options {
   bool udp = false;  // --udp (--explain)
   std::optional<std::string> program;  // --program NAME (--explain)
   std::vector<std::string> operands;  // run: COMMAND [ARG]...; --explain: DEST
+  bool kernel = false;  // --kernel: the kernel backend (run mode, --check)
+  std::optional<std::string> pin;  // --pin NAME (--kernel): pin for systemd instead of running
 
   // The -s values joined with commas: the value of SRCBIND_SOURCE.
   std::string joined_sources() const;

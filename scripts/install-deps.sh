@@ -14,7 +14,9 @@ packages=(
   man-db                                 # man -l for the man page check
   systemd                                # systemd-analyze verify of what srcbind enable writes
   dpkg-dev file lintian                  # the Debian package: cpack -G DEB (dpkg-shlibdeps), lintian
-  clang libclang-rt-14-dev               # libFuzzer targets
+  clang libclang-rt-14-dev               # libFuzzer targets; clang -target bpf
+  libbpf-dev bpftool                     # the kernel backend (kernel/)
+  golang-go liburing-dev php-cli         # clients the kernel backend tests run (tests/kernel)
   "$@"
 )
 missing=()

@@ -1,0 +1,46 @@
+// The rule compiler of the kernel backend: the validated rules → the contents
+// of the BPF maps (kernel_tables.h). One pure function, so that what the kernel
+// decides can be checked on the host against Matcher::find (tests/config).
+#pragma once
+
+#include "srcbind/address.hpp"
+#include "srcbind/host_interfaces.hpp"
+#include "srcbind/kernel_tables.h"
+#include "srcbind/rule.hpp"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace srcbind {
+
+struct KernelTables {
+  std::vector<std::pair<sb_lpm_v4_key, std::uint32_t>> v4;   // one per distinct IPv4 prefix → its slice
+  std::vector<std::pair<sb_lpm_v6_key, std::uint32_t>> v6;
+  std::vector<sb_slice> slices;
+  std::vector<sb_candidate> candidates;
+  std::vector<sb_rule> rules;              // parallel to the rules compiled
+  std::vector<std::string> programs;       // program id N is programs[N - 1]
+  std::vector<std::string> errors;         // what the kernel cannot express ("FILE:LINE: rule x: ...")
+
+  bool ok() const noexcept { return errors.empty(); }
+  // The id a process called `name` gets (0: no rule names it), as the BPF
+  // programs find it in their programs map.
+  std::uint32_t program_id(std::string_view name) const noexcept;
+};
+
+// `host` answers "is this source on the host?" (is_local): a source that is not
+// makes its rule fail with EADDRNOTAVAIL at every call, TCP and UDP alike, as
+// the library does.
+KernelTables compile_kernel_tables(std::span<const Rule> rules, const HostInterfaces& host);
+
+// The kernel's lookup done on the host: longest listed prefix (the LPM trie),
+// then the shared scan (sb_scan_chain). Returns the rule index or nullopt.
+// IPv4-mapped destinations arrive as IPv4 (Endpoint normalises them).
+std::optional<std::uint32_t> kernel_tables_find(const KernelTables& tables, const Endpoint& destination,
+                                                Protocol protocol, std::string_view program);
+
+}  // namespace srcbind

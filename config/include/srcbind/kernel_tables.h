@@ -1,0 +1,143 @@
+/* The kernel backend's rule tables, as the BPF programs read them from their
+ * maps, and the per-candidate decision. C, because the same text is compiled
+ * into the BPF object (kernel/bpf/srcbind.bpf.c) and into the host build (the
+ * rule compiler and its test, which checks it against Matcher::find): both
+ * backends decide with this one function. See docs/kernel-backend.md.
+ *
+ * Lookup: the destination's family selects an LPM trie that gives the slice of
+ * the longest listed prefix containing it. A slice lists the candidates of its
+ * prefix in file order and names the slice of the next shorter listed prefix
+ * containing it (its parent). Scanning the slice, then its parent and so on,
+ * the first candidate whose filters match is the winner: "longest matching
+ * prefix wins, ties to the rule written first". The chain is at most one slice
+ * per distinct prefix length long (SB_MAX_CHAIN). */
+#ifndef SRCBIND_KERNEL_TABLES_H
+#define SRCBIND_KERNEL_TABLES_H
+
+#ifndef __bpf__
+#include <linux/types.h>
+#endif
+
+/* A program name key: the executable's basename, NUL-padded. Longer names are
+ * refused by the compiler and never match in the kernel. */
+#define SB_PROGRAM_NAME_MAX 64
+#define SB_INTERFACE_NAME_MAX 16 /* IFNAMSIZ */
+
+enum sb_protocol { SB_PROTOCOL_ANY = 0, SB_PROTOCOL_TCP = 1, SB_PROTOCOL_UDP = 2 };
+
+enum sb_candidate_flags {
+  SB_CANDIDATE_WILDCARD = 1, /* from `*`: never matches loopback */
+};
+
+/* One (prefix, rule, port range, program) combination. A rule with several
+ * port ranges or programs is several consecutive candidates. */
+struct sb_candidate {
+  __u32 rule;       /* index into the rules map (the rule's position in the file) */
+  __u32 program;    /* 0: any program; else an id of the programs map */
+  __u16 port_first; /* host byte order; 0-65535 when the rule has no port filter */
+  __u16 port_last;
+  __u8 protocol;    /* enum sb_protocol */
+  __u8 flags;       /* enum sb_candidate_flags */
+  __u16 reserved;
+};
+
+#define SB_NO_SLICE 0xFFFFFFFFu
+#define SB_MAX_CHAIN 129 /* prefix lengths 0..128 */
+
+struct sb_slice {
+  __u32 first;  /* index of the first candidate */
+  __u32 count;
+  __u32 parent; /* the next slice to scan, or SB_NO_SLICE */
+};
+
+struct sb_lpm_v4_key {
+  __u32 prefixlen;
+  __u8 address[4];
+};
+
+struct sb_lpm_v6_key {
+  __u32 prefixlen;
+  __u8 address[16];
+};
+
+struct sb_program_key {
+  char name[SB_PROGRAM_NAME_MAX];
+};
+
+enum sb_rule_flags {
+  SB_RULE_HAS_SOURCE_V4 = 1,
+  SB_RULE_HAS_SOURCE_V6 = 2,
+  SB_RULE_SOURCE_V4_NOT_LOCAL = 4, /* checked when compiled: EADDRNOTAVAIL */
+  SB_RULE_SOURCE_V6_NOT_LOCAL = 8,
+  SB_RULE_SOURCE_MISSING = 16,     /* `@NAME` named nothing: EADDRNOTAVAIL */
+  SB_RULE_ON_ERROR_CONTINUE = 32,
+  SB_RULE_HAS_INTERFACE = 64,
+};
+
+/* What a matched rule does. */
+struct sb_rule {
+  __u8 source_v4[4];
+  __u8 source_v6[16];
+  char interface[SB_INTERFACE_NAME_MAX];
+  __u32 flags;    /* enum sb_rule_flags */
+  __u32 scope_v6; /* a link-local source_v6's scope: the rule's interface index */
+};
+
+/* What is known about the call. */
+struct sb_query {
+  __u16 port;     /* destination port, host byte order */
+  __u8 protocol;  /* SB_PROTOCOL_TCP or SB_PROTOCOL_UDP */
+  __u8 loopback;  /* destination in 127.0.0.0/8 or ::1 */
+  __u32 program;  /* the process's program id, 0 when no rule names it */
+};
+
+/* The decision for one candidate: do its filters all match the call? */
+static inline int sb_candidate_matches(const struct sb_candidate *c, const struct sb_query *q)
+{
+  if ((c->flags & SB_CANDIDATE_WILDCARD) && q->loopback)
+    return 0;
+  if (c->protocol != SB_PROTOCOL_ANY && c->protocol != q->protocol)
+    return 0;
+  if (q->port < c->port_first || q->port > c->port_last)
+    return 0;
+  if (c->program != 0 && c->program != q->program)
+    return 0;
+  return 1;
+}
+
+#define SB_NO_RULE (-1)
+
+/* One step of the scan of a slice: the shape of a bpf_loop() callback's body.
+ * Returns 1 (stop) when `c` matches, with its rule in `*found`. */
+static inline long sb_scan_step(const struct sb_candidate *c, const struct sb_query *q, __s64 *found)
+{
+  if (c && sb_candidate_matches(c, q)) {
+    *found = c->rule;
+    return 1;
+  }
+  return 0;
+}
+
+#ifndef __bpf__
+/* The whole scan, for the host: the rule of the first matching candidate of
+ * slice `start` and its parents, or SB_NO_RULE. The BPF programs run the same
+ * steps (kernel/bpf/srcbind.bpf.c: the chain in a bounded loop, each slice under
+ * bpf_loop()). */
+static inline __s64 sb_scan_chain(const struct sb_candidate *candidates, const struct sb_slice *slices,
+                                  __u32 start, const struct sb_query *q)
+{
+  __s64 found = SB_NO_RULE;
+  __u32 index = start;
+  for (int depth = 0; depth < SB_MAX_CHAIN && index != SB_NO_SLICE; ++depth) {
+    const struct sb_slice *slice = &slices[index];
+    for (__u32 i = 0; i < slice->count; ++i) {
+      if (sb_scan_step(&candidates[slice->first + i], q, &found))
+        return found;
+    }
+    index = slice->parent;
+  }
+  return found;
+}
+#endif
+
+#endif /* SRCBIND_KERNEL_TABLES_H */

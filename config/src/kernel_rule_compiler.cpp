@@ -1,0 +1,258 @@
+// See kernel_rule_compiler.hpp and docs/kernel-backend.md ("Map layout").
+#include "srcbind/kernel_rule_compiler.hpp"
+
+#include <net/if.h>
+
+#include <algorithm>
+#include <array>
+#include <cstring>
+#include <map>
+#include <unordered_map>
+
+namespace srcbind {
+namespace {
+
+using Bytes = std::array<std::uint8_t, 16>;
+
+struct PrefixKey {
+  unsigned length = 0;
+  Bytes bytes{};
+  friend bool operator==(const PrefixKey&, const PrefixKey&) = default;
+};
+
+struct PrefixKeyHash {
+  std::size_t operator()(const PrefixKey& k) const noexcept {
+    std::uint64_t h = k.length * 0x9E3779B97F4A7C15ull;
+    for (std::uint8_t b : k.bytes) h = (h ^ b) * 0x100000001B3ull;
+    return static_cast<std::size_t>(h);
+  }
+};
+
+Bytes masked(const Bytes& bytes, unsigned length) {
+  Bytes out{};
+  for (unsigned i = 0; i < 16; ++i) {
+    const unsigned bits = length >= 8 * (i + 1) ? 8 : length > 8 * i ? length - 8 * i : 0;
+    out[i] = static_cast<std::uint8_t>(bytes[i] & (bits == 0 ? 0 : 0xFFu << (8 - bits)));
+  }
+  return out;
+}
+
+// One rule under one prefix, in file order.
+struct Listing {
+  std::uint32_t rule;
+  bool wildcard;
+};
+
+// "FILE:LINE: rule NAME: ", as the configuration's own errors say where.
+std::string where(const Rule& rule) {
+  const std::string file = rule.file;
+  return (rule.line == 0 ? file : file + ":" + std::to_string(rule.line)) + ": rule " + rule.label() + ": ";
+}
+
+std::uint8_t to_protocol(Protocol p) {
+  switch (p) {
+    case Protocol::tcp: return SB_PROTOCOL_TCP;
+    case Protocol::udp: return SB_PROTOCOL_UDP;
+    case Protocol::any: break;
+  }
+  return SB_PROTOCOL_ANY;
+}
+
+class Compiler {
+ public:
+  Compiler(std::span<const Rule> rules, KernelTables& out) : rules_(rules), out_(out) {}
+
+  void program_ids() {
+    std::map<std::string, std::uint32_t> ids;
+    for (const Rule& rule : rules_) {
+      for (const std::string& name : rule.programs) {
+        if (name.size() >= SB_PROGRAM_NAME_MAX) {
+          out_.errors.push_back(where(rule) + "program name '" + name + "' is longer than " +
+                                std::to_string(SB_PROGRAM_NAME_MAX - 1) + " bytes, which the kernel backend cannot match");
+          continue;
+        }
+        if (ids.emplace(name, 0).second) {
+          out_.programs.push_back(name);
+          ids[name] = static_cast<std::uint32_t>(out_.programs.size());
+        }
+      }
+    }
+    ids_ = std::move(ids);
+  }
+
+  // Fills the family's LPM entries and their slices.
+  template <class Key>
+  void family(Family family, std::vector<std::pair<Key, std::uint32_t>>& lpm) {
+    std::unordered_map<PrefixKey, std::vector<Listing>, PrefixKeyHash> listed;
+    std::vector<PrefixKey> order;   // distinct prefixes, first-seen
+    bool lengths[129] = {};
+    for (std::uint32_t r = 0; r < rules_.size(); ++r) {
+      const Rule& rule = rules_[r];
+      if (!rule.applies_to(family)) continue;   // SPEC: no source nor interface for the family
+      for (const DestinationPattern& pattern : rule.destinations) {
+        if (pattern.prefix.address.family != family) continue;
+        const PrefixKey key{pattern.prefix.length, masked(pattern.prefix.address.bytes, pattern.prefix.length)};
+        auto [it, fresh] = listed.try_emplace(key);
+        if (fresh) order.push_back(key);
+        lengths[key.length] = true;
+        // The same rule twice under one prefix (`*` and 0.0.0.0/0): one listing,
+        // matching loopback if either does.
+        if (!it->second.empty() && it->second.back().rule == r) {
+          it->second.back().wildcard = it->second.back().wildcard && pattern.wildcard;
+          continue;
+        }
+        it->second.push_back({r, pattern.wildcard});
+      }
+    }
+    // One slice per prefix, its candidates in file order.
+    std::unordered_map<PrefixKey, std::uint32_t, PrefixKeyHash> slice_of;
+    lpm.reserve(order.size());
+    for (const PrefixKey& prefix : order) {
+      const auto index = static_cast<std::uint32_t>(out_.slices.size());
+      const auto first = static_cast<std::uint32_t>(out_.candidates.size());
+      for (const Listing& listing : listed[prefix]) append(listing);
+      out_.slices.push_back({first, static_cast<std::uint32_t>(out_.candidates.size()) - first, SB_NO_SLICE});
+      slice_of.emplace(prefix, index);
+      Key key{};
+      key.prefixlen = prefix.length;
+      std::memcpy(key.address, prefix.bytes.data(), sizeof key.address);
+      lpm.push_back({key, index});
+    }
+    // Each slice's parent: the next shorter listed prefix that contains it.
+    for (const PrefixKey& prefix : order) {
+      for (int length = static_cast<int>(prefix.length) - 1; length >= 0; --length) {
+        if (!lengths[length]) continue;
+        const auto it = slice_of.find({static_cast<unsigned>(length), masked(prefix.bytes, static_cast<unsigned>(length))});
+        if (it == slice_of.end()) continue;
+        out_.slices[slice_of[prefix]].parent = it->second;
+        break;
+      }
+    }
+  }
+
+  void rule_actions(const HostInterfaces& host) {
+    out_.rules.reserve(rules_.size());
+    for (const Rule& rule : rules_) {
+      sb_rule r{};
+      if (rule.source_v4) {
+        r.flags |= SB_RULE_HAS_SOURCE_V4;
+        std::memcpy(r.source_v4, rule.source_v4->bytes.data(), 4);
+        if (!local(host, *rule.source_v4)) r.flags |= SB_RULE_SOURCE_V4_NOT_LOCAL;
+      }
+      if (rule.source_v6) {
+        r.flags |= SB_RULE_HAS_SOURCE_V6;
+        std::memcpy(r.source_v6, rule.source_v6->bytes.data(), 16);
+        if (!local(host, *rule.source_v6)) r.flags |= SB_RULE_SOURCE_V6_NOT_LOCAL;
+        // fe80::/10 binds only with a scope: the rule's interface (SPEC; --check
+        // reports a link-local source without one).
+        const auto& b = rule.source_v6->bytes;
+        if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80 && !rule.interface.empty())
+          r.scope_v6 = ::if_nametoindex(rule.interface.c_str());
+      }
+      if (rule.source_missing) r.flags |= SB_RULE_SOURCE_MISSING;
+      if (rule.on_error == OnError::proceed) r.flags |= SB_RULE_ON_ERROR_CONTINUE;
+      if (!rule.interface.empty()) {
+        if (rule.interface.size() >= SB_INTERFACE_NAME_MAX) {
+          out_.errors.push_back(where(rule) + "interface name '" + rule.interface + "' is too long");
+        } else {
+          r.flags |= SB_RULE_HAS_INTERFACE;
+          std::memcpy(r.interface, rule.interface.data(), rule.interface.size());
+        }
+      }
+      out_.rules.push_back(r);
+    }
+  }
+
+ private:
+  // One source checked once, however many rules share it.
+  bool local(const HostInterfaces& host, const IpAddress& source) {
+    const auto key = std::make_pair(source.family == Family::v4, source.bytes);
+    auto it = local_.find(key);
+    if (it == local_.end()) it = local_.emplace(key, host.is_local(source)).first;
+    return it->second;
+  }
+
+  // Appends the candidates of one listing: one per (port range, program).
+  void append(const Listing& listing) {
+    const Rule& rule = rules_[listing.rule];
+    std::vector<std::uint32_t> programs;
+    for (const std::string& name : rule.programs) {
+      const auto it = ids_.find(name);
+      if (it != ids_.end()) programs.push_back(it->second);
+    }
+    if (rule.programs.empty()) programs.push_back(0);
+    std::vector<PortRange> ports = rule.ports;
+    if (ports.empty()) ports.push_back({0, 65535});
+    for (std::uint32_t program : programs) {
+      for (const PortRange& range : ports) {
+        sb_candidate c{};
+        c.rule = listing.rule;
+        c.program = program;
+        c.port_first = range.first;
+        c.port_last = range.last;
+        c.protocol = to_protocol(rule.protocol);
+        c.flags = listing.wildcard ? SB_CANDIDATE_WILDCARD : 0;
+        out_.candidates.push_back(c);
+      }
+    }
+  }
+
+  std::span<const Rule> rules_;
+  KernelTables& out_;
+  std::map<std::string, std::uint32_t> ids_;
+  std::map<std::pair<bool, Bytes>, bool> local_;
+};
+
+bool is_loopback(const IpAddress& a) { return a.is_loopback(); }
+
+}  // namespace
+
+std::uint32_t KernelTables::program_id(std::string_view name) const noexcept {
+  for (std::size_t i = 0; i < programs.size(); ++i) {
+    if (programs[i] == name) return static_cast<std::uint32_t>(i + 1);
+  }
+  return 0;
+}
+
+KernelTables compile_kernel_tables(std::span<const Rule> rules, const HostInterfaces& host) {
+  KernelTables out;
+  Compiler compiler(rules, out);
+  compiler.program_ids();
+  compiler.family<sb_lpm_v4_key>(Family::v4, out.v4);
+  compiler.family<sb_lpm_v6_key>(Family::v6, out.v6);
+  compiler.rule_actions(host);
+  return out;
+}
+
+std::optional<std::uint32_t> kernel_tables_find(const KernelTables& tables, const Endpoint& destination,
+                                                Protocol protocol, std::string_view program) {
+  const IpAddress& address = destination.address;
+  const bool v4 = address.family == Family::v4;
+  // The LPM trie's answer: the longest listed prefix that contains the address.
+  const std::uint32_t* best = nullptr;
+  unsigned best_length = 0;
+  const auto consider = [&](const auto& entries) {
+    for (const auto& [key, slice] : entries) {
+      Bytes bytes{};
+      std::memcpy(bytes.data(), key.address, sizeof key.address);
+      if (masked(address.bytes, key.prefixlen) != bytes) continue;
+      if (best == nullptr || key.prefixlen > best_length) {
+        best = &slice;
+        best_length = key.prefixlen;
+      }
+    }
+  };
+  if (v4) consider(tables.v4);
+  else consider(tables.v6);
+  if (best == nullptr) return std::nullopt;
+  sb_query query{};
+  query.port = destination.port;
+  query.protocol = protocol == Protocol::udp ? SB_PROTOCOL_UDP : SB_PROTOCOL_TCP;
+  query.loopback = is_loopback(address) ? 1 : 0;
+  query.program = tables.program_id(program);
+  const __s64 found = sb_scan_chain(tables.candidates.data(), tables.slices.data(), *best, &query);
+  if (found == SB_NO_RULE) return std::nullopt;
+  return static_cast<std::uint32_t>(found);
+}
+
+}  // namespace srcbind

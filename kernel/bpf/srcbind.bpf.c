@@ -1,0 +1,498 @@
+// SPDX-License-Identifier: (MIT OR GPL-2.0)
+/* The kernel backend: the same rules as libsrcbind.so, applied at connect()
+ * (cgroup/connect4, connect6) and at unconnected datagram sends
+ * (cgroup/sendmsg4, sendmsg6) of every socket in the cgroup. The rule lookup is
+ * kernel_tables.h's, shared with the host build. Design: docs/kernel-backend.md.
+ * Helpers used exist in Linux 6.1 (bpf_loop 5.17, bpf_set_retval 5.18 and
+ * available to sock_addr programs from 6.1). */
+#include "vmlinux.h"
+
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+
+#include "srcbind/kernel_tables.h"
+#include "srcbind_events.h"
+
+#define AF_INET 2
+#define AF_INET6 10
+#define SOL_SOCKET 1
+#define SO_BINDTODEVICE 25
+#define IPPROTO_TCP 6
+#define IPPROTO_UDP 17
+#define SOCK_BINDPORT_LOCK 8
+#define EADDRNOTAVAIL 99
+#define MAX_SCAN (1 << 23) /* bpf_loop's limit */
+
+/* Set by the loader before the programs are loaded. */
+const volatile __u64 netns_cookie = 0;   /* only sockets of this network namespace */
+const volatile __u32 log_applied = 0;    /* info: one event per applied rule */
+const volatile __u32 log_problems = 1;   /* error and warning events */
+const volatile __u32 uses_programs = 0;  /* some rule has `program =` */
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __uint(max_entries, 1);
+  __type(key, struct sb_lpm_v4_key);
+  __type(value, __u32); /* index into slices */
+} prefixes_v4 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_LPM_TRIE);
+  __uint(map_flags, BPF_F_NO_PREALLOC);
+  __uint(max_entries, 1);
+  __type(key, struct sb_lpm_v6_key);
+  __type(value, __u32);
+} prefixes_v6 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct sb_slice);
+} slices SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct sb_candidate);
+} candidates SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct sb_rule);
+} rules SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_HASH);
+  __uint(max_entries, 1);
+  __type(key, struct sb_program_key);
+  __type(value, __u32);
+} programs SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_RINGBUF);
+  __uint(max_entries, 256 * 1024);
+} events SEC(".maps");
+
+/* Per-CPU room for what does not fit the 512-byte stack comfortably. */
+struct scratch {
+  struct sb_program_key program;
+};
+
+struct {
+  __uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct scratch);
+} scratch_space SEC(".maps");
+
+/* What one call is about, once decoded. */
+struct call {
+  __u8 destination[16]; /* IPv4 in the first 4 bytes */
+  __u16 port;
+  __u8 v4;              /* IPv4 rules (also for ::ffff:a.b.c.d) */
+  __u8 socket_v6;       /* AF_INET6 socket: bind/set the source in its form */
+  __u8 datagram;
+  __u8 program_read;    /* scratch_space holds the executable's name */
+  __u8 reserved[5];
+  __s64 rule;
+};
+
+/* The scan of a slice and its parents (kernel_tables.h: sb_scan_chain) as one
+ * bpf_loop(): each step either moves to the next slice of the chain or checks
+ * one candidate with the shared sb_scan_step(). One loop, not a loop of loops:
+ * the verifier then checks the callback once. */
+struct scan_state {
+  struct sb_query query;
+  __u32 next_slice;     /* SB_NO_SLICE: the chain is done */
+  __u32 next_candidate;
+  __u32 remaining;      /* candidates left in the current slice */
+  __s64 found;
+};
+
+static long scan_step(__u32 i, void *data)
+{
+  struct scan_state *s = data;
+  if (s->remaining == 0) {
+    if (s->next_slice == SB_NO_SLICE)
+      return 1;
+    __u32 index = s->next_slice;
+    const struct sb_slice *slice = bpf_map_lookup_elem(&slices, &index);
+    if (!slice)
+      return 1;
+    s->next_candidate = slice->first;
+    s->remaining = slice->count;
+    s->next_slice = slice->parent;
+    return 0;
+  }
+  __u32 index = s->next_candidate++;
+  s->remaining--;
+  const struct sb_candidate *c = bpf_map_lookup_elem(&candidates, &index);
+  return sb_scan_step(c, &s->query, &s->found);
+}
+
+/* The executable's file name (mm->exe_file), not the thread's comm: io_uring
+ * workers are called iou-wrk-N and comm is cut at 15 bytes. Empty when the
+ * name does not fit a key (no rule can name it). */
+static void read_program(struct sb_program_key *key)
+{
+  __builtin_memset(key, 0, sizeof *key);
+  struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+  struct mm_struct *mm = BPF_CORE_READ(task, mm);
+  if (!mm)
+    return;
+  const unsigned char *name = BPF_CORE_READ(mm, exe_file, f_path.dentry, d_name.name);
+  if (!name)
+    return;
+  long n = bpf_probe_read_kernel_str(key->name, sizeof key->name, name);
+  if (n == sizeof key->name) {
+    char next = 0;
+    bpf_probe_read_kernel(&next, 1, name + sizeof key->name - 1);
+    if (next != 0)
+      __builtin_memset(key, 0, sizeof *key);
+  }
+}
+
+static __u32 program_id(struct sb_program_key *key)
+{
+  if (key->name[0] == 0)
+    return 0;
+  __u32 *id = bpf_map_lookup_elem(&programs, key);
+  return id ? *id : 0;
+}
+
+static int is_loopback(const struct call *c)
+{
+  if (c->v4)
+    return c->destination[0] == 127;
+  for (int i = 0; i < 15; i++)
+    if (c->destination[i])
+      return 0;
+  return c->destination[15] == 1;
+}
+
+/* The lookup: longest listed prefix (LPM trie), then the shared scan of its
+ * slice and of its parents' (kernel_tables.h: sb_scan_chain). A global function:
+ * the verifier checks it once, not once per program and call site. */
+__noinline int find_rule(struct call *c)
+{
+  if (!c)
+    return 0;
+  __u32 *start;
+  c->rule = SB_NO_RULE;
+  if (c->v4) {
+    struct sb_lpm_v4_key key = {.prefixlen = 32};
+    __builtin_memcpy(key.address, c->destination, 4);
+    start = bpf_map_lookup_elem(&prefixes_v4, &key);
+  } else {
+    struct sb_lpm_v6_key key = {.prefixlen = 128};
+    __builtin_memcpy(key.address, c->destination, 16);
+    start = bpf_map_lookup_elem(&prefixes_v6, &key);
+  }
+  if (!start)
+    return 0;
+
+  struct scan_state state = {
+      .query = {.port = c->port,
+                .protocol = c->datagram ? SB_PROTOCOL_UDP : SB_PROTOCOL_TCP,
+                .loopback = is_loopback(c)},
+      .found = SB_NO_RULE,
+  };
+  if (uses_programs || log_applied || log_problems) {
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
+    if (s) {
+      read_program(&s->program);
+      c->program_read = 1;
+      if (uses_programs)
+        state.query.program = program_id(&s->program);
+    }
+  }
+  state.next_slice = *start;
+  bpf_loop(MAX_SCAN, scan_step, &state, 0);
+  c->rule = state.found;
+  return 0;
+}
+
+static void send_event(const struct call *c, const struct sb_rule *r, __u8 kind, __u8 step, int error,
+                       int source_applied, int device_applied)
+{
+  if (kind == SB_EVENT_APPLIED ? !log_applied : !log_problems)
+    return;
+  struct sb_event *e = bpf_ringbuf_reserve(&events, sizeof *e, 0);
+  if (!e)
+    return;
+  __builtin_memset(e, 0, sizeof *e);
+  e->pid = bpf_get_current_pid_tgid() >> 32;
+  e->rule = (__u32)c->rule;
+  e->error = error;
+  e->port = c->port;
+  e->kind = kind;
+  e->step = step;
+  e->datagram = c->datagram;
+  e->v4 = c->v4;
+  e->source_applied = source_applied;
+  e->device_applied = device_applied;
+  __builtin_memcpy(e->destination, c->destination, 16);
+  if (c->v4)
+    __builtin_memcpy(e->source, r->source_v4, 4);
+  else
+    __builtin_memcpy(e->source, r->source_v6, 16);
+  if (c->program_read) {
+    __u32 zero = 0;
+    struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
+    if (s)
+      __builtin_memcpy(e->program, s->program.name, sizeof e->program);
+  }
+  bpf_ringbuf_submit(e, 0);
+}
+
+/* on_error: fail gives the program the real errno (not EPERM); continue lets
+ * the call go on as if no rule had matched. Returns the program's verdict. */
+static int failed(const struct call *c, const struct sb_rule *r, __u8 step, int error)
+{
+  if (r->flags & SB_RULE_ON_ERROR_CONTINUE) {
+    send_event(c, r, SB_EVENT_CONTINUED, step, error, 0, 0);
+    return 1;
+  }
+  send_event(c, r, SB_EVENT_FAILED, step, error, 0, 0);
+  bpf_set_retval(-error);
+  return 0;
+}
+
+static int has_source(const struct call *c, const struct sb_rule *r)
+{
+  return r->flags & (c->v4 ? SB_RULE_HAS_SOURCE_V4 : SB_RULE_HAS_SOURCE_V6);
+}
+
+static int source_not_local(const struct call *c, const struct sb_rule *r)
+{
+  return r->flags & (c->v4 ? SB_RULE_SOURCE_V4_NOT_LOCAL : SB_RULE_SOURCE_V6_NOT_LOCAL);
+}
+
+static int netns_ok(struct bpf_sock_addr *ctx)
+{
+  return bpf_get_netns_cookie(ctx) == netns_cookie;
+}
+
+/* The program's own choices: an address, a port or a device already set
+ * (bpf_bind would otherwise silently replace a NO_PORT bind). */
+static int bound_by_program(struct bpf_sock *sk)
+{
+  if (sk->src_port || sk->bound_dev_if || sk->src_ip4)
+    return 1;
+  if (sk->family == AF_INET6)
+    return sk->src_ip6[0] | sk->src_ip6[1] | sk->src_ip6[2] | sk->src_ip6[3];
+  return 0;
+}
+
+static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c)
+{
+  find_rule(c);
+  if (c->rule < 0)
+    return 1;
+  __u32 index = (__u32)c->rule;
+  const struct sb_rule *r = bpf_map_lookup_elem(&rules, &index);
+  if (!r)
+    return 1;
+  if (r->flags & SB_RULE_SOURCE_MISSING)
+    return failed(c, r, SB_STEP_SOURCE_MISSING, EADDRNOTAVAIL);
+  int device = 0;
+  if (r->flags & SB_RULE_HAS_INTERFACE) {
+    char name[SB_INTERFACE_NAME_MAX];
+    __builtin_memcpy(name, r->interface, sizeof name);
+    long err = bpf_setsockopt(ctx, SOL_SOCKET, SO_BINDTODEVICE, name, sizeof name);
+    if (err)
+      return failed(c, r, SB_STEP_BINDTODEVICE, (int)-err);
+    device = 1;
+  }
+  int source = has_source(c, r);
+  if (source) {
+    long err;
+    if (c->socket_v6) {
+      struct sockaddr_in6 sa = {.sin6_family = AF_INET6};
+      if (c->v4) {
+        sa.sin6_addr.in6_u.u6_addr8[10] = 0xff;
+        sa.sin6_addr.in6_u.u6_addr8[11] = 0xff;
+        __builtin_memcpy(&sa.sin6_addr.in6_u.u6_addr8[12], r->source_v4, 4);
+      } else {
+        __builtin_memcpy(sa.sin6_addr.in6_u.u6_addr8, r->source_v6, 16);
+        sa.sin6_scope_id = r->scope_v6;
+      }
+      err = bpf_bind(ctx, (struct sockaddr *)&sa, sizeof sa);
+    } else {
+      struct sockaddr_in sa = {.sin_family = AF_INET};
+      __builtin_memcpy(&sa.sin_addr.s_addr, r->source_v4, 4);
+      err = bpf_bind(ctx, (struct sockaddr *)&sa, sizeof sa);
+    }
+    if (err)
+      return failed(c, r, SB_STEP_BIND, (int)-err);
+  }
+  send_event(c, r, SB_EVENT_APPLIED, SB_STEP_NONE, 0, source, device);
+  return 1;
+}
+
+static int decode_v6(struct call *c, const __u32 user_ip6[4])
+{
+  __builtin_memcpy(c->destination, user_ip6, 16);
+  /* ::ffff:a.b.c.d: the IPv4 rules (SPEC: mapped destinations match them). */
+  if (user_ip6[0] == 0 && user_ip6[1] == 0 && user_ip6[2] == bpf_htonl(0xffff)) {
+    __builtin_memcpy(c->destination, &user_ip6[3], 4);
+    __builtin_memset(c->destination + 4, 0, 12);
+    c->v4 = 1;
+  }
+  return 0;
+}
+
+static int connect_protocol_ok(struct bpf_sock_addr *ctx, struct call *c)
+{
+  if (ctx->protocol == IPPROTO_TCP)
+    c->datagram = 0;
+  else if (ctx->protocol == IPPROTO_UDP)
+    c->datagram = 1;
+  else
+    return 0;
+  return 1;
+}
+
+/* IPV6_V6ONLY: a mapped destination cannot be reached; the kernel's own connect
+ * says so, with its own errno. */
+static int v6_only(struct bpf_sock *sk)
+{
+  __u64 address = 0;
+  bpf_probe_read_kernel(&address, sizeof address, &sk);
+  struct sock *full = (struct sock *)address;
+  return (int)BPF_CORE_READ_BITFIELD_PROBED(full, __sk_common.skc_ipv6only);
+}
+
+SEC("cgroup/connect4")
+int connect4(struct bpf_sock_addr *ctx)
+{
+  struct call c = {.v4 = 1};
+  if (!connect_protocol_ok(ctx, &c) || !netns_ok(ctx))
+    return 1;
+  struct bpf_sock *sk = ctx->sk;
+  if (!sk || bound_by_program(sk))
+    return 1;
+  __u32 ip = ctx->user_ip4;
+  __builtin_memcpy(c.destination, &ip, 4);
+  c.port = bpf_ntohs((__u16)ctx->user_port);
+  return apply_at_connect(ctx, &c);
+}
+
+SEC("cgroup/connect6")
+int connect6(struct bpf_sock_addr *ctx)
+{
+  struct call c = {.socket_v6 = 1};
+  if (!connect_protocol_ok(ctx, &c) || !netns_ok(ctx))
+    return 1;
+  struct bpf_sock *sk = ctx->sk;
+  if (!sk || bound_by_program(sk))
+    return 1;
+  __u32 ip6[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+  decode_v6(&c, ip6);
+  if (c.v4 && v6_only(sk))
+    return 1;
+  c.port = bpf_ntohs((__u16)ctx->user_port);
+  return apply_at_connect(ctx, &c);
+}
+
+/* Unconnected datagrams. Left alone: a socket bound to an address or a device,
+ * one bound to the wildcard with a port of the program's choosing (a server
+ * answering: the kernel marks that choice in sk_userlocks; a port the kernel
+ * picked at the first send is not marked), and a datagram whose source is set
+ * already (IP_PKTINFO, or a nested srcbind's program that ran first). */
+/* sk_userlocks of the full socket. The verifier forbids arithmetic on the
+ * context's socket pointer: its value is taken as a plain number first. */
+static __u32 user_locks(struct bpf_sock *sk)
+{
+  __u64 address = 0;
+  bpf_probe_read_kernel(&address, sizeof address, &sk);
+  struct sock *full = (struct sock *)address;
+  return (__u32)BPF_CORE_READ_BITFIELD_PROBED(full, sk_userlocks);
+}
+
+static int datagram_left_alone(struct bpf_sock_addr *ctx, int v6)
+{
+  struct bpf_sock *sk = ctx->sk;
+  if (!sk || sk->bound_dev_if || sk->src_ip4)
+    return 1;
+  if (sk->family == AF_INET6 && (sk->src_ip6[0] | sk->src_ip6[1] | sk->src_ip6[2] | sk->src_ip6[3]))
+    return 1;
+  if (v6) {
+    if (ctx->msg_src_ip6[0] | ctx->msg_src_ip6[1] | ctx->msg_src_ip6[2] | ctx->msg_src_ip6[3])
+      return 1;
+  } else if (ctx->msg_src_ip4) {
+    return 1;
+  }
+  return (user_locks(sk) & SOCK_BINDPORT_LOCK) != 0;
+}
+
+static int apply_to_datagram(struct bpf_sock_addr *ctx, struct call *c, int v6_hook)
+{
+  find_rule(c);
+  if (c->rule < 0)
+    return 1;
+  __u32 index = (__u32)c->rule;
+  const struct sb_rule *r = bpf_map_lookup_elem(&rules, &index);
+  if (!r)
+    return 1;
+  if (r->flags & SB_RULE_SOURCE_MISSING)
+    return failed(c, r, SB_STEP_SOURCE_MISSING, EADDRNOTAVAIL);
+  if (!has_source(c, r))
+    return 1; /* interface-only rules are not applied per datagram (README) */
+  if (source_not_local(c, r))
+    return failed(c, r, SB_STEP_SOURCE_NOT_LOCAL, EADDRNOTAVAIL);
+  if (!v6_hook) {
+    __u32 source;
+    __builtin_memcpy(&source, r->source_v4, 4);
+    ctx->msg_src_ip4 = source;
+  } else if (c->v4) {
+    ctx->msg_src_ip6[0] = 0;
+    ctx->msg_src_ip6[1] = 0;
+    ctx->msg_src_ip6[2] = bpf_htonl(0xffff);
+    __u32 source;
+    __builtin_memcpy(&source, r->source_v4, 4);
+    ctx->msg_src_ip6[3] = source;
+  } else {
+    __u32 source[4];
+    __builtin_memcpy(source, r->source_v6, 16);
+    ctx->msg_src_ip6[0] = source[0];
+    ctx->msg_src_ip6[1] = source[1];
+    ctx->msg_src_ip6[2] = source[2];
+    ctx->msg_src_ip6[3] = source[3];
+  }
+  send_event(c, r, SB_EVENT_APPLIED, SB_STEP_NONE, 0, 1, 0);
+  return 1;
+}
+
+SEC("cgroup/sendmsg4")
+int sendmsg4(struct bpf_sock_addr *ctx)
+{
+  struct call c = {.v4 = 1, .datagram = 1};
+  if (ctx->protocol != IPPROTO_UDP || !netns_ok(ctx) || datagram_left_alone(ctx, 0))
+    return 1;
+  __u32 ip = ctx->user_ip4;
+  __builtin_memcpy(c.destination, &ip, 4);
+  c.port = bpf_ntohs((__u16)ctx->user_port);
+  return apply_to_datagram(ctx, &c, 0);
+}
+
+SEC("cgroup/sendmsg6")
+int sendmsg6(struct bpf_sock_addr *ctx)
+{
+  struct call c = {.datagram = 1, .socket_v6 = 1};
+  if (ctx->protocol != IPPROTO_UDP || !netns_ok(ctx) || datagram_left_alone(ctx, 1))
+    return 1;
+  __u32 ip6[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
+  decode_v6(&c, ip6);
+  c.port = bpf_ntohs((__u16)ctx->user_port);
+  return apply_to_datagram(ctx, &c, 1);
+}
+
+char LICENSE[] SEC("license") = "Dual MIT/GPL";

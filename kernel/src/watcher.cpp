@@ -1,0 +1,98 @@
+#include "srcbind/kernel/watcher.hpp"
+
+#include "srcbind/kernel/event_log.hpp"
+#include "srcbind_events.h"
+
+#include <bpf/libbpf.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+namespace srcbind::kernel {
+namespace {
+
+struct Printer {
+  const WatchSettings* settings;
+  int out_fd;
+};
+
+bool wanted(const sb_event& e, LogLevel level) {
+  switch (e.kind) {
+    case SB_EVENT_APPLIED: return level >= LogLevel::info;
+    case SB_EVENT_FAILED: return level >= LogLevel::error;
+    default: return level >= LogLevel::warn;
+  }
+}
+
+int print_event(void* context, void* data, std::size_t size) {
+  const auto* printer = static_cast<const Printer*>(context);
+  if (size < sizeof(sb_event)) return 0;
+  sb_event event;
+  std::memcpy(&event, data, sizeof event);
+  if (!wanted(event, printer->settings->log_level)) return 0;
+  const std::string line = format_event(event, printer->settings->rules);
+  // One write per line, as the library does: lines of concurrent writers stay whole.
+  (void)!::write(printer->out_fd, line.data(), line.size());
+  return 0;
+}
+
+// cgroup.events is re-read from its start each time: that also re-arms poll().
+bool populated(int events_file) {
+  char text[256];
+  const ssize_t n = ::pread(events_file, text, sizeof text - 1, 0);
+  if (n <= 0) return false;
+  text[n] = '\0';
+  const char* at = std::strstr(text, "populated ");
+  return at != nullptr && at[10] == '1';
+}
+
+}  // namespace
+
+void run_watcher(const WatchSettings& settings) {
+  // Wait until srcbind has moved into the cgroup and exec'd COMMAND (or died):
+  // before that the cgroup is empty for a reason that is not the end.
+  char byte;
+  while (::read(settings.started_fd, &byte, 1) != 0) {
+    if (errno != EINTR && errno != EAGAIN) break;
+  }
+  ::close(settings.started_fd);
+
+  int out_fd = STDERR_FILENO;
+  if (!settings.log_file.empty()) {
+    const int fd = ::open(settings.log_file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+                          0600);
+    if (fd >= 0) out_fd = fd;
+  }
+  Printer printer{&settings, out_fd};
+  ring_buffer* events = nullptr;
+  if (settings.events_fd >= 0 && settings.log_level > LogLevel::off)
+    events = ring_buffer__new(settings.events_fd, print_event, &printer, nullptr);
+
+  const std::string events_path = settings.cgroup_directory + "/cgroup.events";
+  const int events_file = ::open(events_path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (events_file >= 0) {
+    while (populated(events_file)) {
+      pollfd fds[2] = {{events_file, POLLPRI, 0}, {events ? ring_buffer__epoll_fd(events) : -1, POLLIN, 0}};
+      // Woken by the kernel when cgroup.events changes; the timeout only notices a
+      // cgroup that someone else removed (its file then never signals again).
+      const int ready = ::poll(fds, events ? 2 : 1, 10'000);
+      if (ready < 0 && errno != EINTR) break;
+      if (ready == 0 && ::access(settings.cgroup_directory.c_str(), F_OK) != 0) break;
+      if (events && (fds[1].revents & POLLIN)) ring_buffer__consume(events);
+    }
+    ::close(events_file);
+  }
+  if (events) {
+    ring_buffer__consume(events);
+    ring_buffer__free(events);
+  }
+  // Detaches the programs too: they belong to the cgroup.
+  ::rmdir(settings.cgroup_directory.c_str());
+  ::_exit(0);
+}
+
+}  // namespace srcbind::kernel

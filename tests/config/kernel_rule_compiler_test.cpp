@@ -1,0 +1,218 @@
+// The kernel backend decides exactly as the library: the compiled tables plus the
+// shared scan (kernel_tables.h) against Matcher::find, on random rule sets built
+// to collide (nested prefixes, `*`, loopback, ports, protocols, programs) and on
+// a 100,000-rule file.
+#include "srcbind/kernel_rule_compiler.hpp"
+#include "srcbind/matcher.hpp"
+#include "srcbind/rule_table.hpp"
+
+#include "test_support.hpp"
+
+#include <gtest/gtest.h>
+
+#include <random>
+
+namespace srcbind {
+namespace {
+
+using test::fake_host;
+
+std::string describe(const std::vector<Rule>& rules, std::optional<std::uint32_t> index) {
+  if (!index) return "none";
+  return rules[*index].label() + " (line " + std::to_string(rules[*index].line) + ")";
+}
+
+std::optional<std::uint32_t> index_of(const std::vector<Rule>& rules, const Rule* rule) {
+  if (rule == nullptr) return std::nullopt;
+  return static_cast<std::uint32_t>(rule - rules.data());
+}
+
+// Addresses from a small space, so that random prefixes nest and collide.
+IpAddress small_v4(std::mt19937& random) {
+  IpAddress a;
+  a.bytes[0] = random() % 8 == 0 ? 127 : 10;
+  a.bytes[1] = 0;
+  a.bytes[2] = static_cast<std::uint8_t>(random() % 2);
+  a.bytes[3] = static_cast<std::uint8_t>(random() % 16);
+  return a;
+}
+
+IpAddress small_v6(std::mt19937& random) {
+  IpAddress a;
+  a.family = Family::v6;
+  if (random() % 8 == 0) {
+    a.bytes[15] = 1;   // ::1
+    return a;
+  }
+  a.bytes[0] = 0x20, a.bytes[1] = 0x01, a.bytes[2] = 0x0d, a.bytes[3] = 0xb8;
+  a.bytes[15] = static_cast<std::uint8_t>(random() % 16);
+  return a;
+}
+
+std::string random_prefix(std::mt19937& random) {
+  if (random() % 10 == 0) return "*";
+  const bool v6 = random() % 3 == 0;
+  const IpAddress a = v6 ? small_v6(random) : small_v4(random);
+  const unsigned length = v6 ? 120 + random() % 9 : (random() % 5 == 0 ? 8 + random() % 8 : 24 + random() % 9);
+  const auto parsed = parse_prefix(a.to_string() + "/" + std::to_string(length));
+  return (parsed.prefix ? *parsed.prefix : parsed.network).to_string();
+}
+
+std::string random_rules(std::mt19937& random, int count) {
+  std::string text = "[srcbind]\non_error = continue\n";
+  for (int i = 0; i < count; ++i) {
+    text += "[rule]\ndestination = " + random_prefix(random);
+    for (unsigned extra = random() % 3; extra > 0; --extra) text += ", " + random_prefix(random);
+    text += "\n";
+    if (random() % 3 == 0) {
+      text += "port = " + std::to_string(20 + random() % 4);
+      if (random() % 2) text += ", 440-450";
+      text += "\n";
+    }
+    if (const unsigned r = random() % 4; r < 2) text += r == 0 ? "protocol = tcp\n" : "protocol = udp\n";
+    if (const unsigned r = random() % 5; r < 2) text += r == 0 ? "program = ftp, curl\n" : "program = wget\n";
+    switch (random() % 4) {
+      case 0: text += "source = 198.51.100.12\n"; break;       // v4 only
+      case 1: text += "source = 2001:db8:2::12\n"; break;      // v6 only
+      case 2: text += "interface = eth0\n"; break;             // both families
+      default: text += "source = 198.51.100.12, 2001:db8:2::12\n"; break;
+    }
+  }
+  return text;
+}
+
+Endpoint random_destination(std::mt19937& random) {
+  Endpoint e;
+  e.address = random() % 2 ? small_v4(random) : small_v6(random);
+  static constexpr std::uint16_t kPorts[] = {20, 21, 22, 23, 80, 440, 445, 450, 451};
+  e.port = kPorts[random() % 9];
+  return e;
+}
+
+TEST(KernelRuleCompiler, RandomRuleSetsDecideLikeTheMatcher) {
+  std::mt19937 random(17);
+  const std::string programs[] = {"ftp", "curl", "wget", "other"};
+  int matched = 0, compared = 0;
+  for (int set = 0; set < 300; ++set) {
+    const RuleTable table = test::parse(random_rules(random, 1 + static_cast<int>(random() % 12)));
+    ASSERT_TRUE(table.ok()) << test::messages(table)[0];
+    const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
+    ASSERT_TRUE(tables.ok()) << tables.errors[0];
+    for (const std::string& program : programs) {
+      const std::vector<std::string> names{program};
+      const Matcher matcher(table.rules, names);
+      for (int sample = 0; sample < 40; ++sample) {
+        const Endpoint destination = random_destination(random);
+        const Protocol protocol = random() % 2 ? Protocol::tcp : Protocol::udp;
+        const auto expected = index_of(table.rules, matcher.find(destination, protocol));
+        const auto actual = kernel_tables_find(tables, destination, protocol, program);
+        ASSERT_EQ(actual, expected) << "set " << set << ", " << destination.address.to_string() << " port "
+                                    << destination.port << " " << to_string(protocol) << " program " << program
+                                    << ": matcher " << describe(table.rules, expected) << ", kernel tables "
+                                    << describe(table.rules, actual);
+        ++compared;
+        matched += expected.has_value();
+      }
+    }
+  }
+  EXPECT_GT(matched, compared / 4);   // the samples exercise matches, not only misses
+  EXPECT_LT(matched, compared);       // and misses
+}
+
+TEST(KernelRuleCompiler, LoopbackNeedsAnExplicitRule) {
+  const RuleTable table = test::parse(
+      "[rule any]\ndestination = *\nsource = 198.51.100.12\n"
+      "[rule lo]\ndestination = 127.0.0.0/8\nport = 21\nsource = 198.51.100.12\n");
+  const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
+  EXPECT_EQ(kernel_tables_find(tables, test::endpoint("127.0.0.1", 80), Protocol::tcp, "x"), std::nullopt);
+  EXPECT_EQ(kernel_tables_find(tables, test::endpoint("127.0.0.1", 21), Protocol::tcp, "x"), 1u);
+  EXPECT_EQ(kernel_tables_find(tables, test::endpoint("203.0.113.1", 21), Protocol::tcp, "x"), 0u);
+  EXPECT_EQ(kernel_tables_find(tables, test::endpoint("::1", 21), Protocol::tcp, "x"), std::nullopt);
+}
+
+TEST(KernelRuleCompiler, SourcesNotOnTheHostAreFlaggedWhenCompiled) {
+  const RuleTable table = test::parse(
+      "[rule here]\ndestination = *\nsource = 198.51.100.12, 2001:db8:9::1\n");
+  const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
+  ASSERT_EQ(tables.rules.size(), 1u);
+  EXPECT_EQ(tables.rules[0].flags & SB_RULE_SOURCE_V4_NOT_LOCAL, 0u);
+  EXPECT_NE(tables.rules[0].flags & SB_RULE_SOURCE_V6_NOT_LOCAL, 0u);
+}
+
+TEST(KernelRuleCompiler, ProgramNamesTooLongForTheKernelAreErrors) {
+  const RuleTable table = test::parse("[rule]\ndestination = *\nsource = 198.51.100.12\nprogram = " +
+                                      std::string(64, 'p') + "\n");
+  ASSERT_TRUE(table.ok());
+  const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
+  ASSERT_EQ(tables.errors.size(), 1u);
+  EXPECT_NE(tables.errors[0].find("longer than 63 bytes"), std::string::npos) << tables.errors[0];
+}
+
+// The 100,000-rule shape of large_config_test.cpp: mostly /32 and /24 in one /12,
+// some IPv6, ports, protocols and programs.
+std::string hundred_thousand_rules(std::mt19937& random) {
+  std::string text = "[srcbind]\non_error = continue\n";
+  text.reserve(8 << 20);
+  for (int i = 0; i < 100'000; ++i) {
+    text += "[rule]\n";
+    const bool v6 = random() % 10 == 0;
+    static constexpr unsigned kV4Lengths[] = {32, 32, 32, 32, 32, 24, 24, 24, 20, 16, 12};
+    static constexpr unsigned kV6Lengths[] = {128, 64, 64, 56, 48};
+    IpAddress a;
+    if (v6) {
+      a.family = Family::v6;
+      for (auto& b : a.bytes) b = static_cast<std::uint8_t>(random());
+      a.bytes[0] = 0x20, a.bytes[1] = 0x01, a.bytes[2] = 0x0d, a.bytes[3] = 0xb8, a.bytes[4] = 0;
+      a.bytes[5] &= 0x0f;
+    } else {
+      const std::uint32_t bits = (10u << 24) | (random() & 0x000FFFFFu);
+      for (int b = 0; b < 4; ++b) a.bytes[b] = static_cast<std::uint8_t>(bits >> (24 - 8 * b));
+    }
+    const unsigned length = v6 ? kV6Lengths[random() % 5] : kV4Lengths[random() % 11];
+    const auto parsed = parse_prefix(a.to_string() + "/" + std::to_string(length));
+    text += "destination = " + (parsed.prefix ? *parsed.prefix : parsed.network).to_string() + "\n";
+    if (random() % 10 == 0) {
+      const unsigned first = 1 + random() % 1000;
+      text += "port = " + std::to_string(first) + "-" + std::to_string(first + random() % 100) + ", 443\n";
+    }
+    if (const unsigned r = random() % 20; r < 2) text += r == 0 ? "protocol = tcp\n" : "protocol = udp\n";
+    if (const unsigned r = random() % 20; r < 2) text += r == 0 ? "program = ftp, curl\n" : "program = wget\n";
+    text += v6 ? "source = 2001:db8:2::12\n" : (random() % 20 == 0 ? "interface = eth0\n" : "source = 198.51.100.12\n");
+  }
+  text += "[rule everything]\ndestination = *\nsource = 198.51.100.12\nprotocol = udp\n";
+  return text;
+}
+
+TEST(KernelRuleCompiler, HundredThousandRulesDecideLikeTheMatcher) {
+  std::mt19937 random(2024);
+  const test::TempDir dir;
+  const RuleTable table = load_config_file(dir.write("large.ini", hundred_thousand_rules(random)), fake_host());
+  ASSERT_TRUE(table.ok());
+  const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
+  ASSERT_TRUE(tables.ok());
+  // Linear in the rules: a prefix's candidates are stored once, not copied into
+  // the slices of the longer prefixes below it.
+  EXPECT_LT(tables.candidates.size(), 3 * table.rules.size());
+
+  const std::vector<std::string> names{"curl"};
+  const Matcher matcher(table.rules, names);
+  int matched = 0;
+  for (int sample = 0; sample < 200; ++sample) {
+    Endpoint destination;
+    const Rule& near = table.rules[random() % table.rules.size()];
+    destination.address = near.destinations[0].prefix.address;
+    if (destination.address.family == Family::v4) destination.address.bytes[3] ^= static_cast<std::uint8_t>(random() % 4);
+    else destination.address.bytes[15] ^= static_cast<std::uint8_t>(random() % 4);
+    static constexpr std::uint16_t kPorts[] = {21, 80, 443, 500, 1000};
+    destination.port = kPorts[random() % 5];
+    const Protocol protocol = random() % 2 ? Protocol::tcp : Protocol::udp;
+    const auto expected = index_of(table.rules, matcher.find(destination, protocol));
+    const auto actual = kernel_tables_find(tables, destination, protocol, "curl");
+    ASSERT_EQ(actual, expected) << destination.address.to_string() << " port " << destination.port;
+    matched += expected.has_value();
+  }
+  EXPECT_GT(matched, 100);
+}
+
+}  // namespace
+}  // namespace srcbind
