@@ -73,7 +73,8 @@ std::vector<CoverageProblem> find_coverage_problems(const ExecChain& chain, cons
 }
 
 std::string kernel_alternatives_hint() {
-  return "use the kernel instead: a route with a preferred source "
+  return "run it under the kernel backend instead (as root: srcbind --kernel ... -- COMMAND), "
+         "or set the source in the kernel: a route with a preferred source "
          "(ip route add DEST/LEN via GATEWAY src ADDR), policy routing "
          "(ip rule add ... table N, with a route ... src ADDR in table N), "
          "or SNAT (nft ... snat to ADDR, iptables -t nat ... -j SNAT --to-source ADDR)";
