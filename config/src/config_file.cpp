@@ -7,6 +7,7 @@
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -24,7 +25,10 @@ class FileDescriptor {
  public:
   explicit FileDescriptor(int fd) : fd_(fd) {}
   ~FileDescriptor() {
-    if (fd_ >= 0) ::close(fd_);
+    // The system call, not close(): this code also runs inside libsrcbind.so,
+    // which interposes close(), and config/ calls none of the library's hooks
+    // (docs/architecture.md; checked on the built library by preload.boundary).
+    if (fd_ >= 0) ::syscall(SYS_close, fd_);
   }
   FileDescriptor(const FileDescriptor&) = delete;
   FileDescriptor& operator=(const FileDescriptor&) = delete;
