@@ -2,6 +2,7 @@
 
 #include "check_command.hpp"
 #include "config_loading.hpp"
+#include "exec_command.hpp"
 #include "exit_codes.hpp"
 
 #include <iostream>
@@ -192,15 +193,7 @@ int run_kernel_command(const Options& options) {
     std::cerr << "srcbind: " << table.rules.size() << (table.rules.size() == 1 ? " rule" : " rules")
               << "; running " << command << " in cgroup " << cgroup << " (kernel backend)\n";
 
-  std::vector<char*> argv;
-  for (const std::string& word : options.operands) argv.push_back(const_cast<char*>(word.c_str()));
-  argv.push_back(nullptr);
-  std::cout.flush();
-  std::cerr.flush();
-  execvp(argv[0], argv.data());
-  const int exec_error = errno;
-  std::cerr << "srcbind: " << command << ": " << std::strerror(exec_error) << '\n';
-  return exec_error == ENOENT ? kExitNotFound : kExitCannotExecute;
+  return exec_command(options, command);
 }
 
 int run_kernel_check(const Options& options, std::ostream& out, std::ostream& err) {

@@ -3,6 +3,7 @@
 #include "child_environment.hpp"
 #include "command_resolver.hpp"
 #include "config_loading.hpp"
+#include "exec_command.hpp"
 #include "exit_codes.hpp"
 #include "library_locator.hpp"
 #include "preload_coverage.hpp"
@@ -70,15 +71,7 @@ int run_command(const Options& options) {
     std::cerr << "srcbind: " << table.rules.size() << (table.rules.size() == 1 ? " rule" : " rules") << "; running "
               << command << '\n';
 
-  std::vector<char*> argv;
-  for (const std::string& word : options.operands) argv.push_back(const_cast<char*>(word.c_str()));
-  argv.push_back(nullptr);
-  std::cout.flush();
-  std::cerr.flush();
-  execvp(argv[0], argv.data());
-  const int error = errno;
-  std::cerr << "srcbind: " << command << ": " << std::strerror(error) << '\n';
-  return error == ENOENT ? kExitNotFound : kExitCannotExecute;
+  return exec_command(options, command);
 }
 
 }  // namespace srcbind::cli

@@ -291,13 +291,20 @@ static int bound_by_program(struct bpf_sock *sk)
   return 0;
 }
 
-static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c)
+/* The rule that matched this call, or NULL when none did: the call goes on
+ * untouched. */
+static __always_inline const struct sb_rule *matched_rule(struct call *c)
 {
   find_rule(c);
   if (c->rule < 0)
-    return 1;
+    return NULL;
   __u32 index = (__u32)c->rule;
-  const struct sb_rule *r = bpf_map_lookup_elem(&rules, &index);
+  return bpf_map_lookup_elem(&rules, &index);
+}
+
+static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c)
+{
+  const struct sb_rule *r = matched_rule(c);
   if (!r)
     return 1;
   if (r->flags & SB_RULE_SOURCE_MISSING)
@@ -435,11 +442,7 @@ static int datagram_left_alone(struct bpf_sock_addr *ctx, int v6)
 
 static int apply_to_datagram(struct bpf_sock_addr *ctx, struct call *c, int v6_hook)
 {
-  find_rule(c);
-  if (c->rule < 0)
-    return 1;
-  __u32 index = (__u32)c->rule;
-  const struct sb_rule *r = bpf_map_lookup_elem(&rules, &index);
+  const struct sb_rule *r = matched_rule(c);
   if (!r)
     return 1;
   if (r->flags & SB_RULE_SOURCE_MISSING)
