@@ -80,5 +80,40 @@ TEST(Options, CanBeParsedTwiceInOneProcess) {
   EXPECT_EQ(p.options.mode, Mode::check);
 }
 
+// The kernel backend: --kernel, --pin NAME, --check --kernel.
+TEST(KernelOptions, KernelRunKeepsTheCommandsOwnOptions) {
+  const ParsedOptions p = parse({"--kernel", "-c", "f.ini", "-v", "--", "restic", "--kernel"});
+  ASSERT_TRUE(p.ok()) << p.error;
+  EXPECT_EQ(p.options.mode, Mode::run);
+  EXPECT_TRUE(p.options.kernel);
+  EXPECT_FALSE(p.options.pin);
+  EXPECT_EQ(p.options.operands, (std::vector<std::string>{"restic", "--kernel"}));
+}
+
+TEST(KernelOptions, PinTakesANameAndNoCommand) {
+  const ParsedOptions p = parse({"--kernel", "--pin", "backup.service", "-c", "f.ini"});
+  ASSERT_TRUE(p.ok()) << p.error;
+  EXPECT_EQ(p.options.pin, "backup.service");
+  EXPECT_TRUE(parse({"--pin", "x", "--kernel"}).ok());
+}
+
+TEST(KernelOptions, CheckKernel) {
+  const ParsedOptions p = parse({"--check", "--kernel", "-c", "f.ini"});
+  ASSERT_TRUE(p.ok()) << p.error;
+  EXPECT_EQ(p.options.mode, Mode::check);
+  EXPECT_TRUE(p.options.kernel);
+}
+
+TEST(KernelOptions, RejectsWhatDoesNotFit) {
+  EXPECT_EQ(parse({"--pin", "x", "-c", "f.ini"}).error, "--pin needs --kernel");
+  EXPECT_EQ(parse({"--kernel", "--pin", "x", "true"}).error, "--pin takes no COMMAND, got 'true'");
+  EXPECT_EQ(parse({"--kernel", "--pin", "a/b"}).error, "--pin needs a plain name (a unit name), got 'a/b'");
+  EXPECT_EQ(parse({"--kernel", "--pin", ".."}).error, "--pin needs a plain name (a unit name), got '..'");
+  EXPECT_EQ(parse({"--kernel", "--pin", "x", "--pin", "y"}).error, "--pin given twice");
+  EXPECT_EQ(parse({"--kernel", "--explain", "203.0.113.1"}).error, "--kernel is not valid with --explain");
+  EXPECT_EQ(parse({"--kernel", "--print-env"}).error, "--kernel is not valid with --print-env");
+  EXPECT_EQ(parse({"--kernel"}).error, "no COMMAND given");
+}
+
 }  // namespace
 }  // namespace srcbind::cli

@@ -203,6 +203,39 @@ TEST_F(ResolverOverTcp, TcpQueriesKeepTheKernelsSource) {
   EXPECT_THAT(dns.sources(), Each(std::string("127.0.0.1")));
 }
 
+// A private /etc (tmpfs, this mount namespace only) whose ld.so.preload holds the
+// library, which reaches even setuid programs (docs/linux-facts.md Q10), with a
+// root-owned srcbind.ini of `system_rule` and a setuid-root copy of the test
+// client at /etc/setuid-client. Unmounted when the test ends.
+class PrivateEtcWithSetuidClient {
+ public:
+  explicit PrivateEtcWithSetuidClient(const std::string& system_rule) {
+    mounted_ = mount("tmpfs", "/etc", "tmpfs", 0, "mode=0755") == 0;
+    if (!mounted_) return;
+    std::ofstream("/etc/ld.so.preload") << preload_list() << "\n";
+    std::ofstream("/etc/srcbind.ini") << system_rule;
+    chmod("/etc/srcbind.ini", 0644);
+    std::filesystem::copy_file(test_client(), "/etc/setuid-client");
+    chmod("/etc/setuid-client", 04755);
+  }
+  ~PrivateEtcWithSetuidClient() {
+    if (mounted_) umount2("/etc", MNT_DETACH);
+  }
+  PrivateEtcWithSetuidClient(const PrivateEtcWithSetuidClient&) = delete;
+  PrivateEtcWithSetuidClient& operator=(const PrivateEtcWithSetuidClient&) = delete;
+  bool mounted() const { return mounted_; }
+
+ private:
+  bool mounted_ = false;
+};
+
+// Runs `program` (tcp to the peer) as nobody.
+ChildResult run_as_nobody(const std::string& program, const Peer& peer, const ChildOptions& options) {
+  return run_child({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", program, "tcp", "127.0.0.1",
+                    peer.port_text()},
+                   options);
+}
+
 // Secure-execution mode: a setuid-root copy of the test client run by nobody.
 // The loader drops LD_PRELOAD itself, so the library is put in /etc/ld.so.preload
 // (of a private /etc, in this mount namespace only), which reaches even setuid
@@ -210,31 +243,19 @@ TEST_F(ResolverOverTcp, TcpQueriesKeepTheKernelsSource) {
 // variable and read only /etc/srcbind.ini.
 TEST(SecureExecution, SetuidProgramIgnoresSrcbindVariablesAndReadsOnlyEtc) {
   SRCBIND_REQUIRE_NETNS();
-  std::string lib = preload_list();
-  ASSERT_EQ(mount("tmpfs", "/etc", "tmpfs", 0, "mode=0755"), 0) << std::strerror(errno);
-  struct Unmount {
-    ~Unmount() { umount2("/etc", MNT_DETACH); }
-  } unmount;
-  std::ofstream("/etc/ld.so.preload") << lib << "\n";
-  std::ofstream("/etc/srcbind.ini") << one_rule("destination = 127.0.0.1\nsource = 127.0.0.3");
-  chmod("/etc/srcbind.ini", 0644);
-  std::filesystem::copy_file(test_client(), "/etc/setuid-client");
-  chmod("/etc/setuid-client", 04755);
+  PrivateEtcWithSetuidClient etc(one_rule("destination = 127.0.0.1\nsource = 127.0.0.3"));
+  ASSERT_TRUE(etc.mounted()) << std::strerror(errno);
   TempFile user_config(one_rule("destination = 127.0.0.1\nsource = 127.0.0.4"));
 
   Peer peer{Peer::Kind::tcp};
   ChildOptions options;
   options.env = {{"SRCBIND_SOURCE", "127.0.0.2"}, {"SRCBIND_CONFIG", user_config.path()}, {"SRCBIND_LOG", "off"}};
-  ChildResult r = run_child({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/etc/setuid-client", "tcp",
-                             "127.0.0.1", peer.port_text()},
-                            options);
+  ChildResult r = run_as_nobody("/etc/setuid-client", peer, options);
   ASSERT_TRUE(peer.wait_for(1)) << describe(r);
   EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.3"));
 
   // The same, not setuid: the variables count (SRCBIND_CONFIG wins over /etc).
-  ChildResult plain = run_child({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", test_client(), "tcp",
-                                 "127.0.0.1", peer.port_text()},
-                                options);
+  ChildResult plain = run_as_nobody(test_client(), peer, options);
   ASSERT_TRUE(peer.wait_for(2)) << describe(plain);
   EXPECT_EQ(peer.sources()[1], "127.0.0.4") << describe(plain);
 }
@@ -288,16 +309,8 @@ TEST(ProgramName, ProgramRulesMatchWithoutProc) {
 // bit does.
 TEST(SecureExecution, SetuidProgramIgnoresThePerUserFile) {
   SRCBIND_REQUIRE_NETNS();
-  std::string lib = preload_list();
-  ASSERT_EQ(mount("tmpfs", "/etc", "tmpfs", 0, "mode=0755"), 0) << std::strerror(errno);
-  struct Unmount {
-    ~Unmount() { umount2("/etc", MNT_DETACH); }
-  } unmount;
-  std::ofstream("/etc/ld.so.preload") << lib << "\n";
-  std::ofstream("/etc/srcbind.ini") << one_rule("destination = 127.0.0.1\nsource = 127.0.0.3");
-  chmod("/etc/srcbind.ini", 0644);
-  std::filesystem::copy_file(test_client(), "/etc/setuid-client");
-  chmod("/etc/setuid-client", 04755);
+  PrivateEtcWithSetuidClient etc(one_rule("destination = 127.0.0.1\nsource = 127.0.0.3"));
+  ASSERT_TRUE(etc.mounted()) << std::strerror(errno);
   std::filesystem::create_directories("/etc/nobody-config/srcbind");
   std::ofstream("/etc/nobody-config/srcbind/srcbind.ini") << one_rule("destination = 127.0.0.1\nsource = 127.0.0.4");
   chmod("/etc/nobody-config/srcbind/srcbind.ini", 0644);
@@ -305,15 +318,11 @@ TEST(SecureExecution, SetuidProgramIgnoresThePerUserFile) {
   Peer peer{Peer::Kind::tcp};
   ChildOptions options;
   options.env = {{"XDG_CONFIG_HOME", "/etc/nobody-config"}, {"SRCBIND_LOG", "off"}};
-  ChildResult r = run_child({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "/etc/setuid-client", "tcp",
-                             "127.0.0.1", peer.port_text()},
-                            options);
+  ChildResult r = run_as_nobody("/etc/setuid-client", peer, options);
   ASSERT_TRUE(peer.wait_for(1)) << describe(r);
   EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.3"));
 
-  ChildResult plain = run_child({"setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", test_client(), "tcp",
-                                 "127.0.0.1", peer.port_text()},
-                                options);
+  ChildResult plain = run_as_nobody(test_client(), peer, options);
   ASSERT_TRUE(peer.wait_for(2)) << describe(plain);
   EXPECT_EQ(peer.sources()[1], "127.0.0.4") << describe(plain);
 }
