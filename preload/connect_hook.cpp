@@ -12,7 +12,7 @@ namespace {
 
 // 0 to go on with the real connect, else the errno to fail with.
 SRCBIND_HOT int steer_connect(int fd, const sockaddr* addr, socklen_t len) noexcept {
-  const Runtime* rt = Runtime::get();
+  const Runtime* rt = is_internet(addr) ? Runtime::get() : nullptr;
   Target target;
   int error = 0;
   // find_target keeps errno itself: an unmatched destination, the usual case,

@@ -26,7 +26,7 @@ struct SendPlan {
 // `app_has_packet_info`: the program set its own source for this datagram.
 SRCBIND_SEND void decide_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
                  SendPlan& plan) noexcept {
-  const Runtime* rt = Runtime::get();
+  const Runtime* rt = is_internet(addr) ? Runtime::get() : nullptr;
   if (!rt || !rt->has_rules() || !find_target(*rt, fd, addr, len, plan.target)) return;
   plan.runtime = rt;
   if (!plan.target.datagram) {

@@ -5,6 +5,7 @@
 #include "hooks.hpp"
 #include "hot_path.hpp"
 #include "real_functions.hpp"
+#include "runtime.hpp"
 #include "socket_probe.hpp"
 
 #include <fcntl.h>
@@ -19,6 +20,9 @@ SRCBIND_HOT int hook_socket(int domain, int type, int protocol) {
   const SocketKind kind = socket_kind(type, protocol);
   if ((domain == AF_INET || domain == AF_INET6) && kind != SocketKind::other) {
     fd_table::created(fd, domain == AF_INET6, kind == SocketKind::datagram);
+    // The first network socket builds the rules, rather than its first send,
+    // which may come from a signal handler, where building (malloc) is unsafe.
+    (void)Runtime::get();
   } else {
     fd_table::forget(fd);
   }

@@ -93,10 +93,11 @@ SRCBIND_EXPORT void closefrom(int lowfd) {
   hook_closefrom(lowfd);
 }
 
-// Load the configuration at start-up, so that a broken file is reported at once.
-// A hook called earlier (another library's constructor) has loaded it already.
+// Take what the rules are built from at start; they are built at the first
+// network call (runtime.hpp). A hook called earlier (another library's
+// constructor) has taken it already.
 __attribute__((constructor)) static void srcbind_load() {
-  (void)Runtime::get();
+  Runtime::take_snapshot();
   // dlopen (deep_bind.cpp) jumps through this; resolved here, before the
   // program's own code loads anything.
   srcbind_resolve_dlopen();

@@ -32,9 +32,17 @@ int standard_stream(std::string_view path) noexcept {
   return -1;
 }
 
+StandardStreams::Identity identity_of(int fd) noexcept {
+  struct stat st {};
+  if (::fstat(fd, &st) != 0) return {};
+  return {true, st.st_dev, st.st_ino};
+}
+
 }  // namespace
 
-void Logger::configure(LogLevel level, std::string file, std::string program) {
+StandardStreams StandardStreams::current() noexcept { return {identity_of(1), identity_of(2)}; }
+
+void Logger::configure(LogLevel level, std::string file, std::string program, const StandardStreams& streams) {
   level_ = level;
   program_ = std::move(program);
   const int stream = standard_stream(file);
@@ -48,10 +56,7 @@ void Logger::configure(LogLevel level, std::string file, std::string program) {
     file.clear();
   }
   file_ = std::move(file);
-  struct stat st {};
-  stream_known_ = ::fstat(stream_fd_, &st) == 0;
-  stream_dev_ = st.st_dev;
-  stream_ino_ = st.st_ino;
+  stream_ = stream_fd_ == 1 ? streams.out : streams.err;
 }
 
 LineBuffer Logger::start() const noexcept {
@@ -74,8 +79,8 @@ void Logger::write(LineBuffer& line) const noexcept {
     return;
   }
   struct stat st {};
-  if (!stream_known_ || ::fstat(stream_fd_, &st) != 0) return;
-  if (st.st_dev != stream_dev_ || st.st_ino != stream_ino_) return;
+  if (!stream_.open || ::fstat(stream_fd_, &st) != 0) return;
+  if (st.st_dev != stream_.device || st.st_ino != stream_.inode) return;
   write_all(stream_fd_, text);
 }
 

@@ -4,7 +4,7 @@
 // between lines (docs/linux-facts.md Q11: ssh closes every fd, and a kept fd can end up
 // writing into the program's own TCP stream). A log file is opened, written and
 // closed per line. stderr is written only while fd 2 is still the file it was
-// when the library loaded; a daemon that closed it or put something else there
+// when the process started; a daemon that closed it or put something else there
 // gets nothing from us.
 //
 // A log file never costs the program time: it is opened non-blocking, so a FIFO
@@ -24,9 +24,21 @@
 
 namespace srcbind::preload {
 
+// Which files stdout and stderr are, taken at start.
+struct StandardStreams {
+  struct Identity {
+    bool open = false;
+    dev_t device = 0;
+    ino_t inode = 0;
+  };
+  Identity out;   // fd 1
+  Identity err;   // fd 2
+  static StandardStreams current() noexcept;
+};
+
 class Logger {
  public:
-  void configure(LogLevel level, std::string file, std::string program);
+  void configure(LogLevel level, std::string file, std::string program, const StandardStreams& streams);
   bool enabled(LogLevel level) const noexcept { return level != LogLevel::off && level <= level_; }
   // A line that already holds "srcbind[PID] PROG: ".
   LineBuffer start() const noexcept;
@@ -40,9 +52,7 @@ class Logger {
   std::string program_;
   std::string file_problem_;
   int stream_fd_ = 2;         // the standard stream used when file_ is empty
-  bool stream_known_ = false; // it was open when the library loaded
-  dev_t stream_dev_ = 0;
-  ino_t stream_ino_ = 0;
+  StandardStreams::Identity stream_;   // what it was at start
 };
 
 }  // namespace srcbind::preload

@@ -6,6 +6,7 @@
 
 #include <malloc.h>
 #include <pthread.h>
+#include <signal.h>
 #include <sched.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -30,17 +31,54 @@ void restart_load_in_child() noexcept {
 // page with the other hot data.
 alignas(Runtime) SRCBIND_HOT_DATA unsigned char g_runtime_storage[sizeof(Runtime)];
 
+// The snapshot, taken once; destroyed when the runtime has been built from it.
+enum SnapshotState : int { kNoSnapshot, kTaking, kTaken };
+constinit std::atomic<int> g_snapshot_state{kNoSnapshot};
+constinit StartupSnapshot* g_snapshot = nullptr;
+alignas(StartupSnapshot) unsigned char g_snapshot_storage[sizeof(StartupSnapshot)];
+
+StartupSnapshot* new_snapshot() noexcept {
+  ErrnoGuard keep_errno;
+  try {
+    auto* snapshot = new (g_snapshot_storage) StartupSnapshot{
+        capture_configuration(Environment::from_process(), ConfigFile::Capture::map), current_process_names(),
+        StandardStreams::current()};
+    return snapshot;
+  } catch (...) {
+    return nullptr;   // out of memory at start: no rules, never throw into the host
+  }
+}
+
+// The snapshot, taken here if nobody has; waits while another thread takes it.
+StartupSnapshot* snapshot() noexcept {
+  Runtime::take_snapshot();
+  while (g_snapshot_state.load(std::memory_order_acquire) != kTaken) sched_yield();
+  return g_snapshot;
+}
+
+void drop_snapshot() noexcept {
+  if (g_snapshot != nullptr) g_snapshot->~StartupSnapshot();   // unmaps the file, frees its text
+  g_snapshot = nullptr;
+}
+
 }  // namespace
 
 SRCBIND_HOT_DATA constinit std::atomic<int> runtime_state{kUnloaded};
 SRCBIND_HOT_DATA constinit std::atomic<const Runtime*> runtime_instance{nullptr};
 
-Runtime::Runtime()
-    : table_(load_effective_config(Environment::from_process(), HostInterfaces::current())),
+void Runtime::take_snapshot() noexcept {
+  int expected = kNoSnapshot;
+  if (!g_snapshot_state.compare_exchange_strong(expected, kTaking, std::memory_order_acq_rel)) return;
+  g_snapshot = new_snapshot();
+  g_snapshot_state.store(kTaken, std::memory_order_release);
+}
+
+Runtime::Runtime(StartupSnapshot& snapshot)
+    : table_(load_configuration(snapshot.configuration, HostInterfaces::current(), LoadPurpose::library)),
       rules_(place_rules()),
-      program_names_(current_process_names()),
+      program_names_(std::move(snapshot.program_names)),
       matcher_(rules_, program_names_, &hot_memory_) {
-  logger_.configure(table_.settings.log_level, table_.settings.log_file, program_names_.front());
+  logger_.configure(table_.settings.log_level, table_.settings.log_file, program_names_.front(), snapshot.streams);
   has_rules_ = !matcher_.empty();
 }
 
@@ -54,6 +92,24 @@ std::span<const Rule> Runtime::place_rules() {
   return hot_rules_;
 }
 
+const Runtime* Runtime::build() noexcept {
+  StartupSnapshot* from = snapshot();
+  if (from == nullptr) return nullptr;
+  const Runtime* runtime = nullptr;
+  try {
+    runtime = new (g_runtime_storage) Runtime(*from);
+    runtime->report_load_problems();
+  } catch (...) {
+    runtime = nullptr;   // out of memory while loading: apply no rules, never throw into the host
+  }
+  drop_snapshot();
+  // Give back what parsing a large file left behind (the text, temporaries):
+  // the program should not carry it for its whole life. After a small one
+  // there is little to give back, and the trim costs more than it saves.
+  if (runtime != nullptr && runtime->rules_.size() >= kTrimAfterRules) malloc_trim(0);
+  return runtime;
+}
+
 const Runtime* Runtime::load() noexcept {
   int expected = kUnloaded;
   if (runtime_state.compare_exchange_strong(expected, kLoading, std::memory_order_acq_rel)) {
@@ -63,27 +119,23 @@ const Runtime* Runtime::load() noexcept {
     // meanwhile acts at the program's own call, once this is done.
     int cancel_state;
     pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, &cancel_state);
+    // A signal handler of this thread that sends meanwhile would find the state
+    // half built and go unsteered: its signals wait until the rules are in place.
+    sigset_t all, before;
+    sigfillset(&all);
+    pthread_sigmask(SIG_SETMASK, &all, &before);
     g_loader_tid.store(current_tid(), std::memory_order_relaxed);
     static constinit std::atomic<bool> fork_handler_registered{false};
     if (!fork_handler_registered.exchange(true)) pthread_atfork(nullptr, nullptr, restart_load_in_child);
-    const Runtime* runtime = nullptr;
-    try {
-      runtime = new (g_runtime_storage) Runtime();
-      runtime->report_load_problems();
-      // Give back what parsing a large file left behind (the text, temporaries):
-      // the program should not carry it for its whole life. After a small one
-      // there is little to give back, and the trim costs more than it saves.
-      if (runtime->rules_.size() >= kTrimAfterRules) malloc_trim(0);
-    } catch (...) {
-      runtime = nullptr;   // out of memory while loading: apply no rules, never throw into the host
-    }
+    const Runtime* runtime = build();
     runtime_instance.store(runtime, std::memory_order_relaxed);
     runtime_state.store(kReady, std::memory_order_release);   // publishes the instance
+    pthread_sigmask(SIG_SETMASK, &before, nullptr);
     pthread_setcancelstate(cancel_state, nullptr);
     return runtime;
   }
   if (g_loader_tid.load(std::memory_order_relaxed) == current_tid()) return nullptr;
-  // Another thread is loading: wait for it (loading reads one file; it is short).
+  // Another thread is loading: wait for it (it parses one file's text; short).
   while (runtime_state.load(std::memory_order_acquire) != kReady) sched_yield();
   return runtime_instance.load(std::memory_order_relaxed);
 }

@@ -1,7 +1,14 @@
-// The library's state: built once, on first use or in the constructor, whichever
-// comes first (docs/linux-facts.md Q15), and immutable afterwards. No C++ object with a
-// constructor lives at namespace scope: the state is reached through an atomic
-// pointer, so a hook that runs before our constructor still finds it.
+// The library's state, in two steps (docs/architecture.md, "Start-up"):
+//  - at start (the constructor, or a hook that runs before it: docs/linux-facts.md
+//    Q15) a snapshot of what the process hands us: the SRCBIND_* variables, the
+//    configuration file's bytes, the program's names, which files the standard
+//    streams are. A few system calls, whatever the size of the configuration;
+//  - at the first network call the rules, built from that snapshot alone (the
+//    program may have chrooted or closed every descriptor by then), and
+//    immutable afterwards.
+// No C++ object with a constructor lives at namespace scope: the state is reached
+// through atomic pointers, so a hook that runs before our constructor still
+// finds it.
 #pragma once
 
 #include "logger.hpp"
@@ -18,6 +25,12 @@
 namespace srcbind::preload {
 
 class Runtime;
+
+struct StartupSnapshot {
+  CapturedConfiguration configuration;
+  std::vector<std::string> program_names;
+  StandardStreams streams;
+};
 
 // Where Runtime::load() stands, and what it built (set before kReady, with
 // release). In srcbind_hot_data (hot_path.hpp), next to the instance itself.
@@ -37,6 +50,10 @@ class Runtime {
     return load();
   }
 
+  // Takes the snapshot, once. The constructor calls it; load() does when a hook
+  // came first.
+  static void take_snapshot() noexcept;
+
   const Matcher& matcher() const noexcept { return matcher_; }
   const Logger& logger() const noexcept { return logger_; }
   // A copy of !matcher().empty(): read on every call, and here it shares the
@@ -44,8 +61,9 @@ class Runtime {
   bool has_rules() const noexcept { return has_rules_; }
 
  private:
-  Runtime();
+  explicit Runtime(StartupSnapshot& snapshot);
   static const Runtime* load() noexcept;
+  static const Runtime* build() noexcept;
   std::span<const Rule> place_rules();
   void report_load_problems() const noexcept;
 

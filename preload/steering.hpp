@@ -29,6 +29,12 @@ struct Target {
   LocalAddress local;
 };
 
+// Only these destinations build the rules (runtime.hpp): a program that talks
+// to nothing but local sockets (syslog, D-Bus) never pays for them.
+inline bool is_internet(const sockaddr* addr) noexcept {
+  return addr != nullptr && (addr->sa_family == AF_INET || addr->sa_family == AF_INET6);
+}
+
 // Looks the destination up and learns what the decision needs about the socket.
 // False: no rule applies, or the socket is of a kind srcbind leaves alone.
 // Keeps errno (it asks the kernel only about sockets the fd table does not know).

@@ -1,10 +1,14 @@
-// load_config_file: open, check who may have written the file, read, parse.
+// ConfigFile: open, check what the path names and who may have written it, take
+// the text (read now, or map now and copy later); load_config_file on top.
+#include "srcbind/config_file.hpp"
+
 #include "srcbind/ini_parser.hpp"
 #include "srcbind/rule_table.hpp"
 
 #include "prefault.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
 #include <sys/syscall.h>
@@ -13,13 +17,18 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <utility>
+
+#ifndef MADV_POPULATE_WRITE   // Linux 5.14; glibc 2.36's headers may lack it
+#define MADV_POPULATE_WRITE 23
+#endif
 
 namespace srcbind {
 namespace {
 
-// Far above any real configuration (100,000 rules are ~5 MB); stops /dev/zero or a
+// Far above any real configuration (1,000,000 named rules are ~75 MB); stops a
 // runaway generated file from eating the host program's memory.
-constexpr off_t kMaxFileSize = 64 * 1024 * 1024;
+constexpr off_t kMaxFileSize = off_t{256} * 1024 * 1024;
 
 class FileDescriptor {
  public:
@@ -45,7 +54,7 @@ std::string mode_text(mode_t mode) {
 }
 
 // Empty when `st` may be trusted; otherwise why not.
-std::string trust_problem(const struct stat& st, FileTrust trust, const std::string& path) {
+std::string untrusted_because(const struct stat& st, FileTrust trust, const std::string& path) {
   if (trust == FileTrust::any) return {};
   const uid_t user = ::getuid();
   if (trust == FileTrust::root_only && st.st_uid != 0) {
@@ -64,13 +73,6 @@ std::string trust_problem(const struct stat& st, FileTrust trust, const std::str
   return {};
 }
 
-RuleTable file_error(const std::string& path, std::string message) {
-  RuleTable table;
-  table.config_path = path;
-  table.diagnostics.push_back({path, 0, Diagnostic::Severity::error, std::move(message)});
-  return table;
-}
-
 // /dev/null is the conventional "no file": an empty configuration.
 bool is_dev_null(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3); }
 
@@ -85,54 +87,187 @@ std::string file_kind(mode_t mode) {
 
 std::string cannot_read(int error) { return std::string("cannot read: ") + std::strerror(error); }
 
+std::string too_large() { return "is larger than " + std::to_string(kMaxFileSize / (1024 * 1024)) + " MiB"; }
+
+// Copying a mapping out needs MADV_POPULATE_WRITE (Linux 5.14), which fails
+// with EFAULT where a plain read of the memory would raise SIGBUS. An advice
+// the kernel does not know is refused before the (empty) range is looked at.
+bool can_copy_mappings() noexcept {
+  const int saved = errno;
+  const bool known = ::madvise(nullptr, 0, MADV_POPULATE_WRITE) == 0;
+  errno = saved;
+  return known;
+}
+
 }  // namespace
 
-RuleTable load_config_file(const std::string& path, const HostInterfaces& host, FileTrust trust) {
-  // Not O_NOFOLLOW: a symlinked configuration is fine; the checks are on what was
-  // opened. O_NONBLOCK: opening a FIFO without a writer would otherwise wait
-  // forever, in every program that loads the library (docs/linux-facts.md Q16).
-  const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (fd.get() < 0) return file_error(path, cannot_read(errno));
-
-  struct stat st;
-  if (::fstat(fd.get(), &st) != 0) return file_error(path, cannot_read(errno));
-  if (is_dev_null(st)) {
-    RuleTable empty = parse_config_text("", path, host);
-    empty.config_path = path;
-    return empty;
+ConfigFile ConfigFile::open(const std::string& path, FileTrust trust, Capture how) noexcept {
+  ConfigFile file;
+  try {
+    file.path_ = path;
+    file.trust_ = trust;
+    // Not O_NOFOLLOW: a symlinked configuration is fine; the checks are on what
+    // was opened. O_NONBLOCK: opening a FIFO without a writer would otherwise
+    // wait forever, in every program that loads the library (docs/linux-facts.md Q16).
+    const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    if (fd.get() < 0) {
+      file.error_ = cannot_read(errno);
+      return file;
+    }
+    struct stat st;
+    if (::fstat(fd.get(), &st) != 0) {
+      file.error_ = cannot_read(errno);
+      return file;
+    }
+    if (is_dev_null(st)) return file;
+    if (!S_ISREG(st.st_mode)) {
+      file.error_ = "cannot read: not a regular file (" + file_kind(st.st_mode) + ")";
+      return file;
+    }
+    file.trust_problem_ = untrusted_because(st, trust, path);
+    if (st.st_size > kMaxFileSize) {
+      file.error_ = too_large();
+      return file;
+    }
+    file.identity_ = {st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_nsec, st.st_ctim.tv_nsec,
+                      st.st_mtim.tv_sec, st.st_ctim.tv_sec};
+    if (how == Capture::map && st.st_size > 0 && can_copy_mappings()) {
+      file.map_from(fd.get(), static_cast<std::size_t>(st.st_size));
+    }
+    if (file.mapping_ == nullptr) file.read_from(fd.get(), st.st_size);
+  } catch (...) {
+    file.release();
+    try {
+      file.error_ = "cannot read: out of memory";
+    } catch (...) {
+      // Not even room for the message: path_ still names the file, and an empty
+      // error with no text reads as an empty file, which applies no rules.
+    }
   }
-  if (!S_ISREG(st.st_mode)) return file_error(path, "cannot read: not a regular file (" + file_kind(st.st_mode) + ")");
-  if (auto problem = trust_problem(st, trust, path); !problem.empty()) return file_error(path, std::move(problem));
-  if (st.st_size > kMaxFileSize) {
-    return file_error(path, "is larger than " + std::to_string(kMaxFileSize / (1024 * 1024)) + " MiB");
-  }
+  return file;
+}
 
+void ConfigFile::map_from(int fd, std::size_t size) {
+  void* mapping = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  if (mapping == MAP_FAILED) return;   // read instead
+  mapping_ = mapping;
+  mapped_bytes_ = size;
+}
+
+void ConfigFile::read_from(int fd, off_t size) {
   // One byte more than the file, so that the read that sees its end needs no
   // larger buffer (growing would copy the whole text).
-  std::string text;
-  text.reserve(static_cast<std::size_t>(st.st_size) + 1);
-  detail::prefault(text.data(), text.capacity());
-  text.resize(static_cast<std::size_t>(st.st_size) + 1);
+  text_.reserve(static_cast<std::size_t>(size) + 1);
+  detail::prefault(text_.data(), text_.capacity());
+  text_.resize(static_cast<std::size_t>(size) + 1);
   std::size_t filled = 0;
   while (true) {
-    if (filled == text.size()) {
+    if (filled == text_.size()) {
       // The file may grow between fstat and read; read on, up to the cap.
-      if (text.size() >= static_cast<std::size_t>(kMaxFileSize)) {
-        return file_error(path, "is larger than " + std::to_string(kMaxFileSize / (1024 * 1024)) + " MiB");
+      if (text_.size() >= static_cast<std::size_t>(kMaxFileSize)) {
+        text_.clear();
+        error_ = too_large();
+        return;
       }
-      text.resize(text.size() + 4096);
+      text_.resize(text_.size() + 4096);
     }
-    const ssize_t n = ::read(fd.get(), text.data() + filled, text.size() - filled);
+    const ssize_t n = ::read(fd, text_.data() + filled, text_.size() - filled);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return file_error(path, cannot_read(errno));
+    if (n < 0) {
+      text_.clear();
+      error_ = cannot_read(errno);
+      return;
+    }
     if (n == 0) break;
     filled += static_cast<std::size_t>(n);
   }
-  text.resize(filled);
+  text_.resize(filled);
+}
 
-  RuleTable table = parse_config_text(text, path, host);
+bool ConfigFile::copy_mapping() noexcept {
+  // Bounded: EINTR/EAGAIN mean "try again", not "the file is gone".
+  for (int attempt = 0; attempt < 8; ++attempt) {
+    if (::madvise(mapping_, mapped_bytes_, MADV_POPULATE_WRITE) == 0) return true;
+    if (errno != EINTR && errno != EAGAIN) return false;
+  }
+  return false;
+}
+
+std::string_view ConfigFile::text() {
+  if (!error_.empty()) return {};
+  if (mapping_ == nullptr) return text_;
+  const std::string_view mapped(static_cast<const char*>(mapping_), mapped_bytes_);
+  if (copied_) return mapped;
+  const int saved = errno;
+  // Edited in place since open(), the mapping may show a mixture of old and new
+  // text: read the file again. A path that can no longer be reached (a chroot)
+  // keeps what was mapped; a truncated file fails the copy.
+  struct stat st;
+  const bool changed = ::stat(path_.c_str(), &st) == 0 &&
+                       Identity{st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_nsec, st.st_ctim.tv_nsec,
+                                st.st_mtim.tv_sec, st.st_ctim.tv_sec} != identity_;
+  copied_ = !changed && copy_mapping();
+  errno = saved;
+  if (copied_) return mapped;
+  *this = open(path_, trust_, Capture::read);
+  return text();
+}
+
+void ConfigFile::release() noexcept {
+  if (mapping_ != nullptr) ::munmap(mapping_, mapped_bytes_);
+  mapping_ = nullptr;
+  mapped_bytes_ = 0;
+  copied_ = false;
+  std::string().swap(text_);
+}
+
+ConfigFile::ConfigFile(ConfigFile&& other) noexcept
+    : path_(std::move(other.path_)),
+      error_(std::move(other.error_)),
+      trust_problem_(std::move(other.trust_problem_)),
+      trust_(other.trust_),
+      identity_(other.identity_),
+      text_(std::move(other.text_)),
+      mapping_(std::exchange(other.mapping_, nullptr)),
+      mapped_bytes_(std::exchange(other.mapped_bytes_, 0)),
+      copied_(std::exchange(other.copied_, false)) {}
+
+ConfigFile& ConfigFile::operator=(ConfigFile&& other) noexcept {
+  if (this != &other) {
+    release();
+    path_ = std::move(other.path_);
+    error_ = std::move(other.error_);
+    trust_problem_ = std::move(other.trust_problem_);
+    trust_ = other.trust_;
+    identity_ = other.identity_;
+    text_ = std::move(other.text_);
+    mapping_ = std::exchange(other.mapping_, nullptr);
+    mapped_bytes_ = std::exchange(other.mapped_bytes_, 0);
+    copied_ = std::exchange(other.copied_, false);
+  }
+  return *this;
+}
+
+ConfigFile::~ConfigFile() { release(); }
+
+RuleTable parse_config_file(ConfigFile& file, const HostInterfaces& host, bool refuse_untrusted) {
+  RuleTable table;
+  const std::string& path = file.path();
+  std::string_view text = file.text();
+  std::string problem = file.error();
+  if (problem.empty() && refuse_untrusted) problem = file.trust_problem();
+  if (!problem.empty()) {
+    table.diagnostics.push_back({path, 0, Diagnostic::Severity::error, std::move(problem)});
+  } else {
+    table = parse_config_text(text, path, host);
+  }
   table.config_path = path;
   return table;
+}
+
+RuleTable load_config_file(const std::string& path, const HostInterfaces& host, FileTrust trust) {
+  ConfigFile file = ConfigFile::open(path, trust, ConfigFile::Capture::read);
+  return parse_config_file(file, host, true);
 }
 
 }  // namespace srcbind

@@ -1,5 +1,6 @@
-// Environment::from_process and load_configuration: which file, which quick
-// rule, which overrides; and the promise that nothing throws out of it.
+// Environment::from_process, capture_configuration and load_configuration:
+// which file, which quick rule, which overrides; and the promise that nothing
+// throws out of it.
 #include "srcbind/rule_table.hpp"
 
 #include "srcbind/config_search.hpp"
@@ -43,25 +44,21 @@ Diagnostic warning(const std::string& file, unsigned line, std::string message) 
 
 // srcbind --check -c FILE: the file is read whoever owns it, and the library's
 // verdict on its owner becomes a warning.
-RuleTable read_named_for_check(const std::string& path, const HostInterfaces& host) {
-  RuleTable table = load_config_file(path, host, FileTrust::any);
-  if (!table.ok()) return table;
-  const RuleTable as_library = load_config_file(path, host, FileTrust::owner_or_root);
-  for (const Diagnostic& d : as_library.diagnostics) {
-    if (d.severity != Diagnostic::Severity::error) continue;
-    table.diagnostics.push_back(warning(d.file, d.line, "libsrcbind.so would refuse this file as SRCBIND_CONFIG: " + d.message));
+RuleTable parse_named_for_check(ConfigFile& file, const HostInterfaces& host) {
+  RuleTable table = parse_config_file(file, host, false);
+  if (table.ok() && !file.trust_problem().empty()) {
+    table.diagnostics.push_back(
+        warning(file.path(), 0, "libsrcbind.so would refuse this file as SRCBIND_CONFIG: " + file.trust_problem()));
   }
   return table;
 }
 
-RuleTable read_config(const Environment& env, const HostInterfaces& host, LoadPurpose purpose,
-                      const char* system_config_path) {
-  const ConfigFileChoice choice = choose_config_file(env, system_config_path);
-  if (choice.path.empty()) return {};
-  RuleTable table = purpose == LoadPurpose::check && choice.origin == ConfigOrigin::named
-                        ? read_named_for_check(choice.path, host)
-                        : load_config_file(choice.path, host, choice.trust);
-  table.config_origin = choice.origin;
+RuleTable parse_captured_file(CapturedConfiguration& captured, const HostInterfaces& host, LoadPurpose purpose) {
+  if (captured.file.path().empty()) return {};
+  RuleTable table = purpose == LoadPurpose::check && captured.origin == ConfigOrigin::named
+                        ? parse_named_for_check(captured.file, host)
+                        : parse_config_file(captured.file, host, true);
+  table.config_origin = captured.origin;
   return table;
 }
 
@@ -134,16 +131,37 @@ void Environment::override_with(const Environment& overrides) {
   if (overrides.config) config_named = overrides.config_named;
 }
 
-RuleTable load_configuration(const Environment& env, const HostInterfaces& host, LoadPurpose purpose,
-                             const char* system_config_path) {
+CapturedConfiguration capture_configuration(const Environment& env, ConfigFile::Capture how,
+                                            const char* system_config_path) {
+  CapturedConfiguration captured;
+  captured.env = env;
+  const ConfigFileChoice choice = choose_config_file(env, system_config_path);
+  captured.origin = choice.origin;
+  if (!choice.path.empty()) captured.file = ConfigFile::open(choice.path, choice.trust, how);
+  return captured;
+}
+
+RuleTable load_configuration(CapturedConfiguration& captured, const HostInterfaces& host, LoadPurpose purpose) {
   // Runs inside arbitrary programs: no exception may leave it.
   try {
-    RuleTable table = read_config(env, host, purpose, system_config_path);
-    if (!env.secure) apply_environment(env, host, table);
+    RuleTable table = parse_captured_file(captured, host, purpose);
+    if (!captured.env.secure) apply_environment(captured.env, host, table);
     // SPEC: a broken configuration applies no rules. A missing interface or
     // label is not a broken file: those rules stay and fail closed.
     if (purpose == LoadPurpose::library && has_file_errors(table.diagnostics)) table.rules.clear();
     return table;
+  } catch (const std::bad_alloc&) {
+    return failure("out of memory while loading the configuration");
+  } catch (...) {
+    return failure("unexpected failure while loading the configuration");
+  }
+}
+
+RuleTable load_configuration(const Environment& env, const HostInterfaces& host, LoadPurpose purpose,
+                             const char* system_config_path) {
+  try {
+    CapturedConfiguration captured = capture_configuration(env, ConfigFile::Capture::read, system_config_path);
+    return load_configuration(captured, host, purpose);
   } catch (const std::bad_alloc&) {
     return failure("out of memory while loading the configuration");
   } catch (...) {

@@ -234,19 +234,65 @@ TEST(Soak, HundredThousandConnectionsLeakNothing) {
   std::printf("soak: %s", r.out.substr(r.out.find("report start")).c_str());
 }
 
+// The file is taken when the program starts and read at its first network call:
+// a file that is gone by then (a chroot, a cleaned-up temporary) still counts.
+TEST(Hostile, ConfigurationRemovedBeforeTheFirstConnectionStillApplies) {
+  Peer peer{Peer::Kind::tcp};
+  TempFile file(one_rule("destination = 127.0.0.1\nsource = 127.0.0.2"));
+  ChildOptions options;
+  for (const auto& [k, v] : preload_env(file.path())) options.env.emplace(k, v);
+  ChildResult r = run_child(tcp_client(peer, {"--run", "rm " + file.path()}), options);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  ASSERT_TRUE(peer.wait_for(1, std::chrono::seconds(10)));
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2")) << describe(r);
+}
+
+// Rewritten in place before the first network call (same inode): the new text
+// is the truth, read whole, never a mixture of the two.
+TEST(Hostile, ConfigurationRewrittenBeforeTheFirstConnectionIsReadAgain) {
+  Peer peer{Peer::Kind::tcp};
+  TempFile file(one_rule("destination = 127.0.0.1\nsource = 127.0.0.2"));
+  ChildOptions options;
+  for (const auto& [k, v] : preload_env(file.path())) options.env.emplace(k, v);
+  const std::string rewrite = "printf '[rule r1]\\ndestination = 127.0.0.1\\nsource = 127.0.0.3\\n; longer\\n' > " + file.path();
+  ChildResult r = run_child(tcp_client(peer, {"--run", rewrite}), options);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  ASSERT_TRUE(peer.wait_for(1, std::chrono::seconds(10)));
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.3")) << describe(r);
+}
+
+// Truncated in place: no SIGBUS from the mapping, and no rules from an empty file.
+TEST(Hostile, ConfigurationTruncatedBeforeTheFirstConnectionDoesNotCrash) {
+  Peer peer{Peer::Kind::tcp};
+  std::string config = one_rule("destination = 127.0.0.1\nsource = 127.0.0.2");
+  while (config.size() < 64 * 1024) config += "; padding, so that whole pages lie beyond the new end\n";
+  TempFile file(config);
+  ChildOptions options;
+  for (const auto& [k, v] : preload_env(file.path())) options.env.emplace(k, v);
+  ChildResult r = run_child(tcp_client(peer, {"--run", "truncate -s 0 " + file.path()}), options);
+  EXPECT_EQ(r.signal, 0) << describe(r);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  ASSERT_TRUE(peer.wait_for(1, std::chrono::seconds(10)));
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.1")) << describe(r);
+}
+
 // Out of memory while loading: one clear line, the program goes on, no rules.
 TEST(Hostile, OutOfMemoryWhileLoadingSaysSoOnceAndTheProgramGoesOn) {
 #ifdef SRCBIND_SANITIZED_BUILD
   GTEST_SKIP() << "the sanitizer runtime owns malloc: the failing allocator cannot be put in front of it";
 #endif
-  std::string config = kRule;
-  const std::string padding = "; " + std::string(98, 'x') + "\n";
-  while (config.size() < (9u << 20)) config += padding;   // more than the allocator allows at once
+  // The text is mapped, not allocated; the rules' array is what outgrows the
+  // allocator here (more than 8 MiB of rules).
+  std::string config;
+  for (unsigned i = 0; i < 80000; ++i) {
+    config += "[rule]\ndestination = 10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." +
+              std::to_string(i & 255) + "\nsource = 127.0.0.2\n";
+  }
   TempFile file(config);
   ChildOptions options;
   options.env["LD_PRELOAD"] = std::string(SRCBIND_BIG_ALLOC_FAILS_PATH) + ":" + preload_list();
   options.env["SRCBIND_CONFIG"] = file.path();
-  ChildResult r = run_child({"/bin/true"}, options);
+  ChildResult r = run_child({test_client(), "udp", "127.0.0.1", "9"}, options);
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_THAT(r.err, HasSubstr("out of memory while loading the configuration; no rules applied"));
   std::size_t count = 0;

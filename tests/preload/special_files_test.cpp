@@ -49,6 +49,11 @@ TEST_F(SpecialFiles, FifoAsConfigurationDoesNotBlockTheProgram) {
   ChildResult r = run_child({"/bin/true"}, o);
   EXPECT_FALSE(r.timed_out) << describe(r);
   EXPECT_EQ(r.exit_code, 0) << describe(r);
+  // The error comes with the first network call: a program that makes none is not told.
+  EXPECT_EQ(r.err, "");
+  r = run_child({test_client(), "udp", "127.0.0.1", "9"}, o);
+  EXPECT_FALSE(r.timed_out) << describe(r);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_THAT(r.err, HasSubstr("cannot read: not a regular file (a FIFO); no rules applied"));
 }
 

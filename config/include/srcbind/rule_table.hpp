@@ -3,6 +3,7 @@
 // matcher (matcher.hpp) indexes its rules.
 #pragma once
 
+#include "srcbind/config_file.hpp"
 #include "srcbind/diagnostic.hpp"
 #include "srcbind/host_interfaces.hpp"
 #include "srcbind/rule.hpp"
@@ -42,18 +43,14 @@ struct RuleTable {
 std::optional<Rule> quick_mode_rule(std::string_view sources, std::string_view interface,
                                     const HostInterfaces& host, std::vector<Diagnostic>& out);
 
-// Who may own the file that is read (see SPEC and the security section of README).
-enum class FileTrust {
-  any,            // tests, `srcbind --check` of a file the user names
-  owner_or_root,  // SRCBIND_CONFIG: owned by the real user or root, not writable by group/others
-  root_only,      // /etc/srcbind.ini: owned by root, not writable by group/others
-};
-
 // Reads and parses one INI file. Unreadable, missing or untrusted files give an
 // error diagnostic and no rules; a file with no rules (empty, only comments) is
 // valid and gives a "no rules" warning.
 RuleTable load_config_file(const std::string& path, const HostInterfaces& host,
                            FileTrust trust = FileTrust::any);
+// The same for a file already taken; `refuse_untrusted`: its trust problem is an
+// error (else the caller reports it as it sees fit).
+RuleTable parse_config_file(ConfigFile& file, const HostInterfaces& host, bool refuse_untrusted);
 
 // The SRCBIND_* variables, read once.
 struct Environment {
@@ -94,10 +91,23 @@ enum class LoadPurpose : std::uint8_t {
              // read whoever owns it, with a warning when the library would refuse it
 };
 
+// What a configuration is made of, taken from the process without parsing
+// anything: the variables and the chosen file's bytes. The library takes it at
+// start and loads it at the first network call (docs/architecture.md,
+// "Start-up"); the command does both at once.
+struct CapturedConfiguration {
+  Environment env;
+  ConfigOrigin origin = ConfigOrigin::none;
+  ConfigFile file;                        // path() empty: no file
+};
+CapturedConfiguration capture_configuration(const Environment& env, ConfigFile::Capture how,
+                                            const char* system_config_path = kSystemConfigPath);
+
 // The one way to load a configuration: the chosen file, then the quick-mode rule
 // (SRCBIND_SOURCE / SRCBIND_INTERFACE) appended, losing every tie to a file rule;
 // SRCBIND_LOG / SRCBIND_LOG_FILE override the file's settings. Diagnostics are
 // always kept. Never throws: running out of memory is an error diagnostic.
+RuleTable load_configuration(CapturedConfiguration& captured, const HostInterfaces& host, LoadPurpose purpose);
 RuleTable load_configuration(const Environment& env, const HostInterfaces& host, LoadPurpose purpose,
                              const char* system_config_path = kSystemConfigPath);
 

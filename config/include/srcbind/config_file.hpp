@@ -1,0 +1,81 @@
+// The configuration file's bytes, taken once: what the path names, who may have
+// written it, and its text. The command reads the text at once; the library maps
+// the file at start (a few system calls, whatever its size) and copies the text
+// out at the first network call (docs/architecture.md, "Start-up").
+#pragma once
+
+#include <sys/types.h>
+
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace srcbind {
+
+// Who may own the file that is read (docs/contract.md, "Environment").
+enum class FileTrust {
+  any,            // tests, `srcbind --check` of a file the user names
+  owner_or_root,  // SRCBIND_CONFIG: owned by the real user or root, not writable by group/others
+  root_only,      // /etc/srcbind.ini: owned by root, not writable by group/others
+};
+
+class ConfigFile {
+ public:
+  enum class Capture : std::uint8_t {
+    read,   // the text is read now
+    map,    // the file is mapped privately now and copied out by the first text()
+  };
+
+  ConfigFile() = default;   // no file
+  // Never blocks (a FIFO is refused, not waited on) and never throws: problems
+  // end up in error().
+  static ConfigFile open(const std::string& path, FileTrust trust, Capture how) noexcept;
+
+  ConfigFile(ConfigFile&& other) noexcept;
+  ConfigFile& operator=(ConfigFile&& other) noexcept;
+  ConfigFile(const ConfigFile&) = delete;
+  ConfigFile& operator=(const ConfigFile&) = delete;
+  ~ConfigFile();
+
+  const std::string& path() const noexcept { return path_; }
+  // Why the file cannot be used ("cannot read: ..."); empty when it can.
+  const std::string& error() const noexcept { return error_; }
+  // Why `trust` refuses the file's owner or mode; empty when it is trusted.
+  const std::string& trust_problem() const noexcept { return trust_problem_; }
+
+  // The text. A mapped file is copied into private memory here: one truncated
+  // meanwhile gives an error, never SIGBUS; one changed on disk since open() is
+  // read again, as the file is the truth. Empty, with error() set, on failure.
+  std::string_view text();
+  // Gives back the text's memory (the library, once its rules are built).
+  void release() noexcept;
+
+ private:
+  struct Identity {
+    dev_t device = 0;
+    ino_t inode = 0;
+    off_t size = 0;
+    long modified_ns = 0;
+    long changed_ns = 0;
+    time_t modified_s = 0;
+    time_t changed_s = 0;
+    friend bool operator==(const Identity&, const Identity&) = default;
+  };
+
+  void read_from(int fd, off_t size);
+  void map_from(int fd, std::size_t size);
+  bool copy_mapping() noexcept;
+
+  std::string path_;
+  std::string error_;
+  std::string trust_problem_;
+  FileTrust trust_ = FileTrust::any;
+  Identity identity_;
+  std::string text_;
+  void* mapping_ = nullptr;
+  std::size_t mapped_bytes_ = 0;
+  bool copied_ = false;   // the mapping's pages are private copies now
+};
+
+}  // namespace srcbind
