@@ -9,9 +9,19 @@
 
 namespace srcbind::preload {
 
+// What is taken at start: argv[0] (a daemon may later write its title over it)
+// and the path given to execve.
+struct StartNames {
+  std::string argv0;
+  std::string exec_path;
+  static StartNames current();
+};
+
 // argv[0]'s basename first (what the user typed: "ftp"), then the executable's
 // ("tnftp"), then the path given to execve, without duplicates. Never empty
-// ("?" when none is known).
-std::vector<std::string> current_process_names();
+// ("?" when none is known). The executable is looked up here, at the first
+// network call, not at start: the first look into /proc costs a process tens of
+// microseconds (bench/README.md, start-up).
+std::vector<std::string> process_names(const StartNames& start);
 
 }  // namespace srcbind::preload

@@ -41,7 +41,7 @@ StartupSnapshot* new_snapshot() noexcept {
   ErrnoGuard keep_errno;
   try {
     auto* snapshot = new (g_snapshot_storage) StartupSnapshot{
-        capture_configuration(Environment::from_process(), ConfigFile::Capture::map), current_process_names(),
+        capture_configuration(Environment::from_process(), ConfigFile::Capture::map), StartNames::current(),
         StandardStreams::current()};
     return snapshot;
   } catch (...) {
@@ -76,7 +76,7 @@ void Runtime::take_snapshot() noexcept {
 Runtime::Runtime(StartupSnapshot& snapshot)
     : table_(load_configuration(snapshot.configuration, HostInterfaces::current(), LoadPurpose::library)),
       rules_(place_rules()),
-      program_names_(std::move(snapshot.program_names)),
+      program_names_(process_names(snapshot.names)),
       matcher_(rules_, program_names_, &hot_memory_) {
   logger_.configure(table_.settings.log_level, table_.settings.log_file, program_names_.front(), snapshot.streams);
   has_rules_ = !matcher_.empty();

@@ -12,6 +12,7 @@
 #pragma once
 
 #include "logger.hpp"
+#include "process_names.hpp"
 #include "srcbind/matcher.hpp"
 #include "srcbind/rule_table.hpp"
 
@@ -28,7 +29,7 @@ class Runtime;
 
 struct StartupSnapshot {
   CapturedConfiguration configuration;
-  std::vector<std::string> program_names;
+  StartNames names;
   StandardStreams streams;
 };
 

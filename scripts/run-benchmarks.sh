@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-release -j"$(nproc)" --target srcbind_bench matcher_benchmark srcbind_preload
+cmake --build build-release -j"$(nproc)" --target srcbind_bench startup_bench matcher_benchmark srcbind_preload
 
 out=bench-results.md
 {
@@ -19,4 +19,7 @@ build-release/bin/matcher_benchmark --benchmark_min_time=0.2 | tee -a /dev/stder
 echo >>"$out"
 echo "== srcbind_bench"
 build-release/bin/srcbind_bench --rounds "${ROUNDS:-51}" | tee -a "$out"
+echo >>"$out"
+echo "== startup_bench"
+build-release/bin/startup_bench --rounds "${STARTUP_ROUNDS:-41}" | tee -a "$out"
 echo "written: $out"

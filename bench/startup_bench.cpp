@@ -1,0 +1,228 @@
+// startup_bench: what the library adds to a process's start and to its first
+// connection, by the size of the configuration. Every sample is a separate
+// process; runs with the library alternate with runs without it, round by round,
+// and each figure is the median of the per-round differences (this VM has slow
+// phases that last seconds: a difference taken within one round cancels them).
+//
+// Configurations are written as users write them: `[rule NAME]` sections, IPv4
+// destinations mixing /24 networks and /32 hosts, one `destination = *` rule.
+//
+//   startup_bench [--library PATH] [--rounds N] [--sizes 1,1000,100000,1000000]
+//   startup_bench first-connect PORT     (the child: times its first connect)
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double micros_since(Clock::time_point start) {
+  return std::chrono::duration<double, std::micro>(Clock::now() - start).count();
+}
+
+// The child: one socket, one connect to 127.0.0.1:PORT, timed from before
+// socket() (the library builds its rules at the first network socket).
+int first_connect(int port) {
+  sockaddr_in to{};
+  to.sin_family = AF_INET;
+  to.sin_port = htons(static_cast<std::uint16_t>(port));
+  to.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  const auto start = Clock::now();
+  const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+  const int rc = ::connect(fd, reinterpret_cast<sockaddr*>(&to), sizeof to);
+  const double took = micros_since(start);
+  sockaddr_in local{};
+  socklen_t len = sizeof local;
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
+  char text[INET_ADDRSTRLEN] = "?";
+  ::inet_ntop(AF_INET, &local.sin_addr, text, sizeof text);
+  std::printf("%.1f %s %d\n", took, text, rc);
+  return rc == 0 ? 0 : 1;
+}
+
+// `count` named rules; the one for 127.0.0.1 sits in the middle of the file.
+std::string write_config(const std::filesystem::path& dir, std::size_t count) {
+  const std::filesystem::path path = dir / ("rules-" + std::to_string(count) + ".ini");
+  std::ofstream out(path);
+  out << "[srcbind]\non_error = fail\n\n";
+  for (std::size_t i = 0; i < count; ++i) {
+    if (i == count / 2) out << "[rule loopback-peer]\ndestination = 127.0.0.1\nsource = 127.0.0.2\n\n";
+    const unsigned a = static_cast<unsigned>((i >> 16) & 63), b = static_cast<unsigned>((i >> 8) & 255),
+                   c = static_cast<unsigned>(i & 255);
+    out << "[rule customer-" << i << "]\n";
+    if (i % 3 == 0) {
+      out << "destination = 10." << a << '.' << b << ".0/24, 172.16." << c << ".0/24\n";
+    } else {
+      out << "destination = 198.18." << (a * 4 + (b >> 6)) << '.' << c << "\n";
+    }
+    out << "source = 127.0.0." << (2 + i % 3) << "\n\n";
+  }
+  out << "[rule everything-else]\ndestination = *\nsource = 127.0.0.4\n";
+  return path;
+}
+
+struct Run {
+  double micros = 0;
+  std::string out;
+};
+
+// Spawns argv with `extra` added to this process's environment; its wall time
+// and its standard output.
+Run spawn(const std::vector<std::string>& argv, const std::vector<std::string>& extra) {
+  std::vector<char*> env;
+  for (char** e = environ; *e != nullptr; ++e) {
+    if (std::strncmp(*e, "LD_PRELOAD=", 11) != 0 && std::strncmp(*e, "SRCBIND_", 8) != 0) env.push_back(*e);
+  }
+  std::vector<std::string> extra_copy = extra;
+  for (std::string& e : extra_copy) env.push_back(e.data());
+  env.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  std::vector<char*> args;
+  for (std::string& a : argv_copy) args.push_back(a.data());
+  args.push_back(nullptr);
+  int pipe_fds[2];
+  if (::pipe(pipe_fds) != 0) std::exit(2);
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+  posix_spawn_file_actions_addclose(&actions, pipe_fds[0]);
+  const auto start = Clock::now();
+  pid_t pid;
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), env.data()) != 0) std::exit(2);
+  ::close(pipe_fds[1]);
+  Run run;
+  char buffer[256];
+  ssize_t n;
+  while ((n = ::read(pipe_fds[0], buffer, sizeof buffer)) > 0) run.out.append(buffer, static_cast<std::size_t>(n));
+  int status = 0;
+  ::waitpid(pid, &status, 0);
+  run.micros = micros_since(start);
+  ::close(pipe_fds[0]);
+  posix_spawn_file_actions_destroy(&actions);
+  return run;
+}
+
+double median(std::vector<double> values) {
+  std::sort(values.begin(), values.end());
+  return values.empty() ? 0 : values[values.size() / 2];
+}
+
+std::string size_text(std::size_t n) {
+  std::string digits = std::to_string(n), out;
+  for (std::size_t i = 0; i < digits.size(); ++i) {
+    if (i != 0 && (digits.size() - i) % 3 == 0) out += ',';
+    out += digits[i];
+  }
+  return out;
+}
+
+std::string rules_text(std::size_t n) { return size_text(n) + (n == 1 ? " named rule" : " named rules"); }
+
+// A listening socket on 127.0.0.1 for the children to connect to.
+int listener(int& port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  sockaddr_in at{};
+  at.sin_family = AF_INET;
+  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof at;
+  if (::bind(fd, reinterpret_cast<sockaddr*>(&at), sizeof at) != 0 || ::listen(fd, 4096) != 0) std::exit(2);
+  ::getsockname(fd, reinterpret_cast<sockaddr*>(&at), &len);
+  port = ntohs(at.sin_port);
+  return fd;
+}
+
+void drain(int fd) {
+  while (true) {
+    const int c = ::accept4(fd, nullptr, nullptr, SOCK_NONBLOCK | SOCK_CLOEXEC);
+    if (c < 0) return;
+    ::close(c);
+  }
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc == 3 && std::string(argv[1]) == "first-connect") return first_connect(std::atoi(argv[2]));
+  std::string library = SRCBIND_PRELOAD_PATH;
+  int rounds = 41;
+  std::vector<std::size_t> sizes{1, 1000, 100000, 1000000};
+  for (int i = 1; i + 1 < argc; i += 2) {
+    const std::string a = argv[i];
+    if (a == "--library") library = argv[i + 1];
+    else if (a == "--rounds") rounds = std::atoi(argv[i + 1]);
+    else if (a == "--sizes") {
+      sizes.clear();
+      std::stringstream list(argv[i + 1]);
+      for (std::string item; std::getline(list, item, ',');) sizes.push_back(std::stoul(item));
+    }
+  }
+  char dir_template[] = "/tmp/srcbind-startup-XXXXXX";
+  if (::mkdtemp(dir_template) == nullptr) return 2;
+  const std::filesystem::path dir = dir_template;
+  std::vector<std::string> configs;
+  for (std::size_t n : sizes) configs.push_back(write_config(dir, n));
+  int port = 0;
+  const int listen_fd = listener(port);
+  ::fcntl(listen_fd, F_SETFL, O_NONBLOCK);
+  const std::string self = std::filesystem::canonical("/proc/self/exe");
+  const std::vector<std::string> true_argv{"/bin/true"};
+  const std::vector<std::string> connect_argv{self, "first-connect", std::to_string(port)};
+  const std::string preload = "LD_PRELOAD=" + library;
+
+  // start-up[i], first-connect[i]: per-round differences to the run without.
+  std::vector<std::vector<double>> startup(sizes.size() + 1), first(sizes.size());
+  std::vector<std::string> sources(sizes.size());
+  for (int round = 0; round < rounds; ++round) {
+    const double plain = spawn(true_argv, {}).micros;
+    startup[0].push_back(spawn(true_argv, {preload, "SRCBIND_SOURCE=127.0.0.2"}).micros - plain);
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      startup[i + 1].push_back(spawn(true_argv, {preload, "SRCBIND_CONFIG=" + configs[i]}).micros - plain);
+    }
+    const Run plain_connect = spawn(connect_argv, {});
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      const Run run = spawn(connect_argv, {preload, "SRCBIND_CONFIG=" + configs[i]});
+      first[i].push_back(std::atof(run.out.c_str()) - std::atof(plain_connect.out.c_str()));
+      std::istringstream fields(run.out);
+      double ignored;
+      fields >> ignored >> sources[i];
+    }
+    drain(listen_fd);
+  }
+  std::filesystem::remove_all(dir);
+
+  std::printf("| case | compared with | added (median of per-round differences) | goal | met |\n");
+  std::printf("|---|---|---|---|---|\n");
+  auto row = [](const std::string& name, const std::string& base, double added, double goal) {
+    std::printf("| %s | %s | %+.0f µs | <= +%.0f µs | %s |\n", name.c_str(), base.c_str(), added, goal,
+                added <= goal ? "yes" : "no");
+  };
+  row("start-up, quick mode (SRCBIND_SOURCE)", "/bin/true without", median(startup[0]), 150);
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    row("start-up, " + rules_text(sizes[i]), "/bin/true without", median(startup[i + 1]), 150);
+  }
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    const double goal = sizes[i] > 100000 ? 10000 : 5000;
+    row("first connection, " + rules_text(sizes[i]) + " (source " + sources[i] + ")",
+        "a first connect without", median(first[i]), goal);
+  }
+  std::printf("(%d rounds, each process spawned separately; 127.0.0.2 is the rule's source)\n", rounds);
+  return 0;
+}
