@@ -13,7 +13,8 @@
 
 namespace srcbind {
 
-// Who may own the file that is read (docs/contract.md, "Environment").
+// Who may own the file that is read (docs/contract.md, "Environment";
+// README, "Which file").
 enum class FileTrust {
   any,            // tests, `srcbind --check` of a file the user names
   owner_or_root,  // SRCBIND_CONFIG: owned by the real user or root, not writable by group/others
