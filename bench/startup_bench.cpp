@@ -5,7 +5,10 @@
 // phases that last seconds: a difference taken within one round cancels them).
 //
 // Configurations are written as users write them: `[rule NAME]` sections, IPv4
-// destinations mixing /24 networks and /32 hosts, one `destination = *` rule.
+// destinations mixing /24 and /30 networks with /32 hosts, one `destination = *`
+// rule (never connected to: the only traffic is to 127.0.0.1).
+//
+// Also `srcbind --check` of the 100,000-rule file.
 //
 //   startup_bench [--library PATH] [--rounds N] [--sizes 1,1000,100000,1000000]
 //   startup_bench first-connect PORT     (the child: times its first connect)
@@ -65,13 +68,14 @@ std::string write_config(const std::filesystem::path& dir, std::size_t count) {
   out << "[srcbind]\non_error = fail\n\n";
   for (std::size_t i = 0; i < count; ++i) {
     if (i == count / 2) out << "[rule loopback-peer]\ndestination = 127.0.0.1\nsource = 127.0.0.2\n\n";
-    const unsigned a = static_cast<unsigned>((i >> 16) & 63), b = static_cast<unsigned>((i >> 8) & 255),
-                   c = static_cast<unsigned>(i & 255);
     out << "[rule customer-" << i << "]\n";
-    if (i % 3 == 0) {
-      out << "destination = 10." << a << '.' << b << ".0/24, 172.16." << c << ".0/24\n";
+    const std::size_t k = i / 3;   // every destination distinct: /24 networks, then /30s, and /32 hosts
+    if (i % 3 == 0 && k < 65536) {
+      out << "destination = 10." << (k >> 8) << '.' << (k & 255) << ".0/24\n";
+    } else if (i % 3 == 0) {
+      out << "destination = 100." << (64 + ((k >> 14) & 63)) << '.' << ((k >> 6) & 255) << '.' << ((k & 63) << 2) << "/30\n";
     } else {
-      out << "destination = 198.18." << (a * 4 + (b >> 6)) << '.' << c << "\n";
+      out << "destination = 172." << (16 + ((i >> 16) & 15)) << '.' << ((i >> 8) & 255) << '.' << (i & 255) << "\n";
     }
     out << "source = 127.0.0." << (2 + i % 3) << "\n\n";
   }
@@ -206,6 +210,15 @@ int main(int argc, char** argv) {
     }
     drain(listen_fd);
   }
+  // srcbind --check validates what the library will apply: a few runs per size.
+  std::vector<double> check_seconds(sizes.size());
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    std::vector<double> runs;
+    for (int run = 0; run < 5; ++run) {
+      runs.push_back(spawn({SRCBIND_COMMAND_PATH, "--check", "-c", configs[i]}, {}).micros / 1e6);
+    }
+    check_seconds[i] = median(runs);
+  }
   std::filesystem::remove_all(dir);
 
   std::printf("| case | compared with | added (median of per-round differences) | goal | met |\n");
@@ -222,6 +235,12 @@ int main(int argc, char** argv) {
     const double goal = sizes[i] > 100000 ? 10000 : 5000;
     row("first connection, " + rules_text(sizes[i]) + " (source " + sources[i] + ")",
         "a first connect without", median(first[i]), goal);
+  }
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    if (sizes[i] == 100000) {
+      std::printf("| srcbind --check, 100,000 named rules | | %.2f s (median) | <= 0.5 s | %s |\n", check_seconds[i],
+                  check_seconds[i] <= 0.5 ? "yes" : "no");
+    }
   }
   std::printf("(%d rounds, each process spawned separately; 127.0.0.2 is the rule's source)\n", rounds);
   return 0;

@@ -1,6 +1,11 @@
 #include "rule_shadowing.hpp"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <string_view>
+#include <unordered_map>
 
 namespace srcbind::cli {
 namespace {
@@ -38,28 +43,62 @@ bool filters_cover(const Rule& a, const Rule& b) {
   return true;
 }
 
+namespace {
+
+// The rules seen so far, by destination prefix, in file order: a later rule's
+// pattern is compared only with earlier rules that list the same prefix, so a
+// check of 100,000 rules stays linear.
+struct PrefixKey {
+  std::array<std::uint8_t, 16> bytes;
+  std::uint8_t family;
+  std::uint8_t length;
+  friend bool operator==(const PrefixKey&, const PrefixKey&) = default;
+};
+
+struct PrefixKeyHash {
+  std::size_t operator()(const PrefixKey& key) const noexcept {
+    std::size_t h = std::hash<std::string_view>{}(
+        std::string_view(reinterpret_cast<const char*>(key.bytes.data()), key.bytes.size()));
+    return h ^ (static_cast<std::size_t>(key.family) << 8 | key.length) * 0x9E3779B97F4A7C15ull;
+  }
+};
+
+PrefixKey key_of(const Prefix& prefix) {
+  return {prefix.address.bytes, static_cast<std::uint8_t>(prefix.address.family), prefix.length};
+}
+
+using RulesByPrefix = std::unordered_map<PrefixKey, std::vector<std::size_t>, PrefixKeyHash>;
+
+// The first earlier rule that wins every call `pattern` of `rule` could match.
+const Rule* first_covering_rule(const std::vector<Rule>& rules, const RulesByPrefix& seen, const Rule& rule,
+                                const DestinationPattern& pattern) {
+  const auto it = seen.find(key_of(pattern.prefix));
+  if (it == seen.end()) return nullptr;
+  const Family family = pattern.prefix.address.family;
+  for (std::size_t a : it->second) {
+    const Rule& earlier = rules[a];
+    if (!earlier.applies_to(family) || !filters_cover(earlier, rule)) continue;
+    for (const DestinationPattern& p : earlier.destinations) {
+      if (pattern_covers(p, pattern)) return &earlier;
+    }
+  }
+  return nullptr;
+}
+
+}  // namespace
+
 std::vector<ShadowedRule> find_shadowed_rules(const std::vector<Rule>& rules) {
   std::vector<ShadowedRule> shadowed;
+  RulesByPrefix seen;
   for (std::size_t b = 0; b < rules.size(); ++b) {
     const Rule& rule = rules[b];
     ShadowedRule entry{&rule, {}};
     bool any_live_pattern = false;
     bool all_covered = true;
     for (const DestinationPattern& pattern : rule.destinations) {
-      const Family family = pattern.prefix.address.family;
-      if (!rule.applies_to(family)) continue;  // can never match this pattern anyway
+      if (!rule.applies_to(pattern.prefix.address.family)) continue;  // can never match this pattern anyway
       any_live_pattern = true;
-      const Rule* winner = nullptr;
-      for (std::size_t a = 0; a < b && winner == nullptr; ++a) {
-        const Rule& earlier = rules[a];
-        if (!earlier.applies_to(family) || !filters_cover(earlier, rule)) continue;
-        for (const DestinationPattern& p : earlier.destinations) {
-          if (pattern_covers(p, pattern)) {
-            winner = &earlier;
-            break;
-          }
-        }
-      }
+      const Rule* winner = first_covering_rule(rules, seen, rule, pattern);
       if (winner == nullptr) {
         all_covered = false;
         break;
@@ -68,6 +107,10 @@ std::vector<ShadowedRule> find_shadowed_rules(const std::vector<Rule>& rules) {
         entry.winners.push_back(winner);
     }
     if (any_live_pattern && all_covered) shadowed.push_back(std::move(entry));
+    for (const DestinationPattern& pattern : rule.destinations) {
+      std::vector<std::size_t>& list = seen[key_of(pattern.prefix)];
+      if (list.empty() || list.back() != b) list.push_back(b);
+    }
   }
   return shadowed;
 }

@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 scripts/install-deps.sh
 
 cmake -S . -B build-release -DCMAKE_BUILD_TYPE=Release -DBUILD_TESTING=OFF >/dev/null
-cmake --build build-release -j"$(nproc)" --target srcbind_bench startup_bench matcher_benchmark srcbind_preload
+cmake --build build-release -j"$(nproc)" --target srcbind_bench startup_bench matcher_benchmark srcbind_preload srcbind
 
 out=bench-results.md
 {
