@@ -57,7 +57,12 @@ int first_connect(int port) {
   ::getsockname(fd, reinterpret_cast<sockaddr*>(&local), &len);
   char text[INET_ADDRSTRLEN] = "?";
   ::inet_ntop(AF_INET, &local.sin_addr, text, sizeof text);
-  std::printf("%.1f %s %d\n", took, text, rc);
+  long rss_kib = -1;
+  std::ifstream status("/proc/self/status");
+  for (std::string line; std::getline(status, line);) {
+    if (line.rfind("VmRSS:", 0) == 0) rss_kib = std::atol(line.c_str() + 6);
+  }
+  std::printf("%.1f %s %d %ld\n", took, text, rc, rss_kib);
   return rc == 0 ? 0 : 1;
 }
 
@@ -194,6 +199,7 @@ int main(int argc, char** argv) {
   // start-up[i], first-connect[i]: per-round differences to the run without.
   std::vector<std::vector<double>> startup(sizes.size() + 1), first(sizes.size());
   std::vector<std::string> sources(sizes.size());
+  std::vector<std::vector<double>> memory(sizes.size());   // MiB added, per round
   for (int round = 0; round < rounds; ++round) {
     const double plain = spawn(true_argv, {}).micros;
     startup[0].push_back(spawn(true_argv, {preload, "SRCBIND_SOURCE=127.0.0.2"}).micros - plain);
@@ -204,9 +210,13 @@ int main(int argc, char** argv) {
     for (std::size_t i = 0; i < sizes.size(); ++i) {
       const Run run = spawn(connect_argv, {preload, "SRCBIND_CONFIG=" + configs[i]});
       first[i].push_back(std::atof(run.out.c_str()) - std::atof(plain_connect.out.c_str()));
-      std::istringstream fields(run.out);
-      double ignored;
-      fields >> ignored >> sources[i];
+      std::istringstream fields(run.out), plain_fields(plain_connect.out);
+      double took = 0, rss = 0, plain_rss = 0;
+      std::string plain_source;
+      int rc = 0;
+      fields >> took >> sources[i] >> rc >> rss;
+      plain_fields >> took >> plain_source >> rc >> plain_rss;
+      memory[i].push_back((rss - plain_rss) / 1024.0);
     }
     drain(listen_fd);
   }
@@ -235,6 +245,10 @@ int main(int argc, char** argv) {
     const double goal = sizes[i] > 100000 ? 10000 : 5000;
     row("first connection, " + rules_text(sizes[i]) + " (source " + sources[i] + ")",
         "a first connect without", median(first[i]), goal);
+  }
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    std::printf("| resident memory after the first connection, %s | a process without | %+.1f MiB | (stated) | |\n",
+                rules_text(sizes[i]).c_str(), median(memory[i]));
   }
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     if (sizes[i] == 100000) {
