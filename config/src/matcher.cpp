@@ -108,17 +108,22 @@ struct FamilyIndex {
   // A destination starting with another byte matches nothing, unless a prefix is
   // shorter than a byte; it is turned away without reading the tables (for a
   // large file, pages of their own, each read costing a page walk after a syscall).
+  // `*` is kept apart: it matches every first byte but never loopback, so a
+  // loopback destination (a local DNS resolver, the usual unmatched datagram)
+  // is turned away here too.
   std::uint64_t first_bytes[4] = {};
-  bool has_short_prefix = false;
+  bool has_short_prefix = false;   // shorter than a byte, `*` excepted
+  bool has_wildcard = false;       // some `*`
 
-  bool may_match(unsigned first_byte) const noexcept {
-    return has_short_prefix || ((first_bytes[first_byte >> 6] >> (first_byte & 63)) & 1) != 0;
+  bool may_match(unsigned first_byte, bool loopback) const noexcept {
+    return has_short_prefix || (has_wildcard && !loopback) ||
+           ((first_bytes[first_byte >> 6] >> (first_byte & 63)) & 1) != 0;
   }
 
   const Rule* find(const Endpoint& destination, Protocol protocol) const noexcept {
     const auto key = Family::key(destination.address);
-    if (!may_match(Family::first_byte(key))) return nullptr;
     const bool loopback = destination.address.is_loopback();
+    if (!may_match(Family::first_byte(key), loopback)) return nullptr;
     for (const auto& table : tables) {
       const Slot<Family>* slot = table.find(Family::apply(key, table.mask));
       if (slot == nullptr) continue;
@@ -173,7 +178,8 @@ void build_index(const std::vector<const Rule*>& rules, FamilyIndex<Family>& ind
 
   for (const auto& entry : entries) {
     const unsigned byte = Family::first_byte(entry.prefix);
-    if (entry.length < 8) index.has_short_prefix = true;
+    if (entry.wildcard) index.has_wildcard = true;
+    else if (entry.length < 8) index.has_short_prefix = true;
     else index.first_bytes[byte >> 6] |= std::uint64_t{1} << (byte & 63);
   }
   std::pmr::memory_resource* memory = index.candidates.get_allocator().resource();

@@ -128,6 +128,22 @@ TEST(Matcher, LoopbackListedExplicitlyMatches) {
   EXPECT_EQ(rules.match("203.0.113.1"), "any");
 }
 
+// The first-byte filter turns loopback away when only `*` could match it, and
+// still finds a short explicit prefix that contains loopback.
+TEST(Matcher, LoopbackIsTurnedAwayOnlyWhenNoExplicitPrefixCoversIt) {
+  const Rules star_and_networks(
+      "[rule any]\ndestination = *\nsource = 198.51.100.12\n"
+      "[rule ten]\ndestination = 10.0.0.0/8\nsource = 198.51.100.13\n");
+  EXPECT_EQ(star_and_networks.match("127.0.0.1"), "none");
+  EXPECT_EQ(star_and_networks.match("10.1.2.3"), "ten");
+  EXPECT_EQ(star_and_networks.match("203.0.113.1"), "any");
+  const Rules star_and_short_prefix(
+      "[rule any]\ndestination = *\nsource = 198.51.100.12\n"
+      "[rule quarter]\ndestination = 64.0.0.0/2\nsource = 198.51.100.13\n");
+  EXPECT_EQ(star_and_short_prefix.match("127.0.0.1"), "quarter");
+  EXPECT_EQ(star_and_short_prefix.match("203.0.113.1"), "any");
+}
+
 TEST(Matcher, StarTogetherWithAnExplicitSlashZeroInOneRuleMatchesLoopback) {
   const Rules rules("[rule both]\ndestination = *, 0.0.0.0/0\nsource = 198.51.100.12\n");
   EXPECT_EQ(rules.match("127.0.0.1"), "both");
