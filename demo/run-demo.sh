@@ -16,8 +16,9 @@
 #   destination = 127.0.0.1
 #   source = 127.0.0.2        (all of 127.0.0.0/8 is on lo)
 #
-# A rule file and not `srcbind -s 127.0.0.2`: quick mode is `destination = *`,
-# which by design never touches loopback destinations.
+# A rule file rather than `srcbind -s 127.0.0.2` (which would do the same: a
+# loopback quick-mode source applies to loopback destinations), to show the
+# format users write.
 #
 # Exit status 0 when the server saw 127.0.0.2 with srcbind, non-zero otherwise.
 set -eu
