@@ -90,7 +90,7 @@ void explain_address(std::ostream& out, const IpAddress& address, const Query& q
 }
 
 void print_notes(std::ostream& out, const std::vector<Rule>& rules, const std::vector<IpAddress>& addresses,
-                 const Options& options, const Query& q) {
+                 const Options& options, const Query& q, const Matcher& matcher) {
   const bool port_filters = std::any_of(rules.begin(), rules.end(), [](const Rule& r) { return !r.ports.empty(); });
   const bool program_filters =
       std::any_of(rules.begin(), rules.end(), [](const Rule& r) { return !r.programs.empty(); });
@@ -98,13 +98,15 @@ void print_notes(std::ostream& out, const std::vector<Rule>& rules, const std::v
     return std::any_of(r.destinations.begin(), r.destinations.end(),
                        [](const DestinationPattern& d) { return d.wildcard; });
   });
-  const bool loopback =
-      std::any_of(addresses.begin(), addresses.end(), [](const IpAddress& a) { return a.is_loopback(); });
+  // Only where it explains a miss: a loopback quick-mode source does match.
+  const bool unmatched_loopback = std::any_of(addresses.begin(), addresses.end(), [&](const IpAddress& a) {
+    return a.is_loopback() && matcher.find(Endpoint{a, q.port}, q.protocol) == nullptr;
+  });
   if (!q.port_given && port_filters)
     out << "note: no port given: rules with a port filter cannot match; give DEST:PORT (or [IPv6]:PORT)\n";
   if (!options.program && program_filters)
     out << "note: rules with a program filter were left out; give --program NAME to see them\n";
-  if (loopback && wildcards)
+  if (unmatched_loopback && wildcards)
     out << "note: destination = * never matches loopback; list 127.0.0.0/8 or ::1 explicitly\n";
 }
 
@@ -153,7 +155,7 @@ int run_explain(const Options& options, std::ostream& out, std::ostream& err) {
     if (i > 0 || resolved.from_name) out << '\n';
     explain_address(out, resolved.addresses[i], q, matcher);
   }
-  print_notes(out, table.rules, resolved.addresses, options, q);
+  print_notes(out, table.rules, resolved.addresses, options, q, matcher);
   return kExitOk;
 }
 
