@@ -1,4 +1,34 @@
 // The inih reader/handler pair behind parse_config_text (see line_feeder.hpp).
+//
+// inih splits each `key = value` line at its "=", trims both sides and calls
+// on_pair(). The reader hands it one physical line per call and keeps only what
+// Debian's libinih (ini.h's defaults, as Debian builds it) leaves to the caller for
+// the format of docs/contract.md ("The INI file"):
+//
+//  - Line length. inih's line buffer is 200 bytes (INI_MAX_LINE) and a longer
+//    line comes back as several "lines", which shifts every later line number.
+//    Debian's ini.h makes the buffer a setting (ini_use_stack, ini_allow_realloc,
+//    ini_max_line): InihSettings lets it grow to kMaxLineLength, and longer lines
+//    are reported here and never handed over.
+//  - Comments. inih takes ";" as a comment only after a blank and "#" only at the
+//    start of a line; srcbind takes either anywhere on a line, right after a
+//    value too (values never contain them). Cut here.
+//  - Section headers. inih calls the handler for keys only: a section without
+//    keys, or the second of two `[rule]` in a row, would go unseen; it also cuts
+//    names at 50 bytes and ignores text after "]". Headers are read here and not
+//    handed over (so a UTF-8 BOM, which inih would skip itself, is skipped here,
+//    before the first header).
+//  - Lines it would split elsewhere or reject. inih also splits at ":", and for a
+//    line it rejects it returns only the number of the first such line, without
+//    a message. Every such line is reported here; inih gets only `key = value`.
+//  - Continuation lines. inih continues a value on an indented line that follows
+//    it (INI_ALLOW_MULTILINE); in the contract every line stands alone, indented
+//    or not. InihSettings turns that off.
+//  - NUL bytes. inih reads C strings: a NUL would end a line early. A text with
+//    one is refused whole, before inih starts.
+//
+// Line numbers are the reader's own: inih calls on_pair() for the line the
+// reader handed it last, before asking for the next one.
 #include "line_feeder.hpp"
 
 #include "text.hpp"
@@ -7,15 +37,12 @@
 
 #include <algorithm>
 #include <cstring>
+#include <optional>
 
 namespace srcbind::detail {
 namespace {
 
 constexpr std::string_view kUtf8Bom = "\xEF\xBB\xBF";
-constexpr std::size_t kMaxKeyLength = 32;   // longer than any known key; keeps room for the value
-// Wraps each piece of a long value, so that inih's trimming cannot eat a blank at
-// a cut; it is not blank to inih, and removed again in collect().
-constexpr char kPieceMark = '\x01';
 
 // Cuts at the first `;` or `#`: values never contain either. (A plain loop:
 // string_view::find_first_of calls memchr once per byte of the line.)
@@ -26,10 +53,47 @@ std::string_view strip_comment(std::string_view line) {
   return line;
 }
 
-bool is_valid_key(std::string_view key) {
-  // inih splits at the first '=' or ':'; a ':' in a key would split it elsewhere.
-  return !key.empty() && key.size() <= kMaxKeyLength && key.find(':') == std::string_view::npos;
+// Where inih would split the line: at its first "=" or ":". (A plain loop, as above.)
+std::size_t first_separator(std::string_view line) {
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    if (line[i] == '=' || line[i] == ':') return i;
+  }
+  return std::string_view::npos;
 }
+
+// Debian's libinih reads its options from variables at each ini_parse_stream();
+// they are set for one parse and put back, because with a shared libinih they
+// belong to the whole program (the library is linked statically where its
+// archive is installed, see the root CMakeLists.txt). Parses are not concurrent:
+// the library loads its configuration once, the command and the tests parse on
+// one thread.
+class InihSettings {
+ public:
+  InihSettings()
+      : use_stack_(ini_use_stack),
+        allow_realloc_(ini_allow_realloc),
+        max_line_(ini_max_line),
+        allow_multiline_(ini_allow_multiline) {
+    ini_use_stack = false;
+    ini_allow_realloc = true;
+    ini_max_line = static_cast<int>(kMaxLineLength) + 3;   // with "\r", "\n" and "\0" (ini.h)
+    ini_allow_multiline = false;
+  }
+  ~InihSettings() {
+    ini_use_stack = use_stack_;
+    ini_allow_realloc = allow_realloc_;
+    ini_max_line = max_line_;
+    ini_allow_multiline = allow_multiline_;
+  }
+  InihSettings(const InihSettings&) = delete;
+  InihSettings& operator=(const InihSettings&) = delete;
+
+ private:
+  bool use_stack_;
+  bool allow_realloc_;
+  int max_line_;
+  bool allow_multiline_;
+};
 
 class LineFeeder {
  public:
@@ -43,29 +107,46 @@ class LineFeeder {
       events_.syntax_error("line contains a NUL byte: this is not a text file", static_cast<unsigned>(line));
       return;
     }
+    const InihSettings settings;
     const int result = ini_parse_stream(&LineFeeder::read, this, &LineFeeder::on_pair, this);
-    flush_pending();
-    if (result != 0) {   // it is given only well-formed lines, so this is not expected
+    if (result != 0) {   // -2: out of memory; it is given only well-formed lines
       events_.syntax_error("the INI parser (inih) failed with code " + std::to_string(result), 0);
     }
   }
 
  private:
   static char* read(char* buffer, int size, void* self) {
-    return static_cast<LineFeeder*>(self)->next_piece(buffer, static_cast<std::size_t>(size));
+    return static_cast<LineFeeder*>(self)->next(buffer, static_cast<std::size_t>(size));
   }
 
   // The 4-argument handler of the installed ini.h. (Debian's libinih is built with
-  // INI_HANDLER_LINENO and passes a fifth argument, which is ignored: our line
-  // numbers come from the feeder.) The section is ours too: see announce_section().
+  // INI_HANDLER_LINENO and passes a fifth argument, the same line number as line_.)
   static int on_pair(void* self, const char* /*section*/, const char* name, const char* value) {
-    static_cast<LineFeeder*>(self)->collect(name, value);
+    auto& feeder = *static_cast<LineFeeder*>(self);
+    feeder.events_.pair(name, value, feeder.line_);
     return 1;   // problems are collected, never "stop"
   }
 
-  char* next_piece(char* buffer, std::size_t size) {
-    if (value_left_.data() != nullptr) return write_piece(buffer, size);
-    flush_pending();
+  // fgets() for inih: the next line to hand over, or what is left of it when it
+  // did not fit (inih then grows its buffer and asks again).
+  char* next(char* buffer, std::size_t size) {
+    if (!handing_) handing_ = next_pair_line();
+    if (!handing_ || size < 2) return nullptr;
+    const std::size_t take = std::min(handing_->size(), size - 1);
+    std::memcpy(buffer, handing_->data(), take);
+    handing_->remove_prefix(take);
+    std::size_t end = take;
+    if (handing_->empty() && end < size - 1) {
+      buffer[end++] = '\n';
+      handing_.reset();
+    }
+    buffer[end] = '\0';
+    return buffer;
+  }
+
+  // Reads lines, reporting and skipping all but `key = value` ones; returns that
+  // line without comment and surrounding blanks, or nothing at the end.
+  std::optional<std::string_view> next_pair_line() {
     while (!rest_.empty() && !events_.stopped()) {
       const auto newline = rest_.find('\n');
       const std::string_view raw = rest_.substr(0, newline);
@@ -81,23 +162,25 @@ class LineFeeder {
         announce_section(content);
         continue;
       }
-      const auto equals = content.find('=');
-      if (equals == std::string_view::npos) {
-        events_.syntax_error("expected KEY = VALUE or [SECTION], found " + quoted(content), line_);
+      const auto separator = first_separator(content);
+      if (separator == std::string_view::npos || content[separator] == ':') {
+        // A ':' after the '=' is part of the value (IPv6); one before it would be
+        // inih's separator.
+        const auto equals = content.find('=');
+        if (equals == std::string_view::npos) {
+          events_.syntax_error("expected KEY = VALUE or [SECTION], found " + quoted(content), line_);
+        } else {
+          events_.syntax_error(quoted(trim(content.substr(0, equals))) + " is not a valid key name", line_);
+        }
         continue;
       }
-      key_ = trim(content.substr(0, equals));
-      if (!is_valid_key(key_)) {
-        events_.syntax_error(key_.empty() ? std::string("missing key before \"=\"")
-                                          : quoted(key_) + " is not a valid key name",
-                             line_);
+      if (trim(content.substr(0, separator)).empty()) {
+        events_.syntax_error("missing key before \"=\"", line_);
         continue;
       }
-      value_left_ = trim(content.substr(equals + 1));
-      in_pieces_ = false;
-      return write_piece(buffer, size);
+      return content;
     }
-    return nullptr;
+    return std::nullopt;
   }
 
   void announce_section(std::string_view content) {
@@ -110,60 +193,10 @@ class LineFeeder {
     }
   }
 
-  // Writes "key=VALUE" into inih's buffer, or "key=<mark>PIECE<mark>" for each
-  // piece of a value that does not fit.
-  char* write_piece(char* buffer, std::size_t size) {
-    // inih needs room for "\n" and "\0" (and asks for one more byte, for "\r").
-    const std::size_t room = size > 3 + key_.size() + 1 ? size - 3 - key_.size() - 1 : 0;
-    if (room < 8) {
-      events_.syntax_error("the INI parser's line buffer is too small", line_);
-      value_left_ = {};
-      return next_piece(buffer, size);
-    }
-    if (value_left_.size() > room) in_pieces_ = true;
-    const std::size_t take = in_pieces_ ? std::min(value_left_.size(), room - 2) : value_left_.size();
-    char* out = buffer;
-    out = std::copy(key_.begin(), key_.end(), out);
-    *out++ = '=';
-    if (in_pieces_) *out++ = kPieceMark;
-    out = std::copy_n(value_left_.begin(), take, out);
-    if (in_pieces_) *out++ = kPieceMark;
-    *out++ = '\n';
-    *out = '\0';
-    value_left_.remove_prefix(take);
-    if (value_left_.empty()) value_left_ = {};   // null: this key line is done
-    return buffer;
-  }
-
-  void collect(const char* name, const char* value) {
-    std::string_view piece = value;
-    if (in_pieces_ && piece.size() >= 2) piece = piece.substr(1, piece.size() - 2);   // the marks
-    if (!has_pending_) {
-      pending_key_.assign(name);
-      pending_value_.assign(piece);
-      pending_line_ = line_;
-      has_pending_ = true;
-    } else {
-      pending_value_.append(piece);   // the next piece of the same line
-    }
-  }
-
-  void flush_pending() {
-    if (!has_pending_) return;
-    has_pending_ = false;
-    events_.pair(pending_key_, pending_value_, pending_line_);
-  }
-
-  std::string_view rest_;          // text not read yet
+  std::string_view rest_;                     // text not read yet
   LineEvents& events_;
-  unsigned line_ = 0;              // the physical line being handed over
-  std::string_view key_;           // of that line
-  std::string_view value_left_;    // its value not handed over yet; null: none
-  bool in_pieces_ = false;         // that value is handed over in marked pieces
-  std::string pending_key_;        // what inih returned for that line so far
-  std::string pending_value_;
-  unsigned pending_line_ = 0;
-  bool has_pending_ = false;
+  unsigned line_ = 0;                         // the physical line handed over last
+  std::optional<std::string_view> handing_;   // what inih has not taken of it yet
 };
 
 }  // namespace

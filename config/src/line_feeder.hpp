@@ -1,17 +1,8 @@
-// Hands an INI text to inih one physical line at a time, so that every key=value
-// inih reports comes with its exact line number, and finds what inih cannot
-// report in one pass.
-//
-// Why not ini_parse_string() alone: the Debian/upstream build of inih has a
-// 200-byte line buffer (longer lines are silently split into several "lines",
-// which shifts every later line number), reports only the first syntax error,
-// treats ';' as a comment only after whitespace, does not call the handler for an
-// empty section, and cuts section names at 50 bytes. So this feeder:
-//   - strips a UTF-8 BOM, CR before LF, and `;`/`#` comments (anywhere on a line);
-//   - reports over-long lines, NUL bytes, malformed section headers and lines
-//     without `=` itself (all of them, in line order), and announces sections;
-//   - gives inih only `key=value` lines, a long one in several pieces, and joins
-//     inih's pieces back into one value.
+// Reads an INI text with inih (ini_parse_stream and a reader function), one
+// physical line at a time, so that every key=value inih reports comes with its
+// exact line number, and finds what inih does not report: every malformed line
+// with a message, and every section header (line_feeder.cpp says why each check
+// is ours and not inih's).
 #pragma once
 
 #include <string>

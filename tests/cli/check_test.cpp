@@ -31,7 +31,7 @@ on_error = fail
 destination = 127.0.0.0/8
 source = 127.0.0.1
 )");
-  const ProcessResult r = srcbind({"--check", "-c", file});
+  const ChildResult r = srcbind({"--check", "-c", file});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, file + ":5: rule ftp: destination=127.0.0.1,::1 port=21,30000-30100 protocol=tcp "
                                      "program=wget,lftp source=127.0.0.1,::1 interface=- on_error=fail\n"))
@@ -54,7 +54,7 @@ port = 70000
 source = 127.0.0.1
 [nonsense]
 )");
-  const ProcessResult r = srcbind({"--check", "-c", file});
+  const ChildResult r = srcbind({"--check", "-c", file});
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   EXPECT_TRUE(contains(r.err, file + ":2: ")) << r.err;
   EXPECT_TRUE(contains(r.err, file + ":6: ")) << r.err;
@@ -65,14 +65,14 @@ source = 127.0.0.1
 TEST(Check, LinkLocalSourceWithoutAnInterfaceIsAnError) {
   TempDir dir;
   const std::string path = dir.write("ll.ini", "[rule ll]\ndestination = fe80::/10\nsource = fe80::a\n");
-  const ProcessResult r = srcbind({"--check", "-c", path});
+  const ChildResult r = srcbind({"--check", "-c", path});
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   EXPECT_NE(r.err.find(path + ":1: rule ll: link-local source fe80::a needs `interface =`"), std::string::npos)
       << r.err;
 }
 
 TEST(Check, Exits1ForAMissingFile) {
-  const ProcessResult r = srcbind({"--check", "-c", "/nonexistent/srcbind.ini"});
+  const ChildResult r = srcbind({"--check", "-c", "/nonexistent/srcbind.ini"});
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   EXPECT_TRUE(contains(r.err, "/nonexistent/srcbind.ini")) << r.err;
 }
@@ -81,7 +81,7 @@ TEST(Check, WarnsAboutASourceThatIsNotOnThisHost) {
   TempDir dir;
   // 198.51.100.254 is a documentation address: on no test host.
   const std::string file = dir.write("remote.ini", "[rule r]\ndestination = 203.0.113.10\nsource = 198.51.100.254\n");
-  const ProcessResult r = srcbind({"--check", "-c", file});
+  const ChildResult r = srcbind({"--check", "-c", file});
   EXPECT_EQ(r.exit_code, 0) << "a warning, not an error: " << describe(r);
   EXPECT_TRUE(contains(r.err, file + ":3: warning: source 198.51.100.254 is not an address of this host")) << r.err;
 }
@@ -96,11 +96,13 @@ TEST(Check, ASourceTheKernelLetsBindIsNotWarnedAbout) {
   TempDir dir;
   const std::string file = dir.write("nonlocal.ini", "[rule r]\ndestination = 203.0.113.10\nsource = 198.51.100.254\n");
   const std::string check = std::string(SRCBIND_TEST_EXE) + " --check -c " + file;
-  const ProcessResult strict =
-      run_process({"/usr/bin/unshare", "-n", "/bin/sh", "-c", "ip link set lo up && sysctl -qw net.ipv4.ip_nonlocal_bind=0 && " + check});
+  const ChildResult strict =
+      run_child({"/usr/bin/unshare", "-n", "/bin/sh", "-c", "ip link set lo up && sysctl -qw net.ipv4.ip_nonlocal_bind=0 && " + check},
+                command_options());
   EXPECT_TRUE(contains(strict.err, "198.51.100.254 is not an address of this host")) << describe(strict);
-  const ProcessResult nonlocal =
-      run_process({"/usr/bin/unshare", "-n", "/bin/sh", "-c", "ip link set lo up && sysctl -qw net.ipv4.ip_nonlocal_bind=1 && " + check});
+  const ChildResult nonlocal =
+      run_child({"/usr/bin/unshare", "-n", "/bin/sh", "-c", "ip link set lo up && sysctl -qw net.ipv4.ip_nonlocal_bind=1 && " + check},
+                command_options());
   EXPECT_EQ(nonlocal.exit_code, 0) << describe(nonlocal);
   EXPECT_TRUE(contains(nonlocal.out, ": valid: 1 rule")) << describe(nonlocal);
   EXPECT_FALSE(contains(nonlocal.err, "not an address of this host")) << describe(nonlocal);
@@ -116,7 +118,7 @@ destination = 127.0.0.0/8
 port = 80
 source = 127.0.0.1
 )");
-  const ProcessResult r = srcbind({"--check", "-c", file});
+  const ChildResult r = srcbind({"--check", "-c", file});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.err, file + ":4: warning: rule second can never win: rule first (" + file + ":1)")) << r.err;
 }
@@ -124,20 +126,20 @@ source = 127.0.0.1
 TEST(Check, ReadsSrcbindConfigWithoutDashC) {
   TempDir dir;
   const std::string file = write_loopback_config(dir);
-  const ProcessResult r = srcbind({"--check"}, {{"SRCBIND_CONFIG", file}});
+  const ChildResult r = srcbind({"--check"}, {{"SRCBIND_CONFIG", file}});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, file + ":1: rule loop:")) << r.out;
 }
 
 TEST(Check, ChecksTheQuickModeToo) {
-  const ProcessResult r = srcbind({"--check", "-s", "198.51.100.12"}, {{"SRCBIND_CONFIG", std::nullopt}});
+  const ChildResult r = srcbind({"--check", "-s", "198.51.100.12"}, {{"SRCBIND_CONFIG", std::nullopt}});
   EXPECT_EQ(r.exit_code, 0) << describe(r);   // not on this host: a warning, still valid
   EXPECT_TRUE(contains(r.out, "destination=* ")) << r.out;
   EXPECT_TRUE(contains(r.out, "source=198.51.100.12 ")) << r.out;
   // A loopback source is confined to loopback destinations (README: deviations).
-  const ProcessResult loop = srcbind({"--check", "-s", "127.0.0.2"}, {{"SRCBIND_CONFIG", std::nullopt}});
+  const ChildResult loop = srcbind({"--check", "-s", "127.0.0.2"}, {{"SRCBIND_CONFIG", std::nullopt}});
   EXPECT_TRUE(contains(loop.out, "destination=127.0.0.0/8")) << loop.out;
-  const ProcessResult bad = srcbind({"--check", "-s", "127.0.0.1,127.0.0.2"});
+  const ChildResult bad = srcbind({"--check", "-s", "127.0.0.1,127.0.0.2"});
   EXPECT_EQ(bad.exit_code, 1) << describe(bad);
 }
 
@@ -145,7 +147,7 @@ TEST(Check, WarnsWhenTheLibraryWouldRefuseTheFileForItsPermissions) {
   TempDir dir;
   const std::string file =
       dir.write("writable.ini", "[rule loop]\ndestination = 127.0.0.1\nsource = 127.0.0.1\n", 0666);
-  const ProcessResult r = srcbind({"--check", "-c", file});
+  const ChildResult r = srcbind({"--check", "-c", file});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.err, "warning: libsrcbind.so would refuse this file as SRCBIND_CONFIG")) << r.err;
 }

@@ -7,7 +7,7 @@
 namespace srcbind::cli {
 namespace {
 
-using test::TempDir;
+using srcbind::test::TempDir;
 
 TEST(CommandResolver, SearchesPathLikeExecvp) {
   TempDir a, b;

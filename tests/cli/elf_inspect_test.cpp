@@ -10,7 +10,7 @@ namespace srcbind::cli {
 namespace {
 
 using test::CraftedElf;
-using test::TempDir;
+using srcbind::test::TempDir;
 using test::write_crafted_elf;
 
 ElfInfo inspect_ok(const std::string& path) {

@@ -34,7 +34,7 @@ source = 127.0.0.4
 
 TEST_F(Explain, ShowsTheMatchingRuleItsSourceAndTheKernelsChoice) {
   const std::string file = config();
-  const ProcessResult r = srcbind({"--explain", "-c", file, "127.0.0.1:8080"});
+  const ChildResult r = srcbind({"--explain", "-c", file, "127.0.0.1:8080"});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, "destination:      127.0.0.1 port 8080 tcp\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "rule:             loop (" + file + ":1)\n")) << r.out;
@@ -44,14 +44,14 @@ TEST_F(Explain, ShowsTheMatchingRuleItsSourceAndTheKernelsChoice) {
 }
 
 TEST_F(Explain, SaysNoRuleForAnUnmatchedDestination) {
-  const ProcessResult r = srcbind({"--explain", "-c", config(), "127.0.0.1:9090"});
+  const ChildResult r = srcbind({"--explain", "-c", config(), "127.0.0.1:9090"});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, "rule:             none: the socket is left untouched\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "source:           127.0.0.1 (the kernel's choice)\n")) << r.out;
 }
 
 TEST_F(Explain, ExplainsIPv6DestinationsInBrackets) {
-  const ProcessResult r = srcbind({"--explain", "-c", config(), "[2001:db8::7]:443"});
+  const ChildResult r = srcbind({"--explain", "-c", config(), "[2001:db8::7]:443"});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, "destination:      2001:db8::7 port 443 tcp\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "rule:             doc-v6 (")) << r.out;
@@ -61,7 +61,7 @@ TEST_F(Explain, ExplainsIPv6DestinationsInBrackets) {
 }
 
 TEST_F(Explain, AcceptsABareIPv6AddressWithoutPort) {
-  const ProcessResult r = srcbind({"--explain", "-c", config(), "::1"});
+  const ChildResult r = srcbind({"--explain", "-c", config(), "::1"});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, "destination:      ::1 (no port) tcp\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "without srcbind:  ::1\n")) << r.out;
@@ -78,7 +78,7 @@ TEST_F(Explain, NotesThatStarSkipsLoopbackOnlyWhenLoopbackIsUnmatched) {
 }
 
 TEST_F(Explain, TellsThatPortFilteredRulesNeedAPort) {
-  const ProcessResult r = srcbind({"--explain", "-c", config(), "127.0.0.1"});
+  const ChildResult r = srcbind({"--explain", "-c", config(), "127.0.0.1"});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, "rule:             none")) << r.out;
   EXPECT_TRUE(contains(r.out, "note: no port given")) << r.out;
@@ -87,19 +87,19 @@ TEST_F(Explain, TellsThatPortFilteredRulesNeedAPort) {
 TEST_F(Explain, AppliesProgramFiltersOnlyForTheNamedProgram) {
   const std::string file = config();
   EXPECT_TRUE(contains(srcbind({"--explain", "-c", file, "127.0.0.3:80"}).out, "rule:             none"));
-  const ProcessResult r = srcbind({"--explain", "-c", file, "--program", "curl", "127.0.0.3:80"});
+  const ChildResult r = srcbind({"--explain", "-c", file, "--program", "curl", "127.0.0.3:80"});
   EXPECT_TRUE(contains(r.out, "rule:             curl-only (")) << describe(r);
 }
 
 TEST_F(Explain, ResolvesAHostName) {
-  const ProcessResult r = srcbind({"--explain", "-c", config(), "localhost:8080"});
+  const ChildResult r = srcbind({"--explain", "-c", config(), "localhost:8080"});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, "localhost: ")) << r.out;
   EXPECT_TRUE(contains(r.out, "destination:      127.0.0.1 port 8080 tcp\n")) << r.out;
 }
 
 TEST_F(Explain, ExplainsTheQuickModeRule) {
-  const ProcessResult r =
+  const ChildResult r =
       srcbind({"--explain", "-s", "198.51.100.12", "--udp", "203.0.113.10:53"}, {{"SRCBIND_CONFIG", std::nullopt}});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, "destination:      203.0.113.10 port 53 udp\n")) << r.out;
@@ -108,14 +108,14 @@ TEST_F(Explain, ExplainsTheQuickModeRule) {
 }
 
 TEST_F(Explain, RejectsAMalformedDestination) {
-  const ProcessResult r = srcbind({"--explain", "-c", config(), "[2001:db8::1"});
+  const ChildResult r = srcbind({"--explain", "-c", config(), "[2001:db8::1"});
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   EXPECT_TRUE(contains(r.err, "srcbind: --explain: missing ']'")) << r.err;
 }
 
 TEST_F(Explain, RefusesABadConfiguration) {
   const std::string bad = dir_.write("bad.ini", "[rule x]\ndestination = 127.0.0.1\n");
-  const ProcessResult r = srcbind({"--explain", "-c", bad, "127.0.0.1:80"});
+  const ChildResult r = srcbind({"--explain", "-c", bad, "127.0.0.1:80"});
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   EXPECT_TRUE(contains(r.err, bad + ":1: ")) << r.err;
 }

@@ -31,7 +31,7 @@ TEST(LdPreload, DoesNotAddTheLibraryTwice) {
 }
 
 TEST(LdPreload, RecognisesTheLibraryUnderAnotherPath) {
-  test::TempDir dir;
+  srcbind::test::TempDir dir;
   const std::string lib = dir.write("lib/libsrcbind.so", "x");
   ASSERT_EQ(symlink((dir / "lib").c_str(), (dir / "alias").c_str()), 0);
   EXPECT_EQ(prepend_preload(dir / "alias/libsrcbind.so", lib), lib);

@@ -16,7 +16,7 @@ namespace {
 
 using Kind = CoverageProblem::Kind;
 using test::CraftedElf;
-using test::TempDir;
+using srcbind::test::TempDir;
 using test::write_crafted_elf;
 
 std::optional<ElfInfo> this_library_abi() {

@@ -56,7 +56,7 @@ class ServiceCommand : public ::testing::Test {
         << "[Unit]\nDescription=srcbind test unit\n\n[Service]\n" << service_lines;
   }
 
-  ProcessResult srcbind(std::vector<std::string> args) const {
+  ChildResult srcbind(std::vector<std::string> args) const {
     return tree.run(std::move(args), {{"SRCBIND_TEST_SYSTEMD_ROOT", root.string()}});
   }
 
@@ -70,7 +70,7 @@ class ServiceCommand : public ::testing::Test {
 };
 
 TEST_F(ServiceCommand, EnableWritesTheLibraryFormAndSaysToReload) {
-  const ProcessResult r = srcbind({"enable", "demo", "-c", config});
+  const ChildResult r = srcbind({"enable", "demo", "-c", config});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, "wrote " + dropin.string())) << r.out;
   EXPECT_TRUE(contains(r.out, "systemctl daemon-reload")) << r.out;
@@ -87,7 +87,7 @@ TEST_F(ServiceCommand, EnableWritesTheLibraryFormAndSaysToReload) {
 }
 
 TEST_F(ServiceCommand, EnableWritesTheKernelFormWithItsPinUnit) {
-  const ProcessResult r = srcbind({"enable", "demo.service", "--kernel", "-c", config});
+  const ChildResult r = srcbind({"enable", "demo.service", "--kernel", "-c", config});
   ASSERT_EQ(r.exit_code, 0) << describe(r);
   const std::string text = read_file(dropin);
   EXPECT_TRUE(contains(text, "[Unit]\nRequires=srcbind-pin-demo.service\nAfter=srcbind-pin-demo.service\n")) << text;
@@ -106,7 +106,7 @@ TEST_F(ServiceCommand, EnableWritesTheKernelFormWithItsPinUnit) {
   EXPECT_TRUE(contains(pin, "ExecStart=" + tree.exe() + " --kernel --pin demo.service -c " + config + "\n")) << pin;
   EXPECT_TRUE(contains(pin, "ExecStop=/bin/rm -rf /sys/fs/bpf/srcbind/demo.service\n")) << pin;
 
-  const ProcessResult off = srcbind({"disable", "demo"});
+  const ChildResult off = srcbind({"disable", "demo"});
   ASSERT_EQ(off.exit_code, 0) << describe(off);
   EXPECT_TRUE(contains(off.out, "removed " + pin_unit.string())) << off.out;
   EXPECT_TRUE(contains(off.out, "systemctl stop srcbind-pin-demo.service")) << off.out;
@@ -123,10 +123,10 @@ TEST_F(ServiceCommand, RoundTripsLeaveTheUnitDirectoryAsItWas) {
     for (const bool kernel : {false, true}) {
       std::vector<std::string> args = {"enable", unit, "-c", config};
       if (kernel) args.push_back("--kernel");
-      const ProcessResult on = srcbind(args);
+      const ChildResult on = srcbind(args);
       ASSERT_EQ(on.exit_code, 0) << describe(on);
       EXPECT_NE(snapshot(root), before);
-      const ProcessResult off = srcbind({"disable", unit});
+      const ChildResult off = srcbind({"disable", unit});
       ASSERT_EQ(off.exit_code, 0) << describe(off);
       EXPECT_EQ(snapshot(root), before) << unit << (kernel ? " --kernel" : "");
     }
@@ -142,7 +142,7 @@ TEST_F(ServiceCommand, RoundTripsLeaveTheUnitDirectoryAsItWas) {
 
 TEST_F(ServiceCommand, DisableOfAUnitNotEnabledChangesNothing) {
   const auto before = snapshot(root);
-  const ProcessResult r = srcbind({"disable", "demo"});
+  const ChildResult r = srcbind({"disable", "demo"});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, "not enabled")) << r.out;
   EXPECT_EQ(snapshot(root), before);
@@ -155,7 +155,7 @@ TEST_F(ServiceCommand, ADropInSrcbindDidNotWriteIsNeverTouched) {
   for (const std::vector<std::string>& args :
        {std::vector<std::string>{"disable", "demo"}, std::vector<std::string>{"enable", "demo", "-c", config},
         std::vector<std::string>{"enable", "demo", "--kernel", "-c", config}}) {
-    const ProcessResult r = srcbind(args);
+    const ChildResult r = srcbind(args);
     EXPECT_EQ(r.exit_code, 125) << describe(r);
     EXPECT_TRUE(contains(r.err, dropin.string() + " exists and was not written by srcbind enable")) << r.err;
     EXPECT_EQ(snapshot(root), before) << args[0];
@@ -176,7 +176,7 @@ TEST_F(ServiceCommand, ABrokenConfigurationIsRefusedAndNothingIsWritten) {
   for (const bool kernel : {false, true}) {
     std::vector<std::string> args = {"enable", "demo", "-c", broken};
     if (kernel) args.push_back("--kernel");
-    const ProcessResult r = srcbind(args);
+    const ChildResult r = srcbind(args);
     EXPECT_EQ(r.exit_code, 125) << describe(r);
     EXPECT_TRUE(contains(r.err, broken + ":3: ")) << r.err;
     EXPECT_EQ(snapshot(root), before);
@@ -189,7 +189,7 @@ TEST_F(ServiceCommand, AStaticExecutableIsRefusedUnlessKernel) {
 #else
   write_unit("demo.service", std::string("ExecStart=") + SRCBIND_TEST_HELLO_STATIC + "\n");
   const auto before = snapshot(root);
-  const ProcessResult r = srcbind({"enable", "demo", "-c", config});
+  const ChildResult r = srcbind({"enable", "demo", "-c", config});
   EXPECT_EQ(r.exit_code, 125) << describe(r);
   EXPECT_TRUE(contains(r.err, std::string(SRCBIND_TEST_HELLO_STATIC) + ": it is statically linked")) << r.err;
   EXPECT_TRUE(contains(r.err, "srcbind enable demo.service --kernel")) << r.err;
@@ -203,7 +203,7 @@ TEST_F(ServiceCommand, ASetuidExecutableIsRefused) {
   fs::copy_file(SRCBIND_TEST_HELLO_DYNAMIC, setuid);
   ASSERT_EQ(chmod(setuid.c_str(), 04755), 0);
   write_unit("demo.service", "ExecStart=!!" + setuid + " arg\n");
-  const ProcessResult r = srcbind({"enable", "demo", "-c", config});
+  const ChildResult r = srcbind({"enable", "demo", "-c", config});
   EXPECT_EQ(r.exit_code, 125) << describe(r);
   EXPECT_TRUE(contains(r.err, setuid + ": it is set-user-ID")) << r.err;
   EXPECT_FALSE(fs::exists(dropin));
@@ -215,12 +215,12 @@ TEST_F(ServiceCommand, TheExecStartOfADropInCounts) {
   fs::create_directories(unit_dir / "demo.service.d");
   std::ofstream(unit_dir / "demo.service.d/override.conf")
       << "[Service]\nExecStart=\nExecStart=" << SRCBIND_TEST_HELLO_DYNAMIC << "\n";
-  const ProcessResult r = srcbind({"enable", "demo", "-c", config});
+  const ChildResult r = srcbind({"enable", "demo", "-c", config});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
 }
 
 TEST_F(ServiceCommand, AMissingUnitOrAMissingProgramIsAnError) {
-  ProcessResult r = srcbind({"enable", "absent", "-c", config});
+  ChildResult r = srcbind({"enable", "absent", "-c", config});
   EXPECT_EQ(r.exit_code, 125) << describe(r);
   EXPECT_TRUE(contains(r.err, "no unit file for absent.service")) << r.err;
   write_unit("demo.service", "ExecStart=/nonexistent/program\n");
@@ -234,13 +234,13 @@ TEST_F(ServiceCommand, BadCommandLinesAreRefused) {
        {std::vector<std::string>{"enable"}, std::vector<std::string>{"enable", "a", "b"},
         std::vector<std::string>{"disable", "demo", "--kernel"}, std::vector<std::string>{"enable", "demo.socket"},
         std::vector<std::string>{"enable", "de mo"}, std::vector<std::string>{"enable", "demo", "--bogus"}}) {
-    const ProcessResult r = srcbind(args);
+    const ChildResult r = srcbind(args);
     EXPECT_EQ(r.exit_code, 125) << describe(r);
     EXPECT_FALSE(r.err.empty());
   }
   EXPECT_EQ(srcbind({"enable", "--help"}).exit_code, 0);
   // After "--", "enable" is a COMMAND like any other.
-  const ProcessResult command = srcbind({"-s", "127.0.0.1", "--", "enable", "demo"});
+  const ChildResult command = srcbind({"-s", "127.0.0.1", "--", "enable", "demo"});
   EXPECT_EQ(command.exit_code, 127) << describe(command);
 }
 
@@ -259,7 +259,7 @@ TEST_F(ServiceCommand, SystemdAnalyzeVerifyAcceptsBothForms) {
     ASSERT_EQ(srcbind(args).exit_code, 0);
     std::vector<std::string> verify = {analyze, "verify", "--man=no", (root / "lib/systemd/system/demo.service").string()};
     if (kernel) verify.push_back(pin_unit.string());
-    const ProcessResult r = run_process(verify, {{"SYSTEMD_UNIT_PATH", unit_path}});
+    const ChildResult r = run_child(verify, command_options({{"SYSTEMD_UNIT_PATH", unit_path}}));
     if (r.exit_code != 0 && contains(r.err, "Failed to") && !contains(r.err, "srcbind"))
       GTEST_SKIP() << "systemd-analyze verify cannot run here: " << r.err;
     EXPECT_EQ(r.exit_code, 0) << describe(r);

@@ -26,9 +26,9 @@ class SpecialFiles : public ::testing::Test {
     EXPECT_EQ(::mkfifo(path.c_str(), 0600), 0);
     return path;
   }
-  ProcessResult run(std::vector<std::string> args) {
+  ChildResult run(std::vector<std::string> args) {
     args.insert(args.begin(), tree_->exe());
-    return run_process(args, {}, 10s);
+    return run_child(args, command_options({}, 10s));
   }
 
   static SrcbindTree* tree_;
@@ -38,7 +38,7 @@ SrcbindTree* SpecialFiles::tree_ = nullptr;
 
 TEST_F(SpecialFiles, FifoAsConfigurationIsRefusedAtOnceInRunMode) {
   const std::string path = fifo();
-  const ProcessResult r = run({"-c", path, "--", "true"});
+  const ChildResult r = run({"-c", path, "--", "true"});
   EXPECT_FALSE(r.timed_out) << describe(r);
   EXPECT_EQ(r.exit_code, 125) << describe(r);
   EXPECT_NE(r.err.find(path + ": cannot read: not a regular file (a FIFO)"), std::string::npos) << r.err;
@@ -46,7 +46,7 @@ TEST_F(SpecialFiles, FifoAsConfigurationIsRefusedAtOnceInRunMode) {
 
 TEST_F(SpecialFiles, FifoAsConfigurationIsAnErrorForCheck) {
   const std::string path = fifo();
-  const ProcessResult r = run({"--check", "-c", path});
+  const ChildResult r = run({"--check", "-c", path});
   EXPECT_FALSE(r.timed_out) << describe(r);
   EXPECT_EQ(r.exit_code, 1) << describe(r);
   EXPECT_NE(r.out.find("not a regular file (a FIFO)") + r.err.find("not a regular file (a FIFO)"),
@@ -55,13 +55,13 @@ TEST_F(SpecialFiles, FifoAsConfigurationIsAnErrorForCheck) {
 }
 
 TEST_F(SpecialFiles, DevNullIsAnEmptyConfigurationSoQuickModeRunsAlone) {
-  const ProcessResult r = run({"-c", "/dev/null", "-s", "127.0.0.2", "--", "sh", "-c", "echo ran"});
+  const ChildResult r = run({"-c", "/dev/null", "-s", "127.0.0.2", "--", "sh", "-c", "echo ran"});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_EQ(r.out, "ran\n");
 }
 
 TEST_F(SpecialFiles, CharacterDeviceOtherThanDevNullIsRefused) {
-  const ProcessResult r = run({"--check", "-c", "/dev/zero"});
+  const ChildResult r = run({"--check", "-c", "/dev/zero"});
   EXPECT_FALSE(r.timed_out) << describe(r);
   EXPECT_EQ(r.exit_code, 1) << describe(r);
 }
@@ -69,7 +69,7 @@ TEST_F(SpecialFiles, CharacterDeviceOtherThanDevNullIsRefused) {
 TEST_F(SpecialFiles, FifoAsCommandFailsWithoutBlocking) {
   const std::string path = files_ / "command";
   ASSERT_EQ(::mkfifo(path.c_str(), 0700), 0);
-  const ProcessResult r = run({"-s", "127.0.0.2", "--", path});
+  const ChildResult r = run({"-s", "127.0.0.2", "--", path});
   EXPECT_FALSE(r.timed_out) << describe(r);
   EXPECT_EQ(r.exit_code, 126) << describe(r);
 }

@@ -1,19 +1,38 @@
 // Ways to run the built `srcbind` in the command tests.
 #pragma once
 
-#include "process_runner.hpp"
+#include "child_process.hpp"
 #include "temp_dir.hpp"
 
+#include <chrono>
 #include <filesystem>
 #include <string>
 #include <vector>
 
 namespace srcbind::cli::test {
 
+using srcbind::test::ChildOptions;
+using srcbind::test::ChildResult;
+using srcbind::test::describe;
+using srcbind::test::EnvChanges;
+using srcbind::test::run_child;
+using srcbind::test::TempDir;
+
+// How these tests run a program: the srcbind command itself, directly or
+// through a shell.
+inline ChildOptions command_options(EnvChanges env = {},
+                                    std::chrono::milliseconds deadline = std::chrono::seconds(30)) {
+  ChildOptions options;
+  options.env = std::move(env);
+  options.deadline = deadline;
+  options.sanitized = ChildOptions::Sanitized::srcbind_command;
+  return options;
+}
+
 // The build-tree executable, for modes that do not need the library.
-inline ProcessResult srcbind(std::vector<std::string> args, const EnvChanges& env = {}) {
+inline ChildResult srcbind(std::vector<std::string> args, const EnvChanges& env = {}) {
   args.insert(args.begin(), SRCBIND_TEST_EXE);
-  return run_process(args, env);
+  return run_child(args, command_options(env));
 }
 
 // A private install-like tree: TMP/bin/srcbind (a copy of the built command) and
@@ -35,9 +54,9 @@ class SrcbindTree {
   std::string library() const { return dir_ / "lib/libsrcbind.so"; }
   const TempDir& dir() const { return dir_; }
 
-  ProcessResult run(std::vector<std::string> args, const EnvChanges& env = {}) const {
+  ChildResult run(std::vector<std::string> args, const EnvChanges& env = {}) const {
     args.insert(args.begin(), exe());
-    return run_process(args, env);
+    return run_child(args, command_options(env));
   }
 
  private:

@@ -63,7 +63,7 @@ class UnitFiles : public ::testing::Test {
     std::ofstream(path) << text;
   }
   ExecStartLookup lookup(const std::string& unit) { return exec_start_from_unit_files(unit, dir.path()); }
-  test::TempDir dir;
+  srcbind::test::TempDir dir;
 };
 
 TEST_F(UnitFiles, EtcComesBeforeLibAndOnlyServiceLinesCount) {
@@ -119,7 +119,7 @@ TEST(DropIn, FileNames) {
 }
 
 TEST(DropIn, TheMarkerIsTheFirstLineOfEveryFileAndIsRecognised) {
-  test::TempDir dir;
+  srcbind::test::TempDir dir;
   for (const std::string& text : {library_dropin_text("a.service", "/lib/libsrcbind.so", "/etc/a.ini"),
                                   kernel_dropin_text("a.service", "srcbind-pin-a.service"),
                                   pin_unit_text("a.service", "/usr/bin/srcbind", "/etc/a.ini")}) {
@@ -131,7 +131,7 @@ TEST(DropIn, TheMarkerIsTheFirstLineOfEveryFileAndIsRecognised) {
 }
 
 TEST(DropIn, AtomicWriteReplacesTheFileAndLeavesNoTemporary) {
-  test::TempDir dir;
+  srcbind::test::TempDir dir;
   const fs::path path = dir / "srcbind.conf";
   EXPECT_EQ(write_file_atomically(path, "one\n"), "");
   EXPECT_EQ(write_file_atomically(path, "two\n"), "");

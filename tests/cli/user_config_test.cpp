@@ -27,7 +27,7 @@ struct UserConfig {
 TEST(UserConfig, CheckReadsItAndSaysSo) {
   UserConfig user;
   user.dir.write("cfg/srcbind/srcbind.ini", kLoopbackRules);
-  const ProcessResult r = srcbind({"--check"}, user.env());
+  const ChildResult r = srcbind({"--check"}, user.env());
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, "configuration: " + user.file + " (per-user file)\n")) << r.out;
   EXPECT_TRUE(contains(r.out, user.file + ":1: rule per-user: ")) << r.out;
@@ -36,7 +36,7 @@ TEST(UserConfig, CheckReadsItAndSaysSo) {
 TEST(UserConfig, ItsPlaceUnderHomeWithoutXdgConfigHome) {
   UserConfig user;
   user.dir.write(".config/srcbind/srcbind.ini", kLoopbackRules);
-  const ProcessResult r = srcbind({"--check"}, {{"XDG_CONFIG_HOME", std::nullopt}, {"HOME", user.dir.path()}});
+  const ChildResult r = srcbind({"--check"}, {{"XDG_CONFIG_HOME", std::nullopt}, {"HOME", user.dir.path()}});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, "configuration: " + user.dir.path() + "/.config/srcbind/srcbind.ini (per-user file)\n"))
       << r.out;
@@ -45,7 +45,7 @@ TEST(UserConfig, ItsPlaceUnderHomeWithoutXdgConfigHome) {
 TEST(UserConfig, ExplainUsesItAndSaysSo) {
   UserConfig user;
   user.dir.write("cfg/srcbind/srcbind.ini", kLoopbackRules);
-  const ProcessResult r = srcbind({"--explain", "127.0.0.1:80"}, user.env());
+  const ChildResult r = srcbind({"--explain", "127.0.0.1:80"}, user.env());
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_TRUE(contains(r.out, "configuration: " + user.file + " (per-user file)\n")) << r.out;
   EXPECT_TRUE(contains(r.out, "rule:             per-user (")) << r.out;
@@ -56,20 +56,20 @@ TEST(UserConfig, AFileNamedWithDashCOrSrcbindConfigWins) {
   UserConfig user;
   user.dir.write("cfg/srcbind/srcbind.ini", kLoopbackRules);
   const std::string other = user.dir.write("other.ini", "[rule other]\ndestination = 127.0.0.1\nsource = 127.0.0.3\n");
-  const ProcessResult with_c = srcbind({"--check", "-c", other}, user.env());
+  const ChildResult with_c = srcbind({"--check", "-c", other}, user.env());
   EXPECT_TRUE(contains(with_c.out, "configuration: " + other + " (-c)\n")) << with_c.out;
   EXPECT_FALSE(contains(with_c.out, "rule per-user")) << with_c.out;
 
   EnvChanges env = user.env();
   env["SRCBIND_CONFIG"] = other;
-  const ProcessResult with_variable = srcbind({"--explain", "127.0.0.1:80"}, env);
+  const ChildResult with_variable = srcbind({"--explain", "127.0.0.1:80"}, env);
   EXPECT_TRUE(contains(with_variable.out, "configuration: " + other + " (SRCBIND_CONFIG)\n")) << with_variable.out;
   EXPECT_TRUE(contains(with_variable.out, "source:           127.0.0.3\n")) << with_variable.out;
 }
 
 TEST(UserConfig, NoFileIsSaid) {
   UserConfig user;
-  const ProcessResult r = srcbind({"--explain", "127.0.0.1:80"}, user.env());
+  const ChildResult r = srcbind({"--explain", "127.0.0.1:80"}, user.env());
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   if (std::filesystem::exists("/etc/srcbind.ini"))
     EXPECT_TRUE(contains(r.out, "configuration: /etc/srcbind.ini (system file)\n")) << r.out;
@@ -82,12 +82,12 @@ TEST(UserConfig, NoFileIsSaid) {
 TEST(UserConfig, WritableByOthersIsRefusedByCheckAndRunMode) {
   UserConfig user;
   user.dir.write("cfg/srcbind/srcbind.ini", kLoopbackRules, 0666);
-  const ProcessResult check = srcbind({"--check"}, user.env());
+  const ChildResult check = srcbind({"--check"}, user.env());
   EXPECT_EQ(check.exit_code, 1) << describe(check);
   EXPECT_TRUE(contains(check.err, user.file + ": not trusted: writable by ")) << check.err;
 
   const SrcbindTree tree;
-  const ProcessResult run = tree.run({"true"}, user.env());
+  const ChildResult run = tree.run({"true"}, user.env());
   EXPECT_EQ(run.exit_code, 125) << describe(run);
   EXPECT_TRUE(contains(run.err, user.file + ": not trusted")) << run.err;
 }
@@ -96,7 +96,7 @@ TEST(UserConfig, RunModeRefusesABrokenOneWithFileAndLine) {
   UserConfig user;
   user.dir.write("cfg/srcbind/srcbind.ini", "[rule x]\ndestination = 127.0.0.1\nsource = not-an-address\n");
   const SrcbindTree tree;
-  const ProcessResult r = tree.run({"true"}, user.env());
+  const ChildResult r = tree.run({"true"}, user.env());
   EXPECT_EQ(r.exit_code, 125) << describe(r);
   EXPECT_TRUE(contains(r.err, user.file + ":3: ")) << r.err;
 }

@@ -41,9 +41,9 @@ TEST(WithLibrary, TheCommandConnectsFromTheRulesSource) {
   TempDir dir;
   const std::string file = dir.write("lo.ini", "[rule lo]\ndestination = 127.0.0.1\nsource = 127.0.0.2\n");
   const Listener listener;
-  const ProcessResult plain = run_process({SRCBIND_TEST_PRINT_LOCAL_ADDRESS, "127.0.0.1", listener.port()});
+  const ChildResult plain = run_child({SRCBIND_TEST_PRINT_LOCAL_ADDRESS, "127.0.0.1", listener.port()}, command_options());
   EXPECT_EQ(plain.out, "127.0.0.1\n") << describe(plain);
-  const ProcessResult bound =
+  const ChildResult bound =
       tree.run({"-c", file, "--", SRCBIND_TEST_PRINT_LOCAL_ADDRESS, "127.0.0.1", listener.port()});
   EXPECT_EQ(bound.exit_code, 0) << describe(bound);
   EXPECT_EQ(bound.out, "127.0.0.2\n") << describe(bound);
@@ -53,14 +53,14 @@ TEST(WithLibrary, ExplainAsksTheKernelEvenWhenTheLibraryIsPreloadedIntoSrcbind) 
   // After eval "$(srcbind --print-env ...)" srcbind itself runs with the library.
   TempDir dir;
   const std::string file = dir.write("lo.ini", "[rule lo]\ndestination = 127.0.0.1\nsource = 127.0.0.2\n");
-  const ProcessResult r = srcbind({"--explain", "-c", file, "127.0.0.1:80"},
+  const ChildResult r = srcbind({"--explain", "-c", file, "127.0.0.1:80"},
                                   {{"LD_PRELOAD", SRCBIND_TEST_LIBRARY}, {"SRCBIND_CONFIG", file}});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_NE(r.out.find("without srcbind:  127.0.0.1\n"), std::string::npos) << r.out;
 }
 
 TEST(WithLibrary, TheBuildTreeCommandFindsTheBuildTreeLibrary) {
-  const ProcessResult r = srcbind({"--print-env", "-s", "127.0.0.1"});
+  const ChildResult r = srcbind({"--print-env", "-s", "127.0.0.1"});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_EQ(r.out.find("export LD_PRELOAD='" + std::string(SRCBIND_TEST_LIBRARY) + "'\n"), 0u) << r.out;
 }

@@ -4,6 +4,7 @@
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
+#include <ini.h>
 
 #include <random>
 
@@ -114,6 +115,60 @@ TEST(IniSyntax, OneMebibyteLineIsAClearError) {
   EXPECT_THAT(errors(parse(text)),
               ElementsAre("rules.ini:1: rule \"a\" has no destination (add destination = ADDRESS[/LENGTH], ... or *)",
                           "rules.ini:2: line is longer than 65536 bytes"));
+}
+
+TEST(IniSyntax, LineOfTheLongestLengthIsReadWhole) {
+  // inih's buffer grows to this length and no further (config/src/line_feeder.cpp).
+  const std::string head = "log_file = /var/log/";
+  const std::string path = "/var/log/" + std::string(64 * 1024 - head.size(), 'x');
+  const std::string line = "log_file = " + path;
+  ASSERT_EQ(line.size(), 64u * 1024);
+  const RuleTable table = parse("[srcbind]\n" + line + "\n" + line + "x\nlog = nonsense\n");
+  EXPECT_EQ(table.settings.log_file, path);
+  EXPECT_THAT(errors(table), ElementsAre("rules.ini:3: line is longer than 65536 bytes",
+                                         HasSubstr("rules.ini:4: log level \"nonsense\" is not known")));
+}
+
+TEST(IniSyntax, AnIndentedLineDoesNotContinueThePreviousValue) {
+  EXPECT_THAT(errors(parse("[rule a]\ndestination = 203.0.113.0/24\n    203.0.113.99\nsource = 198.51.100.12\n")),
+              ElementsAre("rules.ini:3: expected KEY = VALUE or [SECTION], found \"203.0.113.99\""));
+  const RuleTable table = parse("[rule a]\ndestination = 203.0.113.0/24\n    source = 198.51.100.12\n  port = 21\n");
+  EXPECT_THAT(messages(table), ElementsAre());
+  ASSERT_EQ(table.rules.size(), 1u);
+  EXPECT_EQ(table.rules[0].source_v4, ip("198.51.100.12"));
+  EXPECT_EQ(table.rules[0].ports.size(), 1u);
+}
+
+TEST(IniSyntax, EverySectionHeaderCountsEvenWithoutKeysOrWhenItRepeatsAName) {
+  EXPECT_THAT(errors(parse("[rule]\n[rule]\ndestination = *\nsource = 198.51.100.12\n[rule]\n")),
+              ElementsAre(HasSubstr("rules.ini:1: rule has no destination"),
+                          HasSubstr("rules.ini:1: rule has neither source nor interface"),
+                          HasSubstr("rules.ini:5: rule has no destination"),
+                          HasSubstr("rules.ini:5: rule has neither source nor interface")));
+}
+
+TEST(IniSyntax, LongRuleNamesAndKeysAreKeptWhole) {
+  const std::string name(80, 'n');
+  const RuleTable table = parse("[rule " + name + "]\ndestination = *\nsource = 198.51.100.12\n");
+  ASSERT_EQ(table.rules.size(), 1u);
+  EXPECT_EQ(table.rules[0].name, name);
+  const std::string key(80, 'k');
+  EXPECT_THAT(errors(parse("[srcbind]\n" + key + " = 1\n")),
+              ElementsAre(HasSubstr("rules.ini:2: key \"" + key.substr(0, 64) + "...\" is not known in a [srcbind]")));
+}
+
+TEST(IniSyntax, ParsingLeavesInihsSettingsAsTheyWere) {
+  // A program may use a shared libinih itself: the settings are its own (here
+  // ini.h's defaults, as Debian builds it).
+  ini_allow_multiline = true;
+  ini_use_stack = true;
+  ini_allow_realloc = false;
+  ini_max_line = 200;
+  EXPECT_TRUE(parse(kRule).ok());
+  EXPECT_TRUE(ini_allow_multiline);
+  EXPECT_TRUE(ini_use_stack);
+  EXPECT_FALSE(ini_allow_realloc);
+  EXPECT_EQ(ini_max_line, 200);
 }
 
 TEST(IniSyntax, NulByteIsOneErrorAndNothingElseIsRead) {

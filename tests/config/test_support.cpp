@@ -1,12 +1,6 @@
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <cstdlib>
-#include <filesystem>
-#include <fstream>
 
 namespace srcbind::test {
 
@@ -54,24 +48,6 @@ std::vector<std::string> errors(const RuleTable& table) {
     if (d.severity == Diagnostic::Severity::error) out.push_back(d.to_string());
   }
   return out;
-}
-
-TempDir::TempDir() {
-  std::string pattern = "/tmp/srcbind-config-test-XXXXXX";
-  if (::mkdtemp(pattern.data()) == nullptr) ADD_FAILURE() << "mkdtemp failed";
-  path_ = pattern;
-}
-
-TempDir::~TempDir() {
-  std::error_code ignored;
-  std::filesystem::remove_all(path_, ignored);
-}
-
-std::string TempDir::write(const std::string& name, std::string_view content, unsigned mode) const {
-  const std::string file = path_ + "/" + name;
-  std::ofstream(file, std::ios::binary | std::ios::trunc).write(content.data(), static_cast<std::streamsize>(content.size()));
-  if (::chmod(file.c_str(), mode) != 0) ADD_FAILURE() << "chmod " << file;
-  return file;
 }
 
 }  // namespace srcbind::test

@@ -1,10 +1,12 @@
-// Helpers shared by the config/ tests: a fake host, parsing shortcuts, temp files.
+// Helpers shared by the config/ tests: a fake host, parsing shortcuts (temporary
+// files: temp_dir.hpp of tests/harness).
 #pragma once
 
 #include "srcbind/address.hpp"
 #include "srcbind/host_interfaces.hpp"
 #include "srcbind/ini_parser.hpp"
 #include "srcbind/rule_table.hpp"
+#include "temp_dir.hpp"
 
 #include <string>
 #include <string_view>
@@ -27,21 +29,5 @@ RuleTable parse(std::string_view text);
 std::vector<std::string> messages(const RuleTable& table);
 std::vector<std::string> messages(const std::vector<Diagnostic>& diagnostics);
 std::vector<std::string> errors(const RuleTable& table);
-
-// A directory under /tmp, removed with its files at the end of the test.
-class TempDir {
- public:
-  TempDir();
-  ~TempDir();
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-
-  // Writes `name` with `content` and chmods it to `mode`; returns its path.
-  std::string write(const std::string& name, std::string_view content, unsigned mode = 0644) const;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
 
 }  // namespace srcbind::test

@@ -1,5 +1,6 @@
-// Runs a program as a child process (posix_spawn) with extra environment
-// variables, captures its output, and never waits longer than a deadline.
+// Runs a program as a child process (posix_spawnp) in an environment the test
+// decides, captures its output, and never waits longer than a deadline. Every
+// suite runs its programs through this (the command tests, the integration tests).
 #pragma once
 
 #include <chrono>
@@ -18,40 +19,31 @@ struct ChildResult {
   std::string err;
 };
 
+// A variable to set (a value) or to remove (nullopt).
+using EnvChanges = std::map<std::string, std::optional<std::string>>;
+
 struct ChildOptions {
-  std::map<std::string, std::string> env;       // set (overrides the inherited value)
-  std::vector<std::string> unset_env;           // removed from the inherited environment
-  std::string stdin_text;                       // written, then stdin is closed
+  // Applied last, over the test's own environment without LD_PRELOAD, without any
+  // SRCBIND_* variable and with XDG_CONFIG_HOME naming a directory that does not
+  // exist (no per-user file), so that a stray value of the tester's cannot change
+  // a result.
+  EnvChanges env;
+  // Written to the child's stdin, which is then closed; without it stdin is /dev/null.
+  std::optional<std::string> stdin_text;
+  // Then the child and everything in its process group are killed.
   std::chrono::milliseconds deadline{30000};
+  // Sanitizer builds only: what the child is. The integration tests run programs
+  // that are not srcbind's (curl, python3 ...) with the instrumented library
+  // preloaded: their leaks and the runtime's link-order check would fail every
+  // run, and any report from our code must halt it. The command tests run the
+  // srcbind command itself (directly or through a shell): its leaks are bugs.
+  enum class Sanitized { host_program, srcbind_command } sanitized = Sanitized::host_program;
 };
 
+// A program that cannot be started gives exit code 127 and the reason in `err`.
 ChildResult run_child(const std::vector<std::string>& argv, const ChildOptions& options = {});
 
-// The library under test: $SRCBIND_TEST_LIBRARY if set (point it at the no-op
-// library to prove that the tests fail without the interposition), else the
-// one this build made.
-std::string preload_library();
-
-// The LD_PRELOAD value for the library (with the sanitizer runtime in front of it
-// in a sanitizer build).
-std::string preload_list();
-
-// Environment that preloads the library with the given config file.
-std::map<std::string, std::string> preload_env(const std::string& config_path);
-
-// A temporary file that is removed when the object goes.
-class TempFile {
- public:
-  explicit TempFile(const std::string& content, const std::string& suffix = ".ini");
-  ~TempFile();
-  TempFile(const TempFile&) = delete;
-  TempFile& operator=(const TempFile&) = delete;
-  const std::string& path() const { return path_; }
-
- private:
-  std::string path_;
-};
-
-bool is_root();
+// For failure messages: the exit status, then stdout and stderr.
+std::string describe(const ChildResult& r);
 
 }  // namespace srcbind::test

@@ -35,9 +35,10 @@ struct Peer::Impl {
   mutable std::condition_variable changed;
   std::vector<Seen> seen;
 
-  std::size_t record(const std::string& source) {
+  // One step under the lock: a test woken by wait_for() sees the whole entry.
+  std::size_t record(Seen entry) {
     std::lock_guard lock(mutex);
-    seen.push_back({source, {}});
+    seen.push_back(std::move(entry));
     changed.notify_all();
     return seen.size() - 1;
   }
@@ -60,7 +61,7 @@ struct Peer::Impl {
     auto remote = socket->remote_endpoint(ec);
     if (ec) return;
     std::string source = source_text(remote.address());
-    std::size_t index = record(source);
+    std::size_t index = record({source, {}});
     auto greeting = std::make_shared<std::string>("you are " + source + "\n");
     asio::async_write(*socket, asio::buffer(*greeting), [this, socket, greeting, index](boost::system::error_code, std::size_t) {
       boost::system::error_code ignored;
@@ -105,12 +106,7 @@ struct Peer::Impl {
             std::memcpy(&ttl, CMSG_DATA(c), sizeof ttl);
           }
         }
-        std::size_t index = record(source_text(sender.address()));
-        append(index, data, static_cast<std::size_t>(n));
-        {
-          std::lock_guard lock(mutex);
-          seen[index].ttl = ttl;
-        }
+        record({source_text(sender.address()), std::string(data, static_cast<std::size_t>(n)), ttl});
         boost::system::error_code ignored;
         udp_socket->send_to(asio::buffer("ok", 2), sender, 0, ignored);
       }

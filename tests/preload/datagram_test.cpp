@@ -257,7 +257,7 @@ TEST_F(Datagram, SendmmsgBatchWithoutAMatchingRuleReachesTheKernelWhole) {
 TEST_F(Datagram, SendmmsgBatchWithNoConfigurationReachesTheKernelWhole) {
   ChildOptions options;
   options.env["LD_PRELOAD"] = preload_list();
-  options.unset_env = {"SRCBIND_CONFIG", "SRCBIND_SOURCE", "SRCBIND_INTERFACE"};
+  for (const char* name : {"SRCBIND_CONFIG", "SRCBIND_SOURCE", "SRCBIND_INTERFACE"}) options.env[name] = std::nullopt;
   ChildResult r = run_child(client({"--mode", "sendmmsg", "--batch", "64"}), options);
   EXPECT_THAT(r.out, HasSubstr("sendmmsg rc=64 ")) << describe(r);
 }

@@ -3,7 +3,9 @@
 #pragma once
 
 #include "child_process.hpp"
+#include "library_under_test.hpp"
 #include "peers.hpp"
+#include "temp_dir.hpp"
 
 #include <gtest/gtest.h>
 
@@ -28,11 +30,6 @@ inline std::vector<std::string> tcp_client(const Peer& peer, std::vector<std::st
   std::vector<std::string> argv{test_client(), "tcp", host, peer.port_text()};
   argv.insert(argv.end(), extra.begin(), extra.end());
   return argv;
-}
-
-inline std::string describe(const ChildResult& r) {
-  return "exit=" + std::to_string(r.exit_code) + " signal=" + std::to_string(r.signal) +
-         (r.timed_out ? " TIMED OUT" : "") + "\n--- stdout\n" + r.out + "--- stderr\n" + r.err;
 }
 
 // curl never returns when a sanitizer runtime is preloaded into it, with or

@@ -1,7 +1,7 @@
 // INI text → RuleTable, with every problem reported as FILE:LINE: message in one pass.
 // Uses inih (ini_parse_stream), fed one physical line at a time so that each of its
-// key=value callbacks has an exact line number (see config/src/line_feeder.hpp for
-// why ini_parse_string alone cannot give that with the distributions' inih builds).
+// key=value callbacks has an exact line number (config/src/line_feeder.cpp says what
+// is checked around Debian's inih build, and why).
 #pragma once
 
 #include "srcbind/host_interfaces.hpp"
