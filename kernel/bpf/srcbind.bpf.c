@@ -115,9 +115,15 @@ struct scan_state {
   __s64 found;
 };
 
-static long scan_step(__u32 i, void *data)
+/* One step, as a global function: the verifier checks it once, on its own,
+ * and at the bpf_loop() callback sees only a call whose result and writes to
+ * the state are unknown. Inlined into the callback, it was explored again for
+ * every value the state's counters took until they converged: two thirds of
+ * each program's verification (docs/kernel-backend.md, "Start-up"). */
+__noinline int scan_one(struct scan_state *s)
 {
-  struct scan_state *s = data;
+  if (!s)
+    return 1;
   if (s->remaining == 0) {
     if (s->next_slice == SB_NO_SLICE)
       return 1;
@@ -133,22 +139,29 @@ static long scan_step(__u32 i, void *data)
   __u32 index = s->next_candidate++;
   s->remaining--;
   const struct sb_candidate *c = bpf_map_lookup_elem(&candidates, &index);
-  return sb_scan_step(c, &s->query, &s->found);
+  return sb_scan_step(c, &s->query, &s->found) ? 1 : 0;
+}
+
+static long scan_step(__u32 i, void *data)
+{
+  return scan_one(data) ? 1 : 0;
 }
 
 /* The executable's file name (mm->exe_file), not the thread's comm: io_uring
  * workers are called iou-wrk-N and comm is cut at 15 bytes. Empty when the
  * name does not fit a key (no rule can name it). */
-static void read_program(struct sb_program_key *key)
+__noinline int read_program(struct sb_program_key *key)
 {
+  if (!key)
+    return 0;
   __builtin_memset(key, 0, sizeof *key);
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
   struct mm_struct *mm = BPF_CORE_READ(task, mm);
   if (!mm)
-    return;
+    return 0;
   const unsigned char *name = BPF_CORE_READ(mm, exe_file, f_path.dentry, d_name.name);
   if (!name)
-    return;
+    return 0;
   long n = bpf_probe_read_kernel_str(key->name, sizeof key->name, name);
   if (n == sizeof key->name) {
     char next = 0;
@@ -156,6 +169,7 @@ static void read_program(struct sb_program_key *key)
     if (next != 0)
       __builtin_memset(key, 0, sizeof *key);
   }
+  return 0;
 }
 
 static __u32 program_id(struct sb_program_key *key)
@@ -219,25 +233,33 @@ __noinline int find_rule(struct call *c)
   return 0;
 }
 
-static void send_event(const struct call *c, const struct sb_rule *r, __u8 kind, __u8 step, int error,
-                       int source_applied, int device_applied)
+/* What an event reports besides the call and the rule, packed into one
+ * argument of send_event(). */
+#define EVENT_WHAT(kind, step, source_applied, device_applied) \
+  ((__u32)(kind) | (__u32)(step) << 8 | (__u32)(source_applied) << 16 | (__u32)(device_applied) << 17)
+
+/* A global function, like find_rule: the verifier checks it once per program,
+ * not once at each of the call sites it would be inlined into (each of them on
+ * several paths). Its pointers are plain memory to the verifier: checked here. */
+__noinline int send_event(const struct call *c, const struct sb_rule *r, __u32 what, int error)
 {
-  if (kind == SB_EVENT_APPLIED ? !log_applied : !log_problems)
-    return;
+  __u8 kind = what & 0xff;
+  if (!c || !r || (kind == SB_EVENT_APPLIED ? !log_applied : !log_problems))
+    return 0;
   struct sb_event *e = bpf_ringbuf_reserve(&events, sizeof *e, 0);
   if (!e)
-    return;
+    return 0;
   __builtin_memset(e, 0, sizeof *e);
   e->pid = bpf_get_current_pid_tgid() >> 32;
   e->rule = (__u32)c->rule;
   e->error = error;
   e->port = c->port;
   e->kind = kind;
-  e->step = step;
+  e->step = (what >> 8) & 0xff;
   e->datagram = c->datagram;
   e->v4 = c->v4;
-  e->source_applied = source_applied;
-  e->device_applied = device_applied;
+  e->source_applied = (what >> 16) & 1;
+  e->device_applied = (what >> 17) & 1;
   __builtin_memcpy(e->destination, c->destination, 16);
   if (c->v4)
     __builtin_memcpy(e->source, r->source_v4, 4);
@@ -250,6 +272,7 @@ static void send_event(const struct call *c, const struct sb_rule *r, __u8 kind,
       __builtin_memcpy(e->program, s->program.name, sizeof e->program);
   }
   bpf_ringbuf_submit(e, 0);
+  return 0;
 }
 
 /* on_error: fail gives the program the real errno (not EPERM); continue lets
@@ -257,10 +280,10 @@ static void send_event(const struct call *c, const struct sb_rule *r, __u8 kind,
 static int failed(const struct call *c, const struct sb_rule *r, __u8 step, int error)
 {
   if (r->flags & SB_RULE_ON_ERROR_CONTINUE) {
-    send_event(c, r, SB_EVENT_CONTINUED, step, error, 0, 0);
+    send_event(c, r, EVENT_WHAT(SB_EVENT_CONTINUED, step, 0, 0), error);
     return 1;
   }
-  send_event(c, r, SB_EVENT_FAILED, step, error, 0, 0);
+  send_event(c, r, EVENT_WHAT(SB_EVENT_FAILED, step, 0, 0), error);
   bpf_set_retval(-error);
   return 0;
 }
@@ -340,7 +363,7 @@ static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c)
     if (err)
       return failed(c, r, SB_STEP_BIND, (int)-err);
   }
-  send_event(c, r, SB_EVENT_APPLIED, SB_STEP_NONE, 0, source, device);
+  send_event(c, r, EVENT_WHAT(SB_EVENT_APPLIED, SB_STEP_NONE, source != 0, device), 0);
   return 1;
 }
 
@@ -470,7 +493,7 @@ static int apply_to_datagram(struct bpf_sock_addr *ctx, struct call *c, int v6_h
     ctx->msg_src_ip6[2] = source[2];
     ctx->msg_src_ip6[3] = source[3];
   }
-  send_event(c, r, SB_EVENT_APPLIED, SB_STEP_NONE, 0, 1, 0);
+  send_event(c, r, EVENT_WHAT(SB_EVENT_APPLIED, SB_STEP_NONE, 1, 0), 0);
   return 1;
 }
 
