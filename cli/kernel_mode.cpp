@@ -22,6 +22,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <thread>
 #include <vector>
 #endif
 
@@ -114,16 +115,6 @@ bool start_watcher(const kernel::WatchSettings& settings, int write_end) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-bool write_file(const std::string& path, const std::string& text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
-  return ok;
-}
-
 }  // namespace
 
 int run_kernel_command(const Options& options) {
@@ -148,8 +139,17 @@ int run_kernel_command(const Options& options) {
     std::cerr << "srcbind: --kernel: cannot create the cgroup " << cgroup << ": " << std::strerror(errno) << '\n';
     return kExitSrcbindFailed;
   }
+  // Moving into the cgroup waits for an RCU grace period in the kernel (~10 ms,
+  // docs/kernel-backend.md "Start-up"): a thread does it while this one loads the
+  // programs. Nothing in the cgroup is steered before they are attached, and
+  // srcbind opens no socket after that.
+  int move_error = 0;
+  std::thread move([&] { move_error = kernel::move_into(cgroup) ? 0 : errno; });
   const auto fail = [&](const std::string& message) {
+    if (move.joinable()) move.join();
     std::cerr << "srcbind: --kernel: " << message << '\n';
+    // A cgroup with a process in it cannot be removed: back to where srcbind was.
+    if (move_error == 0) kernel::move_into(*parent);
     ::rmdir(cgroup.c_str());
     return kExitSrcbindFailed;
   };
@@ -162,11 +162,17 @@ int run_kernel_command(const Options& options) {
     ::close(cgroup_fd);
     return fail(error);
   }
+  move.join();
+  if (move_error != 0) {
+    ::close(cgroup_fd);
+    return fail("cannot move into " + cgroup + ": " + std::strerror(move_error));
+  }
 
   int started[2];
   if (::pipe2(started, O_CLOEXEC) != 0) return fail(std::string("pipe: ") + std::strerror(errno));
   kernel::WatchSettings watch;
   watch.cgroup_directory = cgroup;
+  watch.leave_to = *parent;
   watch.started_fd = started[0];
   watch.events_fd = programs->events_fd();
   watch.rules = table.rules;
@@ -185,10 +191,6 @@ int run_kernel_command(const Options& options) {
   programs.reset();   // the attachment stays: it belongs to the cgroup
 
   // From here on a failure leaves the cleanup to the watcher (EOF on the pipe).
-  if (!write_file(cgroup + "/cgroup.procs", "0")) {
-    std::cerr << "srcbind: --kernel: cannot move into " << cgroup << ": " << std::strerror(errno) << '\n';
-    return kExitSrcbindFailed;
-  }
   if (options.verbosity == Verbosity::verbose)
     std::cerr << "srcbind: " << table.rules.size() << (table.rules.size() == 1 ? " rule" : " rules")
               << "; running " << command << " in cgroup " << cgroup << " (kernel backend)\n";
