@@ -73,6 +73,30 @@ bool fill_array(const bpf_map* map, const std::vector<T>& values, std::string& e
   return true;
 }
 
+// An LPM trie: in one BPF_MAP_UPDATE_BATCH where the kernel has it for tries
+// (6.18 does; 100,000 prefixes were 100,000 syscalls), else one update each.
+template <class Key>
+bool fill_trie(const bpf_map* map, const std::vector<std::pair<Key, std::uint32_t>>& prefixes, std::string& error) {
+  if (prefixes.empty()) return true;
+  std::vector<Key> keys;
+  std::vector<std::uint32_t> values;
+  keys.reserve(prefixes.size());
+  values.reserve(prefixes.size());
+  for (const auto& [key, slice] : prefixes) {
+    keys.push_back(key);
+    values.push_back(slice);
+  }
+  std::uint32_t count = static_cast<std::uint32_t>(prefixes.size());
+  LIBBPF_OPTS(bpf_map_batch_opts, options, .elem_flags = 0, .flags = 0);
+  if (bpf_map_update_batch(bpf_map__fd(map), keys.data(), values.data(), &count, &options) == 0 &&
+      count == prefixes.size())
+    return true;
+  for (const auto& [key, slice] : prefixes) {
+    if (!fill_one(map, &key, &slice, error)) return false;
+  }
+  return true;
+}
+
 template <class T>
 std::uint32_t entries(const std::vector<T>& v) {
   return static_cast<std::uint32_t>(std::max<std::size_t>(v.size(), 1));
@@ -141,12 +165,9 @@ std::unique_ptr<BpfPrograms> BpfPrograms::load_with(const KernelTables& tables, 
 }
 
 bool BpfPrograms::fill(const KernelTables& tables, std::string& error) {
-  for (const auto& [key, slice] : tables.v4) {
-    if (!fill_one(skeleton_->maps.prefixes_v4, &key, &slice, error)) return false;
-  }
-  for (const auto& [key, slice] : tables.v6) {
-    if (!fill_one(skeleton_->maps.prefixes_v6, &key, &slice, error)) return false;
-  }
+  if (!fill_trie(skeleton_->maps.prefixes_v4, tables.v4, error) ||
+      !fill_trie(skeleton_->maps.prefixes_v6, tables.v6, error))
+    return false;
   if (!fill_array(skeleton_->maps.slices, tables.slices, error) ||
       !fill_array(skeleton_->maps.candidates, tables.candidates, error) ||
       !fill_array(skeleton_->maps.rules, tables.rules, error)) {
