@@ -20,3 +20,10 @@ echo >>"$out"
 echo "== srcbind_bench"
 build-release/bin/srcbind_bench --rounds "${ROUNDS:-51}" | tee -a "$out"
 echo "written: $out"
+
+# The kernel backend (bench/README.md, "Kernel backend"): root only, else it says
+# why and adds nothing.
+echo "== kernel_bench"
+cmake --build build-release -j"$(nproc)" --target kernel_bench srcbind
+{ echo; echo "Kernel backend (srcbind --kernel):"; echo; } >>"$out"
+build-release/bin/kernel_bench --rounds "${KERNEL_ROUNDS:-21}" | tee -a "$out"
