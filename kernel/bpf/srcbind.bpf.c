@@ -21,7 +21,6 @@
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define SOCK_BINDPORT_LOCK 8
-#define EADDRNOTAVAIL 99
 #define MAX_SCAN (1 << 23) /* bpf_loop's limit */
 
 /* Set by the loader before the programs are loaded. */
@@ -288,14 +287,21 @@ static int failed(const struct call *c, const struct sb_rule *r, __u8 step, int 
   return 0;
 }
 
-static int has_source(const struct call *c, const struct sb_rule *r)
+/* What the rule does here, computed when compiling by the library's decide()
+ * (config/src/kernel_rule_compiler.cpp: action_for). By the hook, not the
+ * protocol: a UDP socket that connects (glibc's resolver) is a connect. */
+static const struct sb_action *action_of(const struct call *c, const struct sb_rule *r, int at_connect)
 {
-  return r->flags & (c->v4 ? SB_RULE_HAS_SOURCE_V4 : SB_RULE_HAS_SOURCE_V6);
+  if (at_connect)
+    return &r->actions[c->v4 ? SB_CONNECT_V4 : SB_CONNECT_V6];
+  return &r->actions[c->v4 ? SB_DATAGRAM_V4 : SB_DATAGRAM_V6];
 }
 
-static int source_not_local(const struct call *c, const struct sb_rule *r)
+/* An action that fails: its reason as the log's step. */
+static int action_failed(const struct call *c, const struct sb_rule *r, const struct sb_action *a)
 {
-  return r->flags & (c->v4 ? SB_RULE_SOURCE_V4_NOT_LOCAL : SB_RULE_SOURCE_V6_NOT_LOCAL);
+  __u8 step = a->reason == SB_FAIL_SOURCE_NOT_LOCAL ? SB_STEP_SOURCE_NOT_LOCAL : SB_STEP_SOURCE_MISSING;
+  return failed(c, r, step, a->error);
 }
 
 static int netns_ok(struct bpf_sock_addr *ctx)
@@ -330,10 +336,13 @@ static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c)
   const struct sb_rule *r = matched_rule(c);
   if (!r)
     return 1;
-  if (r->flags & SB_RULE_SOURCE_MISSING)
-    return failed(c, r, SB_STEP_SOURCE_MISSING, EADDRNOTAVAIL);
+  const struct sb_action *a = action_of(c, r, 1);
+  if (a->kind == SB_ACTION_FAIL)
+    return action_failed(c, r, a);
+  if (a->kind != SB_ACTION_STEER)
+    return 1;
   int device = 0;
-  if (r->flags & SB_RULE_HAS_INTERFACE) {
+  if (a->flags & SB_ACTION_SET_DEVICE) {
     char name[SB_INTERFACE_NAME_MAX];
     __builtin_memcpy(name, r->interface, sizeof name);
     long err = bpf_setsockopt(ctx, SOL_SOCKET, SO_BINDTODEVICE, name, sizeof name);
@@ -341,7 +350,7 @@ static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c)
       return failed(c, r, SB_STEP_BINDTODEVICE, (int)-err);
     device = 1;
   }
-  int source = has_source(c, r);
+  int source = (a->flags & SB_ACTION_BIND_SOURCE) != 0;
   if (source) {
     long err;
     if (c->socket_v6) {
@@ -468,12 +477,12 @@ static int apply_to_datagram(struct bpf_sock_addr *ctx, struct call *c, int v6_h
   const struct sb_rule *r = matched_rule(c);
   if (!r)
     return 1;
-  if (r->flags & SB_RULE_SOURCE_MISSING)
-    return failed(c, r, SB_STEP_SOURCE_MISSING, EADDRNOTAVAIL);
-  if (!has_source(c, r))
-    return 1; /* interface-only rules are not applied per datagram (README) */
-  if (source_not_local(c, r))
-    return failed(c, r, SB_STEP_SOURCE_NOT_LOCAL, EADDRNOTAVAIL);
+  const struct sb_action *a = action_of(c, r, 0);
+  if (a->kind == SB_ACTION_FAIL)
+    return action_failed(c, r, a);
+  /* Nothing, as for interface-only rules (no per-datagram device from BPF: README). */
+  if (a->kind != SB_ACTION_STEER || !(a->flags & SB_ACTION_PACKET_SOURCE))
+    return 1;
   if (!v6_hook) {
     __u32 source;
     __builtin_memcpy(&source, r->source_v4, 4);
