@@ -216,14 +216,15 @@ __noinline int find_rule(struct call *c)
                 .loopback = is_loopback(c)},
       .found = SB_NO_RULE,
   };
-  if (uses_programs || log_applied || log_problems) {
+  /* The name only where a rule filters on it; for a log line, send_event()
+   * reads it (most matched calls log nothing). */
+  if (uses_programs) {
     __u32 zero = 0;
     struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
     if (s) {
       read_program(&s->program);
       c->program_read = 1;
-      if (uses_programs)
-        state.query.program = program_id(&s->program);
+      state.query.program = program_id(&s->program);
     }
   }
   state.next_slice = *start;
@@ -264,11 +265,12 @@ __noinline int send_event(const struct call *c, const struct sb_rule *r, __u32 w
     __builtin_memcpy(e->source, r->source_v4, 4);
   else
     __builtin_memcpy(e->source, r->source_v6, 16);
-  if (c->program_read) {
-    __u32 zero = 0;
-    struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
-    if (s)
-      __builtin_memcpy(e->program, s->program.name, sizeof e->program);
+  __u32 zero = 0;
+  struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
+  if (s) {
+    if (!c->program_read)
+      read_program(&s->program);
+    __builtin_memcpy(e->program, s->program.name, sizeof e->program);
   }
   bpf_ringbuf_submit(e, 0);
   return 0;
