@@ -1,25 +1,30 @@
 // kernel_bench: what the kernel backend (`srcbind --kernel`) costs a program.
 //
-// A worker (this binary, `worker`) makes batches of socket calls on loopback and
-// prints the median time per call of each kind. The driver runs it in pairs of
-// processes, interleaved (the order alternates): one under `srcbind --kernel`,
-// one without srcbind doing the best the program could do by itself. The
-// programs are attached to a cgroup, so both sides cannot share one process as
-// srcbind_bench's library rows do; a row's ratio is the median over pairs of
-// (kernel process / plain process).
+// The driver runs workers (this binary, `worker`) under `srcbind --kernel`. A
+// worker forks a twin that moves itself out of the run's cgroup (so the BPF
+// programs never see its sockets) and does the best the program could do by
+// itself; the two then take turns, batch for batch, one process waiting while
+// the other measures. Interleaving batches of two processes makes the
+// machine's slow phases (seconds long on these VMs) cancel out of each ratio;
+// pairs of whole processes, one after the other, gave ratios spread over
+// ±30-60 % here. A row's ratio is the median over workers of each worker's
+// median batch-pair ratio, as in srcbind_bench.
 //
 //   tcp-kernel          connect to 127.0.0.1, rule matches   vs  a plain connect (no bind)
 //   udp-kernel          unconnected sendto, rule matches      vs  the program adding IP_PKTINFO itself
 //   tcp-kernel-nomatch  connect to 127.0.0.3, no rule         vs  a plain connect
 //   the same three with 100,000 rules
-//   start-up            srcbind --kernel -- /bin/true         vs  /bin/true
+//   start-up            srcbind --kernel -- /bin/true         vs  /bin/true (processes interleaved)
 //
-// Every worker counts the source its peer saw: the kernel side must arrive from
+// Every batch's peer counts the sources it saw: the kernel side must arrive from
 // 127.0.0.2 where a rule matches and from the kernel's choice where none does;
-// the floor as it claims. A fast run that did not steer is a failure.
+// the twin as it claims. A fast run that did not steer is a failure.
 // Root only (the kernel backend's requirements): otherwise it says why and
 // exits 0 without figures.
+#include "srcbind/kernel/cgroup.hpp"
+
 #include <arpa/inet.h>
+#include <fcntl.h>
 #include <netinet/in.h>
 #include <spawn.h>
 #include <sys/socket.h>
@@ -29,12 +34,14 @@
 #include <algorithm>
 #include <atomic>
 #include <chrono>
+#include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <fstream>
 #include <map>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <thread>
@@ -72,17 +79,28 @@ sockaddr_in address(const char* ip, int port) {
 
 // ---------------------------------------------------------------- worker side
 
-// The kinds of call a worker measures, batch after batch in turn.
+// The kinds of call a worker measures, batch after batch in turn, and the two
+// sides: the worker under srcbind --kernel, and its twin outside the cgroup.
 enum Kind { kTcpMatched = 0, kUdp = 1, kTcpUnmatched = 2, kKinds = 3 };
 constexpr const char* kKindNames[kKinds] = {"tcp", "udp", "tcp-nomatch"};
+enum Side { kKernel = 0, kTwin = 1 };
 
-// Accepts on the wildcard address (both destinations) and counts, for the kind
-// being measured, the connections and those that came from kSource.
+// Where a batch's connections or datagrams are counted: its side and kind.
+int slot(Side side, Kind kind) { return static_cast<int>(side) * kKinds + static_cast<int>(kind); }
+
+// Per slot, what the peer saw and how much of it came from kSource.
+struct Counts {
+  long from_source[2 * kKinds] = {}, seen[2 * kKinds] = {};
+};
+
+// Accepts on the wildcard address (both destinations) and counts each
+// connection for the batch being measured. The listener is made before the
+// twin is forked; the thread only in the worker, after.
 struct TcpSink {
   int fd = -1;
   int port = 0;
-  std::atomic<int> kind{kTcpMatched};
-  std::atomic<long> from_source[kKinds] = {}, seen[kKinds] = {};
+  std::atomic<int> current{0};
+  std::atomic<long> from_source[2 * kKinds] = {}, seen[2 * kKinds] = {};
   std::thread thread;
 
   TcpSink() {
@@ -94,6 +112,8 @@ struct TcpSink {
     socklen_t len = sizeof a;
     getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
     port = ntohs(a.sin_port);
+  }
+  void start() {
     thread = std::thread([this] {
       in_addr source;
       inet_pton(AF_INET, kSource, &source);
@@ -102,7 +122,7 @@ struct TcpSink {
         socklen_t plen = sizeof peer;
         const int c = accept(fd, reinterpret_cast<sockaddr*>(&peer), &plen);
         if (c < 0) return;
-        const int k = kind.load();
+        const int k = current.load();
         if (peer.sin_addr.s_addr == source.s_addr) ++from_source[k];
         ++seen[k];
         close(c);
@@ -111,14 +131,19 @@ struct TcpSink {
   }
   ~TcpSink() {
     shutdown(fd, SHUT_RDWR);
-    thread.join();
+    if (thread.joinable()) thread.join();
     close(fd);
   }
   // Until the peer has seen `total` connections, at most 2 s (bounded), so the
-  // next batch's connections are counted for its own kind.
+  // next batch's connections are counted for its own slot.
   void wait_for(long total) const {
     const auto deadline = Clock::now() + std::chrono::seconds(2);
-    while (seen[kTcpMatched] + seen[kTcpUnmatched] < total && Clock::now() < deadline) std::this_thread::yield();
+    const auto all = [this] {
+      long n = 0;
+      for (const auto& s : seen) n += s;
+      return n;
+    };
+    while (all() < total && Clock::now() < deadline) std::this_thread::yield();
   }
 };
 
@@ -141,7 +166,6 @@ double tcp_batch(const char* destination, int port, int n) {
 struct UdpSink {
   int fd = -1;
   int port = 0;
-  long from_source = 0, seen = 0;
 
   UdpSink() {
     fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
@@ -154,15 +178,15 @@ struct UdpSink {
     port = ntohs(a.sin_port);
   }
   ~UdpSink() { close(fd); }
-  void drain() {
+  void drain(int into, Counts& counts) {
     in_addr source;
     inet_pton(AF_INET, kSource, &source);
     char buf[64];
     sockaddr_in peer{};
     socklen_t plen = sizeof peer;
     while (recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&peer), &plen) >= 0) {
-      if (peer.sin_addr.s_addr == source.s_addr) ++from_source;
-      ++seen;
+      if (peer.sin_addr.s_addr == source.s_addr) ++counts.from_source[into];
+      ++counts.seen[into];
       plen = sizeof peer;
     }
   }
@@ -198,35 +222,108 @@ double udp_batch(int fd, bool packet_info, int port, int n) {
   return std::chrono::duration<double, std::micro>(Clock::now() - start).count() / n;
 }
 
-// side "kernel": plain calls (run under srcbind --kernel); side "floor": the
-// same, but datagrams carry IP_PKTINFO set by the program. Prints per kind
-// "KIND MEDIAN-µs FROM-SOURCE SEEN".
-int worker(const std::string& side, int batches, int per_batch) {
-  const bool floor = side == "floor";
+// One batch of `kind` on `side`: the twin sets the datagrams' source itself.
+double batch(Side side, Kind kind, int udp_fd, int tcp_port, int udp_port, int n) {
+  switch (kind) {
+    case kTcpMatched: return tcp_batch(kMatched, tcp_port, n);
+    case kUdp: return udp_batch(udp_fd, side == kTwin, udp_port, n);
+    default: return tcp_batch(kUnmatched, tcp_port, n);
+  }
+}
+
+bool read_all(int fd, void* data, std::size_t size) {
+  auto* p = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = read(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n, size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// The twin: out of the run's cgroup (into its parent, srcbind's own), then one
+// batch per request until the worker closes the pipe.
+[[noreturn]] void twin(int requests, int results, int tcp_port, int udp_port, int per_batch) {
+  std::string error;
+  const std::optional<std::string> run = srcbind::kernel::own_cgroup_directory(error, false);
+  if (!run || !srcbind::kernel::move_into(run->substr(0, run->rfind('/')))) {
+    std::fprintf(stderr, "kernel_bench: the twin cannot leave the run's cgroup: %s\n",
+                 run ? std::strerror(errno) : error.c_str());
+    std::_Exit(1);
+  }
+  const int udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  Kind kind;
+  while (read_all(requests, &kind, sizeof kind)) {
+    const double us = batch(kTwin, kind, udp_fd, tcp_port, udp_port, per_batch);
+    if (write(results, &us, sizeof us) != sizeof us) break;
+  }
+  std::_Exit(0);
+}
+
+// Prints per kind "KIND RATIO KERNEL-µs TWIN-µs FROM-SOURCE SEEN TWIN-FROM-SOURCE TWIN-SEEN".
+int worker(int batches, int per_batch) {
   TcpSink tcp;
   UdpSink udp;
+  int requests[2], results[2];
+  if (pipe2(requests, O_CLOEXEC) != 0 || pipe2(results, O_CLOEXEC) != 0) return 1;
+  const pid_t pid = fork();
+  if (pid < 0) return 1;
+  if (pid == 0) {
+    close(requests[1]);
+    close(results[0]);
+    twin(requests[0], results[1], tcp.port, udp.port, per_batch);
+  }
+  close(requests[0]);
+  close(results[1]);
+  tcp.start();
   const int udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  std::vector<double> times[kKinds];
+  std::vector<double> times[2][kKinds];
+  Counts counts;
   long total = 0;
-  for (int b = -1; b < batches; ++b) {   // b = -1: warm-up
-    tcp.kind = kTcpMatched;
-    const double matched = tcp_batch(kMatched, tcp.port, per_batch);
-    tcp.wait_for(total += per_batch);
-    const double datagrams = udp_batch(udp_fd, floor, udp.port, per_batch);
-    udp.drain();
-    tcp.kind = kTcpUnmatched;
-    const double unmatched = tcp_batch(kUnmatched, tcp.port, per_batch);
-    tcp.wait_for(total += per_batch);
-    if (b < 0) continue;
-    times[kTcpMatched].push_back(matched);
-    times[kUdp].push_back(datagrams);
-    times[kTcpUnmatched].push_back(unmatched);
+  bool ok = true;
+  // b = -1: warm-up. In each pair of batches the side that goes first
+  // alternates (which one runs first changes its time: bench/README.md).
+  for (int b = -1; b < batches && ok; ++b) {
+    for (int kind = 0; kind < kKinds && ok; ++kind) {
+      for (int k = 0; k < 2 && ok; ++k) {
+        const Side side = (k + b) % 2 == 0 ? kKernel : kTwin;
+        const Kind what = static_cast<Kind>(kind);
+        tcp.current = slot(side, what);
+        double us = 0;
+        if (side == kKernel) {
+          us = batch(kKernel, what, udp_fd, tcp.port, udp.port, per_batch);
+        } else {
+          ok = write(requests[1], &what, sizeof what) == sizeof what && read_all(results[0], &us, sizeof us);
+        }
+        if (what == kUdp) udp.drain(slot(side, what), counts);
+        else tcp.wait_for(total += per_batch);
+        if (b >= 0) times[side][kind].push_back(us);
+      }
+    }
+  }
+  close(requests[1]);
+  close(results[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
   }
   close(udp_fd);
-  const long from_source[kKinds] = {tcp.from_source[kTcpMatched], udp.from_source, tcp.from_source[kTcpUnmatched]};
-  const long seen[kKinds] = {tcp.seen[kTcpMatched], udp.seen, tcp.seen[kTcpUnmatched]};
-  for (int k = 0; k < kKinds; ++k)
-    std::printf("%s %.4f %ld %ld\n", kKindNames[k], median(times[k]), from_source[k], seen[k]);
+  if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
+  for (int kind = 0; kind < kKinds; ++kind) {
+    const auto& kernel = times[kKernel][kind];
+    const auto& own = times[kTwin][kind];
+    // Two consecutive batch pairs, one begun by each side, make one ratio.
+    std::vector<double> ratios;
+    for (std::size_t i = 0; i + 1 < kernel.size() && i + 1 < own.size(); i += 2)
+      ratios.push_back((kernel[i] + kernel[i + 1]) / (own[i] + own[i + 1]));
+    const Kind what = static_cast<Kind>(kind);
+    const long from_source = what == kUdp ? counts.from_source[slot(kKernel, what)] : tcp.from_source[slot(kKernel, what)].load();
+    const long seen = what == kUdp ? counts.seen[slot(kKernel, what)] : tcp.seen[slot(kKernel, what)].load();
+    const long twin_from_source = what == kUdp ? counts.from_source[slot(kTwin, what)] : tcp.from_source[slot(kTwin, what)].load();
+    const long twin_seen = what == kUdp ? counts.seen[slot(kTwin, what)] : tcp.seen[slot(kTwin, what)].load();
+    std::printf("%s %.5f %.4f %.4f %ld %ld %ld %ld\n", kKindNames[kind], median(ratios), median(kernel), median(own),
+                from_source, seen, twin_from_source, twin_seen);
+  }
   return 0;
 }
 
@@ -286,8 +383,8 @@ Spawned spawn(const std::vector<std::string>& argv, bool capture_err = false) {
 
 // One worker's figures per kind.
 struct Measured {
-  double us = 0;
-  long from_source = 0, seen = 0;
+  double ratio = 0, kernel_us = 0, twin_us = 0;
+  long from_source = 0, seen = 0, twin_from_source = 0, twin_seen = 0;
 };
 using WorkerResult = std::map<std::string, Measured>;
 
@@ -296,7 +393,9 @@ WorkerResult parse(const std::string& out) {
   std::istringstream in(out);
   std::string kind;
   Measured m;
-  while (in >> kind >> m.us >> m.from_source >> m.seen) r[kind] = m;
+  while (in >> kind >> m.ratio >> m.kernel_us >> m.twin_us >> m.from_source >> m.seen >> m.twin_from_source >>
+         m.twin_seen)
+    r[kind] = m;
   return r;
 }
 
@@ -359,44 +458,34 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
   const std::string big = write_config(dir, "100k.ini", 100000);
 
   const int batches = 16, per_batch = 200;
-  const std::vector<std::string> floor_worker = {self, "worker", "floor", std::to_string(batches),
-                                                 std::to_string(per_batch)};
   const auto kernel_worker = [&](const std::string& config) {
-    return std::vector<std::string>{srcbind, "--kernel", "-q", "-c", config, "--", self, "worker", "kernel",
+    return std::vector<std::string>{srcbind, "--kernel", "-q", "-c", config, "--", self, "worker",
                                     std::to_string(batches), std::to_string(per_batch)};
   };
   std::map<std::string, RowData> data;   // key: config tag + kind
-  bool failed_run = false;
-  const auto add = [&](const std::string& tag, const WorkerResult& k, const WorkerResult& f) {
+  int failed_workers = 0;
+  const auto add = [&](const std::string& tag, const Spawned& run) {
+    const WorkerResult k = parse(run.out);
     for (const char* kind : kKindNames) {
-      if (!k.count(kind) || !f.count(kind) || f.at(kind).us <= 0) {
-        failed_run = true;
-        continue;
+      if (run.status != 0 || !k.count(kind) || k.at(kind).ratio <= 0) {
+        ++failed_workers;
+        std::fprintf(stderr, "kernel_bench: a worker failed (status %d): %s\n", run.status, run.err.c_str());
+        return;
       }
+      const Measured& m = k.at(kind);
       RowData& d = data[tag + kind];
-      d.ratios.push_back(k.at(kind).us / f.at(kind).us);
-      d.kernel_us.push_back(k.at(kind).us);
-      d.floor_us.push_back(f.at(kind).us);
-      d.kernel_from_source += k.at(kind).from_source;
-      d.kernel_seen += k.at(kind).seen;
-      d.floor_from_source += f.at(kind).from_source;
-      d.floor_seen += f.at(kind).seen;
+      d.ratios.push_back(m.ratio);
+      d.kernel_us.push_back(m.kernel_us);
+      d.floor_us.push_back(m.twin_us);
+      d.kernel_from_source += m.from_source;
+      d.kernel_seen += m.seen;
+      d.floor_from_source += m.twin_from_source;
+      d.floor_seen += m.twin_seen;
     }
   };
-  // Pairs of processes, the order alternating: which process runs first in a
-  // pair would otherwise bias the ratio the same way every time.
   for (int r = 0; r < rounds; ++r) {
-    for (const auto& [tag, config] : {std::pair{std::string("1k:"), small}, std::pair{std::string("100k:"), big}}) {
-      WorkerResult k, f;
-      if (r % 2 == 0) {
-        k = parse(spawn(kernel_worker(config)).out);
-        f = parse(spawn(floor_worker).out);
-      } else {
-        f = parse(spawn(floor_worker).out);
-        k = parse(spawn(kernel_worker(config)).out);
-      }
-      add(tag, k, f);
-    }
+    add("1k:", spawn(kernel_worker(small), true));
+    add("100k:", spawn(kernel_worker(big), true));
   }
 
   // Start-up: /bin/true with and without srcbind --kernel, interleaved.
@@ -421,9 +510,9 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
   };
   std::ostringstream md;
   char line[512];
-  md << "| case | compared with | kernel | floor | ratio | target | spread (p90-p10)/median | source check | met |\n";
+  md << "| case | compared with | kernel | the program itself | ratio | target | spread (p90-p10)/median | source check | met |\n";
   md << "|---|---|---|---|---|---|---|---|---|\n";
-  bool all_met = !failed_run;
+  bool all_met = failed_workers == 0;
   for (const auto& [key, spec] : specs) {
     const RowData& d = data[key];
     const double ratio = median(d.ratios);
@@ -452,14 +541,14 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
   std::printf("%s", md.str().c_str());
   if (!out_path.empty()) std::ofstream(out_path, std::ios::app) << md.str();
   std::filesystem::remove_all(dir);
-  std::printf("%s\n", failed_run ? "SOME WORKERS FAILED" : all_met ? "all targets met" : "SOME TARGETS NOT MET");
+  std::printf("%s\n", failed_workers ? "SOME WORKERS FAILED" : all_met ? "all targets met" : "SOME TARGETS NOT MET");
   return all_met ? 0 : 1;
 }
 
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 5 && std::string(argv[1]) == "worker") return worker(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
+  if (argc >= 4 && std::string(argv[1]) == "worker") return worker(std::atoi(argv[2]), std::atoi(argv[3]));
   std::string srcbind = SRCBIND_COMMAND_PATH, out;
   int rounds = 21;
   for (int i = 1; i < argc; ++i) {
