@@ -216,14 +216,16 @@ bool abandoned(const std::string& name) {
   return ::kill(static_cast<pid_t>(std::stol(digits)), 0) != 0 && errno == ESRCH;
 }
 
-// Files of other boots or other builds of the programs, and writes cut short,
-// are of no further use.
-void remove_others(const std::string& directory, const std::string& keep) {
+// Files of other boots, and writes cut short, are of no further use. Those of
+// other builds of srcbind on this boot stay: two installed builds would
+// otherwise remove each other's at every run.
+void remove_stale(const std::string& directory, const std::string& boot) {
   DIR* dir = ::opendir(directory.c_str());
   if (dir == nullptr) return;
   while (const dirent* entry = ::readdir(dir)) {
     const std::string name = entry->d_name;
-    if ((name.ends_with(".btf") && name != keep) || abandoned(name)) ::unlinkat(::dirfd(dir), name.c_str(), 0);
+    if ((name.ends_with(".btf") && !name.starts_with(boot + "-")) || abandoned(name))
+      ::unlinkat(::dirfd(dir), name.c_str(), 0);
   }
   ::closedir(dir);
 }
@@ -299,7 +301,7 @@ std::string cached_core_btf(const std::string& directory, const void* object, st
   const std::string path = directory + "/" + name;
   if (usable_file(path)) return path;
 
-  remove_others(directory, name);
+  remove_stale(directory, boot);
   std::unique_ptr<bpf_object, ObjectClose> opened(bpf_object__open_mem(object, size, nullptr));
   std::unique_ptr<struct btf, BtfFree> kernel(btf__load_vmlinux_btf());
   if (!opened || !kernel || bpf_object__btf(opened.get()) == nullptr) {

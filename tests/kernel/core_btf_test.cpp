@@ -125,9 +125,11 @@ TEST(CoreBtf, ProgramsLoadWithItAndItIsKeptForTheNextRun) {
   ASSERT_EQ(::chmod(top.path().c_str(), 0700), 0);
   const std::string directory = top.path() + "/core-btf";
   ASSERT_EQ(::mkdir(directory.c_str(), 0700), 0);
-  {
-    std::ofstream(directory + "/of-another-build.btf") << "stale";
-  }
+  std::string boot;
+  std::getline(std::ifstream("/proc/sys/kernel/random/boot_id"), boot);
+  std::ofstream(directory + "/0e3e6377-acec-41f1-ae46-b5610cfe0d37-0123456789abcdef-1.btf") << "another boot's";
+  const std::string other_build = boot + "-0123456789abcdef-1.btf";
+  std::ofstream(directory + "/" + other_build) << "another build's, this boot";
 
   KernelTables empty;
   LoadSettings settings;
@@ -137,9 +139,12 @@ TEST(CoreBtf, ProgramsLoadWithItAndItIsKeptForTheNextRun) {
   ASSERT_TRUE(first) << error;
   EXPECT_TRUE(first->small_btf_used()) << "relocated with the small BTF, not the kernel's whole one";
   std::vector<std::string> files;
-  for (const auto& entry : std::filesystem::directory_iterator(directory)) files.push_back(entry.path().filename());
-  ASSERT_EQ(files.size(), 1u) << "one file, the stale one removed";
+  for (const auto& entry : std::filesystem::directory_iterator(directory)) {
+    if (entry.path().filename() != other_build) files.push_back(entry.path().filename());
+  }
+  ASSERT_EQ(files.size(), 1u) << "this build's file; another boot's removed";
   EXPECT_TRUE(files[0].ends_with(".btf"));
+  EXPECT_TRUE(std::filesystem::exists(directory + "/" + other_build)) << "another build's of this boot kept";
   const auto written = std::filesystem::last_write_time(directory + "/" + files[0]);
 
   std::unique_ptr<BpfPrograms> second = BpfPrograms::load(empty, settings, error);

@@ -31,7 +31,7 @@ std::string core_btf_file_name(const std::string& boot_id, const void* object, s
 
 // The path of the small BTF for the BPF object `object` (its ELF bytes) in
 // `directory`, made from the running kernel's BTF when it is not there yet;
-// files in the directory made for other objects or boots are removed. Empty
+// files in the directory made on other boots are removed. Empty
 // (with `error`) when it can be neither found nor made: the caller then lets
 // libbpf read the whole kernel BTF. The directory must be this user's alone
 // (0700, as its parent must not be writable by others): a file anyone else
