@@ -22,7 +22,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
 #include <thread>
+#include <utility>
 #include <vector>
 #endif
 
@@ -115,6 +117,45 @@ bool start_watcher(const kernel::WatchSettings& settings, int write_end) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
+// Moving a process into a cgroup waits for an RCU grace period in the kernel
+// (~10 ms, docs/kernel-backend.md "Start-up"): a thread does it while the caller
+// loads the programs. If no thread can be started, finish() does it.
+class BackgroundMove {
+ public:
+  explicit BackgroundMove(std::string cgroup) : cgroup_(std::move(cgroup)) {
+    try {
+      thread_ = std::thread([this] { run(); });
+    } catch (const std::system_error&) {
+      // No thread (RLIMIT_NPROC, memory): moved in finish(), without the overlap.
+    }
+  }
+  ~BackgroundMove() { wait(); }
+  BackgroundMove(const BackgroundMove&) = delete;
+  BackgroundMove& operator=(const BackgroundMove&) = delete;
+
+  // Waits for the thread, if any; moves nothing itself.
+  void wait() {
+    if (thread_.joinable()) thread_.join();
+  }
+  // The move done: 0, or its errno.
+  int finish() {
+    wait();
+    if (!done_) run();
+    return error_;
+  }
+  bool moved() const { return done_ && error_ == 0; }
+
+ private:
+  void run() {
+    error_ = kernel::move_into(cgroup_) ? 0 : errno;
+    done_ = true;
+  }
+  std::string cgroup_;
+  std::thread thread_;
+  int error_ = 0;
+  bool done_ = false;
+};
+
 }  // namespace
 
 int run_kernel_command(const Options& options) {
@@ -139,17 +180,14 @@ int run_kernel_command(const Options& options) {
     std::cerr << "srcbind: --kernel: cannot create the cgroup " << cgroup << ": " << std::strerror(errno) << '\n';
     return kExitSrcbindFailed;
   }
-  // Moving into the cgroup waits for an RCU grace period in the kernel (~10 ms,
-  // docs/kernel-backend.md "Start-up"): a thread does it while this one loads the
-  // programs. Nothing in the cgroup is steered before they are attached, and
-  // srcbind opens no socket after that.
-  int move_error = 0;
-  std::thread move([&] { move_error = kernel::move_into(cgroup) ? 0 : errno; });
+  // Nothing in the cgroup is steered before the programs are attached, and
+  // srcbind opens no socket after that: it can move in while they load.
+  BackgroundMove move(cgroup);
   const auto fail = [&](const std::string& message) {
-    if (move.joinable()) move.join();
+    move.wait();
     std::cerr << "srcbind: --kernel: " << message << '\n';
     // A cgroup with a process in it cannot be removed: back to where srcbind was.
-    if (move_error == 0) kernel::move_into(*parent);
+    if (move.moved()) kernel::move_into(*parent);
     ::rmdir(cgroup.c_str());
     return kExitSrcbindFailed;
   };
@@ -162,10 +200,9 @@ int run_kernel_command(const Options& options) {
     ::close(cgroup_fd);
     return fail(error);
   }
-  move.join();
-  if (move_error != 0) {
+  if (const int error_number = move.finish(); error_number != 0) {
     ::close(cgroup_fd);
-    return fail("cannot move into " + cgroup + ": " + std::strerror(move_error));
+    return fail("cannot move into " + cgroup + ": " + std::strerror(error_number));
   }
 
   int started[2];
