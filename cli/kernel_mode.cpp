@@ -22,6 +22,9 @@
 
 #include <cerrno>
 #include <cstring>
+#include <system_error>
+#include <thread>
+#include <utility>
 #include <vector>
 #endif
 
@@ -114,15 +117,44 @@ bool start_watcher(const kernel::WatchSettings& settings, int write_end) {
   return WIFEXITED(status) && WEXITSTATUS(status) == 0;
 }
 
-bool write_file(const std::string& path, const std::string& text) {
-  const int fd = ::open(path.c_str(), O_WRONLY | O_CLOEXEC);
-  if (fd < 0) return false;
-  const bool ok = ::write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size());
-  const int saved = errno;
-  ::close(fd);
-  errno = saved;
-  return ok;
-}
+// Moving a process into a cgroup waits for an RCU grace period in the kernel
+// (~10 ms, docs/kernel-backend.md "Start-up"): a thread does it while the caller
+// loads the programs. If no thread can be started, finish() does it.
+class BackgroundMove {
+ public:
+  explicit BackgroundMove(std::string cgroup) : cgroup_(std::move(cgroup)) {
+    try {
+      thread_ = std::thread([this] { run(); });
+    } catch (const std::system_error&) {
+      // No thread (RLIMIT_NPROC, memory): moved in finish(), without the overlap.
+    }
+  }
+  ~BackgroundMove() { wait(); }
+  BackgroundMove(const BackgroundMove&) = delete;
+  BackgroundMove& operator=(const BackgroundMove&) = delete;
+
+  // Waits for the thread, if any; moves nothing itself.
+  void wait() {
+    if (thread_.joinable()) thread_.join();
+  }
+  // The move done: 0, or its errno.
+  int finish() {
+    wait();
+    if (!done_) run();
+    return error_;
+  }
+  bool moved() const { return done_ && error_ == 0; }
+
+ private:
+  void run() {
+    error_ = kernel::move_into(cgroup_) ? 0 : errno;
+    done_ = true;
+  }
+  std::string cgroup_;
+  std::thread thread_;
+  int error_ = 0;
+  bool done_ = false;
+};
 
 }  // namespace
 
@@ -148,8 +180,14 @@ int run_kernel_command(const Options& options) {
     std::cerr << "srcbind: --kernel: cannot create the cgroup " << cgroup << ": " << std::strerror(errno) << '\n';
     return kExitSrcbindFailed;
   }
+  // Nothing in the cgroup is steered before the programs are attached, and
+  // srcbind opens no socket after that: it can move in while they load.
+  BackgroundMove move(cgroup);
   const auto fail = [&](const std::string& message) {
+    move.wait();
     std::cerr << "srcbind: --kernel: " << message << '\n';
+    // A cgroup with a process in it cannot be removed: back to where srcbind was.
+    if (move.moved()) kernel::move_into(*parent);
     ::rmdir(cgroup.c_str());
     return kExitSrcbindFailed;
   };
@@ -162,11 +200,16 @@ int run_kernel_command(const Options& options) {
     ::close(cgroup_fd);
     return fail(error);
   }
+  if (const int error_number = move.finish(); error_number != 0) {
+    ::close(cgroup_fd);
+    return fail("cannot move into " + cgroup + ": " + std::strerror(error_number));
+  }
 
   int started[2];
   if (::pipe2(started, O_CLOEXEC) != 0) return fail(std::string("pipe: ") + std::strerror(errno));
   kernel::WatchSettings watch;
   watch.cgroup_directory = cgroup;
+  watch.leave_to = *parent;
   watch.started_fd = started[0];
   watch.events_fd = programs->events_fd();
   watch.rules = table.rules;
@@ -185,10 +228,6 @@ int run_kernel_command(const Options& options) {
   programs.reset();   // the attachment stays: it belongs to the cgroup
 
   // From here on a failure leaves the cleanup to the watcher (EOF on the pipe).
-  if (!write_file(cgroup + "/cgroup.procs", "0")) {
-    std::cerr << "srcbind: --kernel: cannot move into " << cgroup << ": " << std::strerror(errno) << '\n';
-    return kExitSrcbindFailed;
-  }
   if (options.verbosity == Verbosity::verbose)
     std::cerr << "srcbind: " << table.rules.size() << (table.rules.size() == 1 ? " rule" : " rules")
               << "; running " << command << " in cgroup " << cgroup << " (kernel backend)\n";

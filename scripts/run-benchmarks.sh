@@ -23,3 +23,14 @@ echo >>"$out"
 echo "== startup_bench"
 build-release/bin/startup_bench --rounds "${STARTUP_ROUNDS:-41}" | tee -a "$out"
 echo "written: $out"
+
+# The kernel backend (bench/README.md, "Kernel backend"): root only, else it says
+# why and adds nothing.
+echo "== kernel_bench"
+{ echo; echo "Kernel backend (srcbind --kernel):"; echo; } >>"$out"
+if cmake --build build-release --target help | grep -q kernel_bench; then
+  cmake --build build-release -j"$(nproc)" --target kernel_bench srcbind
+  build-release/bin/kernel_bench --rounds "${KERNEL_ROUNDS:-21}" | tee -a "$out"
+else
+  echo "kernel_bench: skipped: built without the kernel backend (SRCBIND_KERNEL_BACKEND)" | tee -a "$out"
+fi

@@ -1,9 +1,12 @@
 // See kernel_rule_compiler.hpp and docs/kernel-backend.md ("Map layout").
 #include "srcbind/kernel_rule_compiler.hpp"
 
+#include "srcbind/decision.hpp"
+
 #include <net/if.h>
 
 #include <algorithm>
+#include <cerrno>
 #include <array>
 #include <cstring>
 #include <map>
@@ -134,30 +137,26 @@ class Compiler {
     out_.rules.reserve(rules_.size());
     for (const Rule& rule : rules_) {
       sb_rule r{};
-      if (rule.source_v4) {
-        r.flags |= SB_RULE_HAS_SOURCE_V4;
-        std::memcpy(r.source_v4, rule.source_v4->bytes.data(), 4);
-        if (!local(host, *rule.source_v4)) r.flags |= SB_RULE_SOURCE_V4_NOT_LOCAL;
-      }
+      if (rule.source_v4) std::memcpy(r.source_v4, rule.source_v4->bytes.data(), 4);
       if (rule.source_v6) {
-        r.flags |= SB_RULE_HAS_SOURCE_V6;
         std::memcpy(r.source_v6, rule.source_v6->bytes.data(), 16);
-        if (!local(host, *rule.source_v6)) r.flags |= SB_RULE_SOURCE_V6_NOT_LOCAL;
         // fe80::/10 binds only with a scope: the rule's interface (SPEC; --check
         // reports a link-local source without one).
         const auto& b = rule.source_v6->bytes;
         if (b[0] == 0xfe && (b[1] & 0xc0) == 0x80 && !rule.interface.empty())
           r.scope_v6 = ::if_nametoindex(rule.interface.c_str());
       }
-      if (rule.source_missing) r.flags |= SB_RULE_SOURCE_MISSING;
       if (rule.on_error == OnError::proceed) r.flags |= SB_RULE_ON_ERROR_CONTINUE;
-      if (!rule.interface.empty()) {
-        if (rule.interface.size() >= SB_INTERFACE_NAME_MAX) {
-          out_.errors.push_back(where(rule) + "interface name '" + rule.interface + "' is too long");
-        } else {
-          r.flags |= SB_RULE_HAS_INTERFACE;
-          std::memcpy(r.interface, rule.interface.data(), rule.interface.size());
-        }
+      if (rule.interface.size() >= SB_INTERFACE_NAME_MAX)
+        out_.errors.push_back(where(rule) + "interface name '" + rule.interface + "' is too long");
+      else
+        std::memcpy(r.interface, rule.interface.data(), rule.interface.size());
+      for (const Family family : {Family::v4, Family::v6}) {
+        const auto& source = rule.source_for(family);
+        const bool source_local = !source || local(host, *source);
+        r.actions[situation(SocketCall::connect, family)] = action_for(rule, SocketCall::connect, family, source_local);
+        r.actions[situation(SocketCall::datagram_send, family)] =
+            action_for(rule, SocketCall::datagram_send, family, source_local);
       }
       out_.rules.push_back(r);
     }
@@ -206,6 +205,49 @@ class Compiler {
 bool is_loopback(const IpAddress& a) { return a.is_loopback(); }
 
 }  // namespace
+
+unsigned situation(SocketCall call, Family family) noexcept {
+  const bool v4 = family == Family::v4;
+  if (call == SocketCall::connect) return v4 ? SB_CONNECT_V4 : SB_CONNECT_V6;
+  return v4 ? SB_DATAGRAM_V4 : SB_DATAGRAM_V6;
+}
+
+sb_action action_for(const Rule& rule, SocketCall call, Family family, bool source_local) noexcept {
+  Endpoint destination;
+  destination.address.family = family;
+  SocketState fresh;
+  fresh.datagram = call == SocketCall::datagram_send;
+  const Decision d = decide(rule, destination, call, fresh);
+  sb_action a{};
+  if (d.verdict == Verdict::fail) {
+    a.kind = SB_ACTION_FAIL;
+    a.reason = SB_FAIL_SOURCE_MISSING;   // decide()'s only failure before anything is applied
+    a.error = static_cast<__u8>(d.error);
+    return a;
+  }
+  if (d.verdict != Verdict::steer) return a;
+  if (call == SocketCall::connect) {
+    // bind_no_port: bpf_bind() always lets connect() choose the port
+    // (BIND_FORCE_ADDRESS_NO_PORT); rebind_kernel_port needs a port, which a
+    // fresh socket does not have.
+    a.kind = SB_ACTION_STEER;
+    a.flags = static_cast<__u8>((d.set_device ? SB_ACTION_SET_DEVICE : 0) | (d.source ? SB_ACTION_BIND_SOURCE : 0));
+    return a;
+  }
+  // A datagram: only its source can be set from BPF, not its device (README,
+  // "Two backends"); and a source not on the host would be EINVAL from the
+  // kernel's UDP path where the library and the SPEC say EADDRNOTAVAIL.
+  if (!d.packet_info || d.source == nullptr) return a;
+  if (!source_local) {
+    a.kind = SB_ACTION_FAIL;
+    a.reason = SB_FAIL_SOURCE_NOT_LOCAL;
+    a.error = EADDRNOTAVAIL;
+    return a;
+  }
+  a.kind = SB_ACTION_STEER;
+  a.flags = SB_ACTION_PACKET_SOURCE;
+  return a;
+}
 
 std::uint32_t KernelTables::program_id(std::string_view name) const noexcept {
   for (std::size_t i = 0; i < programs.size(); ++i) {

@@ -21,7 +21,6 @@
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
 #define SOCK_BINDPORT_LOCK 8
-#define EADDRNOTAVAIL 99
 #define MAX_SCAN (1 << 23) /* bpf_loop's limit */
 
 /* Set by the loader before the programs are loaded. */
@@ -115,9 +114,15 @@ struct scan_state {
   __s64 found;
 };
 
-static long scan_step(__u32 i, void *data)
+/* One step, as a global function: the verifier checks it once, on its own,
+ * and at the bpf_loop() callback sees only a call whose result and writes to
+ * the state are unknown. Inlined into the callback, it was explored again for
+ * every value the state's counters took until they converged: two thirds of
+ * each program's verification (docs/kernel-backend.md, "Start-up"). */
+__noinline int scan_one(struct scan_state *s)
 {
-  struct scan_state *s = data;
+  if (!s)
+    return 1;
   if (s->remaining == 0) {
     if (s->next_slice == SB_NO_SLICE)
       return 1;
@@ -133,22 +138,29 @@ static long scan_step(__u32 i, void *data)
   __u32 index = s->next_candidate++;
   s->remaining--;
   const struct sb_candidate *c = bpf_map_lookup_elem(&candidates, &index);
-  return sb_scan_step(c, &s->query, &s->found);
+  return sb_scan_step(c, &s->query, &s->found) ? 1 : 0;
+}
+
+static long scan_step(__u32 i, void *data)
+{
+  return scan_one(data) ? 1 : 0;
 }
 
 /* The executable's file name (mm->exe_file), not the thread's comm: io_uring
  * workers are called iou-wrk-N and comm is cut at 15 bytes. Empty when the
  * name does not fit a key (no rule can name it). */
-static void read_program(struct sb_program_key *key)
+__noinline int read_program(struct sb_program_key *key)
 {
+  if (!key)
+    return 0;
   __builtin_memset(key, 0, sizeof *key);
   struct task_struct *task = (struct task_struct *)bpf_get_current_task();
   struct mm_struct *mm = BPF_CORE_READ(task, mm);
   if (!mm)
-    return;
+    return 0;
   const unsigned char *name = BPF_CORE_READ(mm, exe_file, f_path.dentry, d_name.name);
   if (!name)
-    return;
+    return 0;
   long n = bpf_probe_read_kernel_str(key->name, sizeof key->name, name);
   if (n == sizeof key->name) {
     char next = 0;
@@ -156,6 +168,7 @@ static void read_program(struct sb_program_key *key)
     if (next != 0)
       __builtin_memset(key, 0, sizeof *key);
   }
+  return 0;
 }
 
 static __u32 program_id(struct sb_program_key *key)
@@ -203,14 +216,15 @@ __noinline int find_rule(struct call *c)
                 .loopback = is_loopback(c)},
       .found = SB_NO_RULE,
   };
-  if (uses_programs || log_applied || log_problems) {
+  /* The name only where a rule filters on it; for a log line, send_event()
+   * reads it (most matched calls log nothing). */
+  if (uses_programs) {
     __u32 zero = 0;
     struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
     if (s) {
       read_program(&s->program);
       c->program_read = 1;
-      if (uses_programs)
-        state.query.program = program_id(&s->program);
+      state.query.program = program_id(&s->program);
     }
   }
   state.next_slice = *start;
@@ -219,37 +233,47 @@ __noinline int find_rule(struct call *c)
   return 0;
 }
 
-static void send_event(const struct call *c, const struct sb_rule *r, __u8 kind, __u8 step, int error,
-                       int source_applied, int device_applied)
+/* What an event reports besides the call and the rule, packed into one
+ * argument of send_event(). */
+#define EVENT_WHAT(kind, step, source_applied, device_applied) \
+  ((__u32)(kind) | (__u32)(step) << 8 | (__u32)(source_applied) << 16 | (__u32)(device_applied) << 17)
+
+/* A global function, like find_rule: the verifier checks it once per program,
+ * not once at each of the call sites it would be inlined into (each of them on
+ * several paths). Its pointers are plain memory to the verifier: checked here. */
+__noinline int send_event(const struct call *c, const struct sb_rule *r, __u32 what, int error)
 {
-  if (kind == SB_EVENT_APPLIED ? !log_applied : !log_problems)
-    return;
+  __u8 kind = what & 0xff;
+  if (!c || !r || (kind == SB_EVENT_APPLIED ? !log_applied : !log_problems))
+    return 0;
   struct sb_event *e = bpf_ringbuf_reserve(&events, sizeof *e, 0);
   if (!e)
-    return;
+    return 0;
   __builtin_memset(e, 0, sizeof *e);
   e->pid = bpf_get_current_pid_tgid() >> 32;
   e->rule = (__u32)c->rule;
   e->error = error;
   e->port = c->port;
   e->kind = kind;
-  e->step = step;
+  e->step = (what >> 8) & 0xff;
   e->datagram = c->datagram;
   e->v4 = c->v4;
-  e->source_applied = source_applied;
-  e->device_applied = device_applied;
+  e->source_applied = (what >> 16) & 1;
+  e->device_applied = (what >> 17) & 1;
   __builtin_memcpy(e->destination, c->destination, 16);
   if (c->v4)
     __builtin_memcpy(e->source, r->source_v4, 4);
   else
     __builtin_memcpy(e->source, r->source_v6, 16);
-  if (c->program_read) {
-    __u32 zero = 0;
-    struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
-    if (s)
-      __builtin_memcpy(e->program, s->program.name, sizeof e->program);
+  __u32 zero = 0;
+  struct scratch *s = bpf_map_lookup_elem(&scratch_space, &zero);
+  if (s) {
+    if (!c->program_read)
+      read_program(&s->program);
+    __builtin_memcpy(e->program, s->program.name, sizeof e->program);
   }
   bpf_ringbuf_submit(e, 0);
+  return 0;
 }
 
 /* on_error: fail gives the program the real errno (not EPERM); continue lets
@@ -257,22 +281,29 @@ static void send_event(const struct call *c, const struct sb_rule *r, __u8 kind,
 static int failed(const struct call *c, const struct sb_rule *r, __u8 step, int error)
 {
   if (r->flags & SB_RULE_ON_ERROR_CONTINUE) {
-    send_event(c, r, SB_EVENT_CONTINUED, step, error, 0, 0);
+    send_event(c, r, EVENT_WHAT(SB_EVENT_CONTINUED, step, 0, 0), error);
     return 1;
   }
-  send_event(c, r, SB_EVENT_FAILED, step, error, 0, 0);
+  send_event(c, r, EVENT_WHAT(SB_EVENT_FAILED, step, 0, 0), error);
   bpf_set_retval(-error);
   return 0;
 }
 
-static int has_source(const struct call *c, const struct sb_rule *r)
+/* What the rule does here, computed when compiling by the library's decide()
+ * (config/src/kernel_rule_compiler.cpp: action_for). By the hook, not the
+ * protocol: a UDP socket that connects (glibc's resolver) is a connect. */
+static const struct sb_action *action_of(const struct call *c, const struct sb_rule *r, int at_connect)
 {
-  return r->flags & (c->v4 ? SB_RULE_HAS_SOURCE_V4 : SB_RULE_HAS_SOURCE_V6);
+  if (at_connect)
+    return &r->actions[c->v4 ? SB_CONNECT_V4 : SB_CONNECT_V6];
+  return &r->actions[c->v4 ? SB_DATAGRAM_V4 : SB_DATAGRAM_V6];
 }
 
-static int source_not_local(const struct call *c, const struct sb_rule *r)
+/* An action that fails: its reason as the log's step. */
+static int action_failed(const struct call *c, const struct sb_rule *r, const struct sb_action *a)
 {
-  return r->flags & (c->v4 ? SB_RULE_SOURCE_V4_NOT_LOCAL : SB_RULE_SOURCE_V6_NOT_LOCAL);
+  __u8 step = a->reason == SB_FAIL_SOURCE_NOT_LOCAL ? SB_STEP_SOURCE_NOT_LOCAL : SB_STEP_SOURCE_MISSING;
+  return failed(c, r, step, a->error);
 }
 
 static int netns_ok(struct bpf_sock_addr *ctx)
@@ -307,10 +338,13 @@ static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c)
   const struct sb_rule *r = matched_rule(c);
   if (!r)
     return 1;
-  if (r->flags & SB_RULE_SOURCE_MISSING)
-    return failed(c, r, SB_STEP_SOURCE_MISSING, EADDRNOTAVAIL);
+  const struct sb_action *a = action_of(c, r, 1);
+  if (a->kind == SB_ACTION_FAIL)
+    return action_failed(c, r, a);
+  if (a->kind != SB_ACTION_STEER)
+    return 1;
   int device = 0;
-  if (r->flags & SB_RULE_HAS_INTERFACE) {
+  if (a->flags & SB_ACTION_SET_DEVICE) {
     char name[SB_INTERFACE_NAME_MAX];
     __builtin_memcpy(name, r->interface, sizeof name);
     long err = bpf_setsockopt(ctx, SOL_SOCKET, SO_BINDTODEVICE, name, sizeof name);
@@ -318,7 +352,7 @@ static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c)
       return failed(c, r, SB_STEP_BINDTODEVICE, (int)-err);
     device = 1;
   }
-  int source = has_source(c, r);
+  int source = (a->flags & SB_ACTION_BIND_SOURCE) != 0;
   if (source) {
     long err;
     if (c->socket_v6) {
@@ -340,7 +374,7 @@ static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c)
     if (err)
       return failed(c, r, SB_STEP_BIND, (int)-err);
   }
-  send_event(c, r, SB_EVENT_APPLIED, SB_STEP_NONE, 0, source, device);
+  send_event(c, r, EVENT_WHAT(SB_EVENT_APPLIED, SB_STEP_NONE, source != 0, device), 0);
   return 1;
 }
 
@@ -445,12 +479,12 @@ static int apply_to_datagram(struct bpf_sock_addr *ctx, struct call *c, int v6_h
   const struct sb_rule *r = matched_rule(c);
   if (!r)
     return 1;
-  if (r->flags & SB_RULE_SOURCE_MISSING)
-    return failed(c, r, SB_STEP_SOURCE_MISSING, EADDRNOTAVAIL);
-  if (!has_source(c, r))
-    return 1; /* interface-only rules are not applied per datagram (README) */
-  if (source_not_local(c, r))
-    return failed(c, r, SB_STEP_SOURCE_NOT_LOCAL, EADDRNOTAVAIL);
+  const struct sb_action *a = action_of(c, r, 0);
+  if (a->kind == SB_ACTION_FAIL)
+    return action_failed(c, r, a);
+  /* Nothing, as for interface-only rules (no per-datagram device from BPF: README). */
+  if (a->kind != SB_ACTION_STEER || !(a->flags & SB_ACTION_PACKET_SOURCE))
+    return 1;
   if (!v6_hook) {
     __u32 source;
     __builtin_memcpy(&source, r->source_v4, 4);
@@ -470,7 +504,7 @@ static int apply_to_datagram(struct bpf_sock_addr *ctx, struct call *c, int v6_h
     ctx->msg_src_ip6[2] = source[2];
     ctx->msg_src_ip6[3] = source[3];
   }
-  send_event(c, r, SB_EVENT_APPLIED, SB_STEP_NONE, 0, 1, 0);
+  send_event(c, r, EVENT_WHAT(SB_EVENT_APPLIED, SB_STEP_NONE, 1, 0), 0);
   return 1;
 }
 

@@ -1,6 +1,7 @@
 #include "srcbind/kernel/bpf_programs.hpp"
 
 #include "srcbind.skel.h"
+#include "srcbind/kernel/core_btf.hpp"
 
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
@@ -47,7 +48,7 @@ std::string errno_text(int error) {
   return std::string(std::strerror(error)) + (name ? std::string(" (") + name + ")" : "");
 }
 
-bool fill(const bpf_map* map, const void* key, const void* value, std::string& error) {
+bool fill_one(const bpf_map* map, const void* key, const void* value, std::string& error) {
   if (bpf_map__update_elem(map, key, bpf_map__key_size(map), value, bpf_map__value_size(map), BPF_ANY) != 0) {
     error = std::string("cannot fill the BPF map ") + bpf_map__name(map) + ": " + errno_text(errno);
     return false;
@@ -72,6 +73,30 @@ bool fill_array(const bpf_map* map, const std::vector<T>& values, std::string& e
   return true;
 }
 
+// An LPM trie: in one BPF_MAP_UPDATE_BATCH where the kernel has it for tries
+// (6.18 does; 100,000 prefixes were 100,000 syscalls), else one update each.
+template <class Key>
+bool fill_trie(const bpf_map* map, const std::vector<std::pair<Key, std::uint32_t>>& prefixes, std::string& error) {
+  if (prefixes.empty()) return true;
+  std::vector<Key> keys;
+  std::vector<std::uint32_t> values;
+  keys.reserve(prefixes.size());
+  values.reserve(prefixes.size());
+  for (const auto& [key, slice] : prefixes) {
+    keys.push_back(key);
+    values.push_back(slice);
+  }
+  std::uint32_t count = static_cast<std::uint32_t>(prefixes.size());
+  LIBBPF_OPTS(bpf_map_batch_opts, options, .elem_flags = 0, .flags = 0);
+  if (bpf_map_update_batch(bpf_map__fd(map), keys.data(), values.data(), &count, &options) == 0 &&
+      count == prefixes.size())
+    return true;
+  for (const auto& [key, slice] : prefixes) {
+    if (!fill_one(map, &key, &slice, error)) return false;
+  }
+  return true;
+}
+
 template <class T>
 std::uint32_t entries(const std::vector<T>& v) {
   return static_cast<std::uint32_t>(std::max<std::size_t>(v.size(), 1));
@@ -91,14 +116,34 @@ std::uint64_t current_netns_cookie() {
 
 std::unique_ptr<BpfPrograms> BpfPrograms::load(const KernelTables& tables, const LoadSettings& settings,
                                                std::string& error) {
+  std::string small_btf;
+  if (!settings.core_btf_directory.empty()) {
+    std::size_t size = 0;
+    const void* object = srcbind_bpf__elf_bytes(&size);
+    std::string ignored;   // without the small BTF, libbpf reads the kernel's: slower, not wrong
+    small_btf = cached_core_btf(settings.core_btf_directory, object, size, ignored);
+  }
+  if (!small_btf.empty()) {
+    if (std::unique_ptr<BpfPrograms> programs = load_with(tables, settings, small_btf, error)) return programs;
+    // Whatever is wrong with it, the next run makes it anew; this one tries the
+    // kernel's whole BTF, so a bad file costs time, never a run.
+    ::unlink(small_btf.c_str());
+  }
+  return load_with(tables, settings, {}, error);
+}
+
+std::unique_ptr<BpfPrograms> BpfPrograms::load_with(const KernelTables& tables, const LoadSettings& settings,
+                                                    const std::string& small_btf, std::string& error) {
   libbpf_set_print(keep_libbpf_message);
   libbpf_last_line().clear();
-  srcbind_bpf* skeleton = srcbind_bpf__open();
+  LIBBPF_OPTS(bpf_object_open_opts, options, .btf_custom_path = small_btf.empty() ? nullptr : small_btf.c_str());
+  srcbind_bpf* skeleton = srcbind_bpf__open_opts(&options);
   if (skeleton == nullptr) {
     error = "cannot open the BPF object: " + errno_text(errno);
     return nullptr;
   }
   std::unique_ptr<BpfPrograms> programs(new BpfPrograms(skeleton));
+  programs->small_btf_used_ = !small_btf.empty();
   skeleton->rodata->netns_cookie = settings.netns_cookie;
   skeleton->rodata->log_applied = settings.log_applied ? 1 : 0;
   skeleton->rodata->log_problems = settings.log_problems ? 1 : 0;
@@ -115,24 +160,26 @@ std::unique_ptr<BpfPrograms> BpfPrograms::load(const KernelTables& tables, const
             (libbpf_last_line().empty() ? errno_text(saved) : libbpf_last_line());
     return nullptr;
   }
-  for (const auto& [key, slice] : tables.v4) {
-    if (!fill(skeleton->maps.prefixes_v4, &key, &slice, error)) return nullptr;
-  }
-  for (const auto& [key, slice] : tables.v6) {
-    if (!fill(skeleton->maps.prefixes_v6, &key, &slice, error)) return nullptr;
-  }
-  if (!fill_array(skeleton->maps.slices, tables.slices, error) ||
-      !fill_array(skeleton->maps.candidates, tables.candidates, error) ||
-      !fill_array(skeleton->maps.rules, tables.rules, error)) {
-    return nullptr;
+  if (!programs->fill(tables, error)) return nullptr;
+  return programs;
+}
+
+bool BpfPrograms::fill(const KernelTables& tables, std::string& error) {
+  if (!fill_trie(skeleton_->maps.prefixes_v4, tables.v4, error) ||
+      !fill_trie(skeleton_->maps.prefixes_v6, tables.v6, error))
+    return false;
+  if (!fill_array(skeleton_->maps.slices, tables.slices, error) ||
+      !fill_array(skeleton_->maps.candidates, tables.candidates, error) ||
+      !fill_array(skeleton_->maps.rules, tables.rules, error)) {
+    return false;
   }
   for (std::uint32_t i = 0; i < tables.programs.size(); ++i) {
     sb_program_key key{};
     std::memcpy(key.name, tables.programs[i].data(), std::min(tables.programs[i].size(), sizeof key.name - 1));
     const std::uint32_t id = i + 1;
-    if (!fill(skeleton->maps.programs, &key, &id, error)) return nullptr;
+    if (!fill_one(skeleton_->maps.programs, &key, &id, error)) return false;
   }
-  return programs;
+  return true;
 }
 
 BpfPrograms::~BpfPrograms() { srcbind_bpf__destroy(skeleton_); }

@@ -129,6 +129,16 @@ int lock_run_cgroup(const std::string& directory, bool wait) {
   return fd;
 }
 
+bool move_into(const std::string& cgroup_directory) {
+  const int fd = ::open((cgroup_directory + "/cgroup.procs").c_str(), O_WRONLY | O_CLOEXEC);
+  if (fd < 0) return false;
+  const bool moved = ::write(fd, "0", 1) == 1;
+  const int saved = errno;
+  ::close(fd);
+  errno = saved;
+  return moved;
+}
+
 int remove_leftover_cgroups(const std::string& parent) {
   DIR* dir = ::opendir(parent.c_str());
   if (dir == nullptr) return 0;

@@ -1,5 +1,6 @@
 #include "srcbind/kernel/watcher.hpp"
 
+#include "srcbind/kernel/cgroup.hpp"
 #include "srcbind/kernel/event_log.hpp"
 #include "srcbind_events.h"
 
@@ -11,6 +12,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <string>
 
 namespace srcbind::kernel {
 namespace {
@@ -53,6 +55,13 @@ bool populated(int events_file) {
 }  // namespace
 
 void run_watcher(const WatchSettings& settings) {
+  // Out of the run's cgroup first: while the watcher is in it, it never empties.
+  if (!settings.leave_to.empty() && !move_into(settings.leave_to)) {
+    const std::string line = "srcbind: --kernel: cannot leave the cgroup " + settings.cgroup_directory + ": " +
+                             std::strerror(errno) + "; the next run removes it\n";
+    (void)!::write(STDERR_FILENO, line.data(), line.size());
+    ::_exit(1);
+  }
   // Wait until srcbind has moved into the cgroup and exec'd COMMAND (or died):
   // before that the cgroup is empty for a reason that is not the end.
   char byte;

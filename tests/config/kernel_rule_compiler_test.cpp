@@ -10,6 +10,7 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <random>
 
 namespace srcbind {
@@ -130,13 +131,14 @@ TEST(KernelRuleCompiler, LoopbackNeedsAnExplicitRule) {
   EXPECT_EQ(kernel_tables_find(tables, test::endpoint("::1", 21), Protocol::tcp, "x"), std::nullopt);
 }
 
-TEST(KernelRuleCompiler, SourcesNotOnTheHostAreFlaggedWhenCompiled) {
+TEST(KernelRuleCompiler, SourcesNotOnTheHostFailDatagramsWhenCompiled) {
   const RuleTable table = test::parse(
       "[rule here]\ndestination = *\nsource = 198.51.100.12, 2001:db8:9::1\n");
   const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
   ASSERT_EQ(tables.rules.size(), 1u);
-  EXPECT_EQ(tables.rules[0].flags & SB_RULE_SOURCE_V4_NOT_LOCAL, 0u);
-  EXPECT_NE(tables.rules[0].flags & SB_RULE_SOURCE_V6_NOT_LOCAL, 0u);
+  EXPECT_EQ(tables.rules[0].actions[SB_DATAGRAM_V4].kind, SB_ACTION_STEER);
+  EXPECT_EQ(tables.rules[0].actions[SB_DATAGRAM_V6].kind, SB_ACTION_FAIL);
+  EXPECT_EQ(tables.rules[0].actions[SB_DATAGRAM_V6].error, EADDRNOTAVAIL);
 }
 
 TEST(KernelRuleCompiler, ProgramNamesTooLongForTheKernelAreErrors) {
@@ -215,4 +217,115 @@ TEST(KernelRuleCompiler, HundredThousandRulesDecideLikeTheMatcher) {
 }
 
 }  // namespace
+}  // namespace srcbind
+
+namespace srcbind {
+namespace {
+
+// The action a BPF program can apply for decide()'s decision on a fresh socket,
+// with the kernel backend's documented differences (README, "Two backends"): a
+// datagram gets no device from BPF, and a source not on the host fails the
+// datagram with EADDRNOTAVAIL when compiled (the kernel's UDP path would say
+// EINVAL).
+sb_action expected_action(const Decision& d, SocketCall call, bool source_local) {
+  sb_action a{};
+  if (d.verdict == Verdict::fail) return {SB_ACTION_FAIL, 0, SB_FAIL_SOURCE_MISSING, static_cast<__u8>(d.error)};
+  if (d.verdict != Verdict::steer) return a;
+  if (call == SocketCall::connect) {
+    a.kind = SB_ACTION_STEER;
+    if (d.set_device) a.flags |= SB_ACTION_SET_DEVICE;
+    if (d.source != nullptr) a.flags |= SB_ACTION_BIND_SOURCE;
+    return a;
+  }
+  if (d.source == nullptr) return a;
+  if (!source_local) return {SB_ACTION_FAIL, 0, SB_FAIL_SOURCE_NOT_LOCAL, EADDRNOTAVAIL};
+  return {SB_ACTION_STEER, SB_ACTION_PACKET_SOURCE, 0, 0};
+}
+
+std::string describe(const sb_action& a) {
+  return "kind " + std::to_string(a.kind) + " flags " + std::to_string(a.flags) + " reason " +
+         std::to_string(a.reason) + " error " + std::to_string(a.error);
+}
+
+struct ActionCase {
+  const char* what;
+  std::optional<const char*> source_v4, source_v6;
+  const char* interface;
+  bool source_missing;
+};
+
+Rule rule_of(const ActionCase& c) {
+  Rule r;
+  r.name = c.what;
+  if (c.source_v4) r.source_v4 = IpAddress::parse(*c.source_v4);
+  if (c.source_v6) r.source_v6 = IpAddress::parse(*c.source_v6);
+  r.interface = c.interface;
+  r.source_missing = c.source_missing;
+  return r;
+}
+
+}  // namespace
+
+// The BPF programs only apply what the compiler stored per rule and situation;
+// that is decide()'s decision (config/include/srcbind/decision.hpp) for every
+// kind of rule, call and family.
+TEST(KernelRuleCompiler, ActionsAreTheLibrarysDecision) {
+  const ActionCase cases[] = {
+      {"IPv4 source", "198.51.100.12", std::nullopt, "", false},
+      {"IPv6 source not on the host", std::nullopt, "2001:db8:9::1", "", false},
+      {"both families", "198.51.100.110", "fe80::10", "eth0", false},
+      {"interface only", std::nullopt, std::nullopt, "eth1", false},
+      {"interface and source", "198.51.100.12", std::nullopt, "eth1", false},
+      {"@NAME missing at start", std::nullopt, std::nullopt, "", true},
+      {"IPv4 source not on the host", "203.0.113.99", std::nullopt, "", false},
+  };
+  std::vector<Rule> rules;
+  for (const ActionCase& c : cases) rules.push_back(rule_of(c));
+  const HostInterfaces host = fake_host();
+  const KernelTables tables = compile_kernel_tables(rules, host);
+  ASSERT_TRUE(tables.ok());
+  ASSERT_EQ(tables.rules.size(), rules.size());
+  int checked = 0;
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    for (const SocketCall call : {SocketCall::connect, SocketCall::datagram_send}) {
+      for (const Family family : {Family::v4, Family::v6}) {
+        Endpoint destination = test::endpoint(family == Family::v4 ? "203.0.113.10" : "2001:db8::10", 21);
+        SocketState fresh;
+        fresh.datagram = call == SocketCall::datagram_send;
+        const auto& source = rules[i].source_for(family);
+        const sb_action want =
+            expected_action(decide(rules[i], destination, call, fresh), call, !source || host.is_local(*source));
+        const sb_action got = tables.rules[i].actions[situation(call, family)];
+        EXPECT_EQ(describe(got), describe(want))
+            << cases[i].what << (call == SocketCall::connect ? ", connect" : ", datagram")
+            << (family == Family::v4 ? ", IPv4" : ", IPv6");
+        ++checked;
+        if (call != SocketCall::connect) continue;
+        // A UDP socket that connects (glibc's resolver) gets the connect action.
+        fresh.datagram = true;
+        EXPECT_EQ(describe(got), describe(expected_action(decide(rules[i], destination, call, fresh), call, true)))
+            << cases[i].what << ", connect of a UDP socket";
+      }
+    }
+  }
+  EXPECT_EQ(checked, 28);
+
+  // The same, spelled out for the cases where the backends differ or fail.
+  const auto action = [&](std::size_t rule, SocketCall call, Family family) {
+    return describe(tables.rules[rule].actions[situation(call, family)]);
+  };
+  const auto steer = [](__u8 flags) { return describe({SB_ACTION_STEER, flags, 0, 0}); };
+  EXPECT_EQ(action(0, SocketCall::connect, Family::v4), steer(SB_ACTION_BIND_SOURCE));
+  EXPECT_EQ(action(0, SocketCall::datagram_send, Family::v4), steer(SB_ACTION_PACKET_SOURCE));
+  EXPECT_EQ(action(0, SocketCall::connect, Family::v6), steer(0)) << "no IPv6 source: nothing to bind";
+  EXPECT_EQ(action(1, SocketCall::connect, Family::v6), steer(SB_ACTION_BIND_SOURCE)) << "bpf_bind() says EADDRNOTAVAIL";
+  EXPECT_EQ(action(1, SocketCall::datagram_send, Family::v6),
+            describe({SB_ACTION_FAIL, 0, SB_FAIL_SOURCE_NOT_LOCAL, EADDRNOTAVAIL}));
+  EXPECT_EQ(action(3, SocketCall::connect, Family::v4), steer(SB_ACTION_SET_DEVICE));
+  EXPECT_EQ(action(3, SocketCall::datagram_send, Family::v4), describe({})) << "no per-datagram device from BPF";
+  EXPECT_EQ(action(4, SocketCall::connect, Family::v4), steer(SB_ACTION_SET_DEVICE | SB_ACTION_BIND_SOURCE));
+  for (const SocketCall call : {SocketCall::connect, SocketCall::datagram_send})
+    EXPECT_EQ(action(5, call, Family::v4), describe({SB_ACTION_FAIL, 0, SB_FAIL_SOURCE_MISSING, EADDRNOTAVAIL}));
+}
+
 }  // namespace srcbind

@@ -310,9 +310,14 @@ leftover_removed_by_next_run() {
   pids+=($pid)
   for _ in $(seq 50); do [[ -n $(cat "$test_cgroup"/srcbind-*/cgroup.procs 2>/dev/null) ]] && break; sleep 0.1; done
   local run; run=$(find "$test_cgroup" -mindepth 1 -maxdepth 1 -name 'srcbind-*')
+  # The watcher starts in the run's cgroup and leaves it for srcbind's own.
   local watcher
-  for p in $(cat "$test_cgroup/cgroup.procs"); do
-    [[ $(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null) == *"--kernel -s 203.0.113.2 -- sleep 30"* ]] && watcher=$p
+  for _ in $(seq 50); do
+    for p in $(cat "$test_cgroup/cgroup.procs"); do
+      [[ $(tr '\0' ' ' < /proc/$p/cmdline 2>/dev/null) == *"--kernel -s 203.0.113.2 -- sleep 30"* ]] && watcher=$p
+    done
+    [[ -n ${watcher:-} ]] && break
+    sleep 0.1
   done
   if [[ -z ${watcher:-} || -z $run ]]; then
     fail "no run cgroup or no watcher found"

@@ -4,6 +4,7 @@
 #pragma once
 
 #include "srcbind/address.hpp"
+#include "srcbind/decision.hpp"
 #include "srcbind/host_interfaces.hpp"
 #include "srcbind/kernel_tables.h"
 #include "srcbind/rule.hpp"
@@ -36,6 +37,14 @@ struct KernelTables {
 // makes its rule fail with EADDRNOTAVAIL at every call, TCP and UDP alike, as
 // the library does.
 KernelTables compile_kernel_tables(std::span<const Rule> rules, const HostInterfaces& host);
+
+// The index of `call` on a destination of `family` in sb_rule::actions.
+unsigned situation(SocketCall call, Family family) noexcept;
+
+// What `rule` does to a fresh socket in that situation: decide() (the library's
+// one decision, config/include/srcbind/decision.hpp) in the terms the BPF
+// programs apply. `source_local`: the family's source is on this host.
+sb_action action_for(const Rule& rule, SocketCall call, Family family, bool source_local) noexcept;
 
 // The kernel's lookup done on the host: longest listed prefix (the LPM trie),
 // then the shared scan (sb_scan_chain). Returns the rule index or nullopt.

@@ -65,13 +65,46 @@ struct sb_program_key {
 };
 
 enum sb_rule_flags {
-  SB_RULE_HAS_SOURCE_V4 = 1,
-  SB_RULE_HAS_SOURCE_V6 = 2,
-  SB_RULE_SOURCE_V4_NOT_LOCAL = 4, /* checked when compiled: EADDRNOTAVAIL */
-  SB_RULE_SOURCE_V6_NOT_LOCAL = 8,
-  SB_RULE_SOURCE_MISSING = 16,     /* `@NAME` named nothing: EADDRNOTAVAIL */
-  SB_RULE_ON_ERROR_CONTINUE = 32,
-  SB_RULE_HAS_INTERFACE = 64,
+  SB_RULE_ON_ERROR_CONTINUE = 1,
+};
+
+/* The situations a rule's action is computed for: the call and the
+ * destination's family (IPv4 also for ::ffff:a.b.c.d). The socket is a fresh
+ * one: the programs leave a socket the program bound or pinned alone before they
+ * look for a rule, as decide() does. */
+enum sb_situation {
+  SB_CONNECT_V4 = 0,
+  SB_CONNECT_V6 = 1,
+  SB_DATAGRAM_V4 = 2,
+  SB_DATAGRAM_V6 = 3,
+  SB_SITUATIONS = 4,
+};
+
+enum sb_action_kind {
+  SB_ACTION_NOTHING = 0, /* the call goes on unchanged */
+  SB_ACTION_STEER = 1,   /* apply what `flags` say */
+  SB_ACTION_FAIL = 2,    /* `error` to on_error, nothing applied */
+};
+
+enum sb_action_flags {
+  SB_ACTION_SET_DEVICE = 1,    /* connect: SO_BINDTODEVICE to the rule's interface */
+  SB_ACTION_BIND_SOURCE = 2,   /* connect: bind the family's source, port 0 */
+  SB_ACTION_PACKET_SOURCE = 4, /* datagram: the family's source on this datagram */
+};
+
+enum sb_fail_reason {
+  SB_FAIL_SOURCE_MISSING = 1,   /* `@NAME` named nothing when srcbind started */
+  SB_FAIL_SOURCE_NOT_LOCAL = 2, /* checked when compiled: the kernel would say EINVAL */
+};
+
+/* What the rule does in one situation: decide() (config/include/srcbind/decision.hpp)
+ * run by the rule compiler (config/src/kernel_rule_compiler.cpp); the programs
+ * only apply it. */
+struct sb_action {
+  __u8 kind;   /* enum sb_action_kind */
+  __u8 flags;  /* enum sb_action_flags */
+  __u8 reason; /* SB_ACTION_FAIL: enum sb_fail_reason, for the log line */
+  __u8 error;  /* SB_ACTION_FAIL: the errno */
 };
 
 /* What a matched rule does. */
@@ -81,6 +114,7 @@ struct sb_rule {
   char interface[SB_INTERFACE_NAME_MAX];
   __u32 flags;    /* enum sb_rule_flags */
   __u32 scope_v6; /* a link-local source_v6's scope: the rule's interface index */
+  struct sb_action actions[SB_SITUATIONS];
 };
 
 /* What is known about the call. */

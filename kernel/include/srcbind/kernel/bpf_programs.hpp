@@ -3,6 +3,7 @@
 // systemd's BPFProgram=. Wraps the libbpf skeleton (kernel/bpf/srcbind.bpf.c).
 #pragma once
 
+#include "srcbind/kernel/core_btf.hpp"
 #include "srcbind/kernel_rule_compiler.hpp"
 
 #include <cstdint>
@@ -17,6 +18,9 @@ struct LoadSettings {
   std::uint64_t netns_cookie = 0;  // only sockets of this network namespace
   bool log_applied = false;        // info: one event per applied rule
   bool log_problems = true;        // error/warning events (on_error)
+  // Where the small BTF of the kernel types the programs read is kept
+  // (srcbind/kernel/core_btf.hpp); empty: libbpf reads the kernel's whole BTF.
+  std::string core_btf_directory = kCoreBtfDirectory;
 };
 
 // The names of the program pins (and of the programs): systemd drop-ins say
@@ -47,9 +51,16 @@ class BpfPrograms {
 
   int events_fd() const;
 
+  // Whether libbpf relocated the programs with the small BTF (not the kernel's whole one).
+  bool small_btf_used() const { return small_btf_used_; }
+
  private:
   explicit BpfPrograms(srcbind_bpf* skeleton) : skeleton_(skeleton) {}
+  static std::unique_ptr<BpfPrograms> load_with(const KernelTables& tables, const LoadSettings& settings,
+                                                const std::string& small_btf, std::string& error);
+  bool fill(const KernelTables& tables, std::string& error);
   srcbind_bpf* skeleton_;
+  bool small_btf_used_ = false;
 };
 
 // The cookie of this process's network namespace (SO_NETNS_COOKIE, Linux 5.14),

@@ -12,6 +12,9 @@ namespace srcbind::kernel {
 
 struct WatchSettings {
   std::string cgroup_directory;
+  // srcbind moves itself into the run's cgroup before it starts the watcher
+  // (cli/kernel_mode.cpp): the watcher leaves for this one (srcbind's own) first.
+  std::string leave_to;
   int started_fd = -1;     // read end of a pipe whose write end closes when srcbind execs COMMAND or dies
   int events_fd = -1;      // the ring buffer map; -1: nothing to log
   std::span<const Rule> rules;

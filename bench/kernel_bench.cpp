@@ -1,0 +1,569 @@
+// kernel_bench: what the kernel backend (`srcbind --kernel`) costs a program.
+//
+// The driver runs workers (this binary, `worker`) under `srcbind --kernel`. A
+// worker forks a twin that moves itself out of the run's cgroup (so the BPF
+// programs never see its sockets) and does the best the program could do by
+// itself; the two then take turns, batch for batch, one process waiting while
+// the other measures. Interleaving batches of two processes makes the
+// machine's slow phases (seconds long on these VMs) cancel out of each ratio;
+// pairs of whole processes, one after the other, gave ratios spread over
+// ±30-60 % here. A row's ratio is the median over workers of each worker's
+// median batch-pair ratio, as in srcbind_bench.
+//
+//   tcp-kernel          connect to 127.0.0.1, rule matches   vs  a plain connect (no bind)
+//   udp-kernel          unconnected sendto, rule matches      vs  the program adding IP_PKTINFO itself
+//   tcp-kernel-nomatch  connect to 127.0.0.3, no rule         vs  a plain connect
+//   the same three with 100,000 rules
+//   start-up            srcbind --kernel -- /bin/true         vs  /bin/true (processes interleaved)
+//
+// Every batch's peer counts the sources it saw: the kernel side must arrive from
+// 127.0.0.2 where a rule matches and from the kernel's choice where none does;
+// the twin as it claims. A fast run that did not steer is a failure.
+// Root only (the kernel backend's requirements): otherwise it says why and
+// exits 0 without figures.
+#include "srcbind/kernel/cgroup.hpp"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <netinet/in.h>
+#include <spawn.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cerrno>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <optional>
+#include <sstream>
+#include <string>
+#include <thread>
+#include <vector>
+
+extern char** environ;
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr const char* kSource = "127.0.0.2";       // the rule's source
+constexpr const char* kMatched = "127.0.0.1";      // the rule's destination
+constexpr const char* kUnmatched = "127.0.0.3";    // in no rule: the kernel's own source (itself)
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  const std::size_t mid = v.size() / 2;
+  return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
+}
+
+double percentile(std::vector<double> v, double p) {
+  if (v.empty()) return 0;
+  std::sort(v.begin(), v.end());
+  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
+}
+
+sockaddr_in address(const char* ip, int port) {
+  sockaddr_in a{};
+  a.sin_family = AF_INET;
+  a.sin_port = htons(static_cast<std::uint16_t>(port));
+  inet_pton(AF_INET, ip, &a.sin_addr);
+  return a;
+}
+
+// ---------------------------------------------------------------- worker side
+
+// The kinds of call a worker measures, batch after batch in turn, and the two
+// sides: the worker under srcbind --kernel, and its twin outside the cgroup.
+enum Kind { kTcpMatched = 0, kUdp = 1, kTcpUnmatched = 2, kKinds = 3 };
+constexpr const char* kKindNames[kKinds] = {"tcp", "udp", "tcp-nomatch"};
+enum Side { kKernel = 0, kTwin = 1 };
+
+// Where a batch's connections or datagrams are counted: its side and kind.
+int slot(Side side, Kind kind) { return static_cast<int>(side) * kKinds + static_cast<int>(kind); }
+
+// Per slot, what the peer saw and how much of it came from kSource.
+struct Counts {
+  long from_source[2 * kKinds] = {}, seen[2 * kKinds] = {};
+};
+
+// Accepts on the wildcard address (both destinations) and counts each
+// connection for the batch being measured. The listener is made before the
+// twin is forked; the thread only in the worker, after.
+struct TcpSink {
+  int fd = -1;
+  int port = 0;
+  std::atomic<int> current{0};
+  std::atomic<long> from_source[2 * kKinds] = {}, seen[2 * kKinds] = {};
+  std::thread thread;
+
+  TcpSink() {
+    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    int one = 1;
+    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+    sockaddr_in a = address("0.0.0.0", 0);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 4096) != 0) std::abort();
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  void start() {
+    thread = std::thread([this] {
+      in_addr source;
+      inet_pton(AF_INET, kSource, &source);
+      for (;;) {
+        sockaddr_in peer{};
+        socklen_t plen = sizeof peer;
+        const int c = accept(fd, reinterpret_cast<sockaddr*>(&peer), &plen);
+        if (c < 0) return;
+        const int k = current.load();
+        if (peer.sin_addr.s_addr == source.s_addr) ++from_source[k];
+        ++seen[k];
+        close(c);
+      }
+    });
+  }
+  ~TcpSink() {
+    shutdown(fd, SHUT_RDWR);
+    if (thread.joinable()) thread.join();
+    close(fd);
+  }
+  // Until the peer has seen `total` connections, at most 2 s (bounded), so the
+  // next batch's connections are counted for its own slot.
+  void wait_for(long total) const {
+    const auto deadline = Clock::now() + std::chrono::seconds(2);
+    const auto all = [this] {
+      long n = 0;
+      for (const auto& s : seen) n += s;
+      return n;
+    };
+    while (all() < total && Clock::now() < deadline) std::this_thread::yield();
+  }
+};
+
+// `n` times socket, connect, close with RST (no TIME_WAIT): µs per connection.
+double tcp_batch(const char* destination, int port, int n) {
+  const sockaddr_in dst = address(destination, port);
+  const linger rst{1, 0};
+  const auto start = Clock::now();
+  for (int i = 0; i < n; ++i) {
+    const int fd = socket(AF_INET, SOCK_STREAM, 0);
+    if (connect(fd, reinterpret_cast<const sockaddr*>(&dst), sizeof dst) != 0) std::abort();
+    setsockopt(fd, SOL_SOCKET, SO_LINGER, &rst, sizeof rst);
+    close(fd);
+  }
+  return std::chrono::duration<double, std::micro>(Clock::now() - start).count() / n;
+}
+
+// Receives on 127.0.0.1, drained between batches (a receiving thread woken per
+// datagram made the sender pay for it: bench/README.md).
+struct UdpSink {
+  int fd = -1;
+  int port = 0;
+
+  UdpSink() {
+    fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+    int big = 8 << 20;
+    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
+    sockaddr_in a = address(kMatched, 0);
+    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();
+    socklen_t len = sizeof a;
+    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
+    port = ntohs(a.sin_port);
+  }
+  ~UdpSink() { close(fd); }
+  void drain(int into, Counts& counts) {
+    in_addr source;
+    inet_pton(AF_INET, kSource, &source);
+    char buf[64];
+    sockaddr_in peer{};
+    socklen_t plen = sizeof peer;
+    while (recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&peer), &plen) >= 0) {
+      if (peer.sin_addr.s_addr == source.s_addr) ++counts.from_source[into];
+      ++counts.seen[into];
+      plen = sizeof peer;
+    }
+  }
+};
+
+// `n` unconnected datagrams: with `packet_info` the program sets kSource itself
+// (sendmsg + IP_PKTINFO), else a plain sendto. µs per datagram.
+double udp_batch(int fd, bool packet_info, int port, int n) {
+  sockaddr_in dst = address(kMatched, port);
+  char payload[32] = "datagram";
+  const auto start = Clock::now();
+  if (packet_info) {
+    iovec iov{payload, sizeof payload};
+    alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
+    msghdr msg{};
+    msg.msg_name = &dst;
+    msg.msg_namelen = sizeof dst;
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
+    msg.msg_control = control;
+    msg.msg_controllen = sizeof control;
+    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
+    cm->cmsg_level = IPPROTO_IP;
+    cm->cmsg_type = IP_PKTINFO;
+    cm->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
+    in_pktinfo info{};
+    inet_pton(AF_INET, kSource, &info.ipi_spec_dst);
+    std::memcpy(CMSG_DATA(cm), &info, sizeof info);
+    for (int i = 0; i < n; ++i) sendmsg(fd, &msg, 0);
+  } else {
+    for (int i = 0; i < n; ++i) sendto(fd, payload, sizeof payload, 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst);
+  }
+  return std::chrono::duration<double, std::micro>(Clock::now() - start).count() / n;
+}
+
+// One batch of `kind` on `side`: the twin sets the datagrams' source itself.
+double batch(Side side, Kind kind, int udp_fd, int tcp_port, int udp_port, int n) {
+  switch (kind) {
+    case kTcpMatched: return tcp_batch(kMatched, tcp_port, n);
+    case kUdp: return udp_batch(udp_fd, side == kTwin, udp_port, n);
+    default: return tcp_batch(kUnmatched, tcp_port, n);
+  }
+}
+
+bool read_all(int fd, void* data, std::size_t size) {
+  auto* p = static_cast<char*>(data);
+  while (size > 0) {
+    const ssize_t n = read(fd, p, size);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return false;
+    p += n, size -= static_cast<std::size_t>(n);
+  }
+  return true;
+}
+
+// The twin: out of the run's cgroup (into its parent, srcbind's own), then one
+// batch per request until the worker closes the pipe.
+[[noreturn]] void twin(int requests, int results, int tcp_port, int udp_port, int per_batch) {
+  std::string error;
+  const std::optional<std::string> run = srcbind::kernel::own_cgroup_directory(error, false);
+  if (!run || !srcbind::kernel::move_into(run->substr(0, run->rfind('/')))) {
+    std::fprintf(stderr, "kernel_bench: the twin cannot leave the run's cgroup: %s\n",
+                 run ? std::strerror(errno) : error.c_str());
+    std::_Exit(1);
+  }
+  const int udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  Kind kind;
+  while (read_all(requests, &kind, sizeof kind)) {
+    const double us = batch(kTwin, kind, udp_fd, tcp_port, udp_port, per_batch);
+    if (write(results, &us, sizeof us) != sizeof us) break;
+  }
+  std::_Exit(0);
+}
+
+// Prints per kind "KIND RATIO KERNEL-µs TWIN-µs FROM-SOURCE SEEN TWIN-FROM-SOURCE TWIN-SEEN".
+int worker(int batches, int per_batch) {
+  TcpSink tcp;
+  UdpSink udp;
+  int requests[2], results[2];
+  if (pipe2(requests, O_CLOEXEC) != 0 || pipe2(results, O_CLOEXEC) != 0) return 1;
+  const pid_t pid = fork();
+  if (pid < 0) return 1;
+  if (pid == 0) {
+    close(requests[1]);
+    close(results[0]);
+    twin(requests[0], results[1], tcp.port, udp.port, per_batch);
+  }
+  close(requests[0]);
+  close(results[1]);
+  tcp.start();
+  const int udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+  std::vector<double> times[2][kKinds];
+  Counts counts;
+  long total = 0;
+  bool ok = true;
+  // b = -1: warm-up. In each pair of batches the side that goes first
+  // alternates (which one runs first changes its time: bench/README.md).
+  for (int b = -1; b < batches && ok; ++b) {
+    for (int kind = 0; kind < kKinds && ok; ++kind) {
+      for (int k = 0; k < 2 && ok; ++k) {
+        const Side side = (k + b) % 2 == 0 ? kKernel : kTwin;
+        const Kind what = static_cast<Kind>(kind);
+        tcp.current = slot(side, what);
+        double us = 0;
+        if (side == kKernel) {
+          us = batch(kKernel, what, udp_fd, tcp.port, udp.port, per_batch);
+        } else {
+          ok = write(requests[1], &what, sizeof what) == sizeof what && read_all(results[0], &us, sizeof us);
+        }
+        if (what == kUdp) udp.drain(slot(side, what), counts);
+        else tcp.wait_for(total += per_batch);
+        if (b >= 0) times[side][kind].push_back(us);
+      }
+    }
+  }
+  close(requests[1]);
+  close(results[0]);
+  int status = 0;
+  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
+  }
+  close(udp_fd);
+  if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
+  for (int kind = 0; kind < kKinds; ++kind) {
+    const auto& kernel = times[kKernel][kind];
+    const auto& own = times[kTwin][kind];
+    // Two consecutive batch pairs, one begun by each side, make one ratio.
+    std::vector<double> ratios;
+    for (std::size_t i = 0; i + 1 < kernel.size() && i + 1 < own.size(); i += 2)
+      ratios.push_back((kernel[i] + kernel[i + 1]) / (own[i] + own[i + 1]));
+    const Kind what = static_cast<Kind>(kind);
+    const long from_source = what == kUdp ? counts.from_source[slot(kKernel, what)] : tcp.from_source[slot(kKernel, what)].load();
+    const long seen = what == kUdp ? counts.seen[slot(kKernel, what)] : tcp.seen[slot(kKernel, what)].load();
+    const long twin_from_source = what == kUdp ? counts.from_source[slot(kTwin, what)] : tcp.from_source[slot(kTwin, what)].load();
+    const long twin_seen = what == kUdp ? counts.seen[slot(kTwin, what)] : tcp.seen[slot(kTwin, what)].load();
+    std::printf("%s %.5f %.4f %.4f %ld %ld %ld %ld\n", kKindNames[kind], median(ratios), median(kernel), median(own),
+                from_source, seen, twin_from_source, twin_seen);
+  }
+  return 0;
+}
+
+// ---------------------------------------------------------------- driver side
+
+struct Spawned {
+  std::string out, err;
+  int status = -1;
+  double wall_ms = 0;
+};
+
+// Runs argv with SRCBIND_* and LD_PRELOAD removed from the environment; standard
+// output (and, with `capture_err`, standard error) captured.
+Spawned spawn(const std::vector<std::string>& argv, bool capture_err = false) {
+  std::vector<std::string> env;
+  for (char** e = environ; *e; ++e) {
+    const std::string s = *e;
+    if (s.rfind("SRCBIND_", 0) != 0 && s.rfind("LD_PRELOAD=", 0) != 0) env.push_back(s);
+  }
+  std::vector<char*> envp, args;
+  for (auto& s : env) envp.push_back(s.data());
+  envp.push_back(nullptr);
+  std::vector<std::string> argv_copy = argv;
+  for (auto& s : argv_copy) args.push_back(s.data());
+  args.push_back(nullptr);
+
+  int out[2], err[2];
+  if (pipe(out) != 0 || pipe(err) != 0) std::abort();
+  posix_spawn_file_actions_t actions;
+  posix_spawn_file_actions_init(&actions);
+  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
+  if (capture_err) posix_spawn_file_actions_adddup2(&actions, err[1], 2);
+  posix_spawn_file_actions_addclose(&actions, out[0]);
+  posix_spawn_file_actions_addclose(&actions, err[0]);
+  Spawned result;
+  pid_t pid;
+  const auto start = Clock::now();
+  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data()) != 0) {
+    std::fprintf(stderr, "cannot run %s\n", args[0]);
+    std::exit(2);
+  }
+  posix_spawn_file_actions_destroy(&actions);
+  close(out[1]);
+  close(err[1]);
+  // Standard error is small (one line at most); read it after the output.
+  char buf[65536];
+  ssize_t n;
+  while ((n = read(out[0], buf, sizeof buf)) > 0) result.out.append(buf, static_cast<std::size_t>(n));
+  while ((n = read(err[0], buf, sizeof buf)) > 0) result.err.append(buf, static_cast<std::size_t>(n));
+  close(out[0]);
+  close(err[0]);
+  while (waitpid(pid, &result.status, 0) < 0 && errno == EINTR) {
+  }
+  result.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
+  return result;
+}
+
+// One worker's figures per kind.
+struct Measured {
+  double ratio = 0, kernel_us = 0, twin_us = 0;
+  long from_source = 0, seen = 0, twin_from_source = 0, twin_seen = 0;
+};
+using WorkerResult = std::map<std::string, Measured>;
+
+WorkerResult parse(const std::string& out) {
+  WorkerResult r;
+  std::istringstream in(out);
+  std::string kind;
+  Measured m;
+  while (in >> kind >> m.ratio >> m.kernel_us >> m.twin_us >> m.from_source >> m.seen >> m.twin_from_source >>
+         m.twin_seen)
+    r[kind] = m;
+  return r;
+}
+
+// Filler rules never match loopback: three quarters IPv4 host routes in
+// 198.18.0.0/15, one quarter IPv6 /64s under 2001:db8::/32 (as srcbind_bench's
+// 100,000-rule file), then the rule the benchmark matches.
+std::string write_config(const std::string& dir, const std::string& name, int rules) {
+  const std::string path = dir + "/" + name;
+  std::ofstream f(path);
+  for (int i = 0; i < rules - 1; ++i) {
+    if (i % 4 != 3) {
+      f << "[rule]\ndestination = 198." << (18 + (i >> 16)) << "." << ((i >> 8) & 255) << "." << (i & 255)
+        << "\nsource = " << kSource << "\n";
+    } else {
+      char buf[64];
+      std::snprintf(buf, sizeof buf, "2001:db8:%x:%x::/64", (i >> 16) & 0xffff, i & 0xffff);
+      f << "[rule]\ndestination = " << buf << "\nsource = 2001:db8::2\n";
+    }
+  }
+  f << "[rule loopback]\ndestination = " << kMatched << "\nsource = " << kSource << "\n";
+  return path;
+}
+
+// Per row: the ratio of each pair of processes, and the source checks summed.
+struct RowData {
+  std::vector<double> ratios, kernel_us, floor_us;
+  long kernel_from_source = 0, kernel_seen = 0, floor_from_source = 0, floor_seen = 0;
+};
+
+struct RowSpec {
+  std::string name, kind, compared_with;
+  double target;
+  bool steered;   // the kernel side must come from kSource (else: must not)
+};
+
+std::string check(const RowData& d, bool steered, bool floor_forced) {
+  if (d.kernel_seen == 0 || d.floor_seen == 0) return "FAIL: a peer saw nothing";
+  if (steered && d.kernel_from_source != d.kernel_seen)
+    return "FAIL: " + std::to_string(d.kernel_seen - d.kernel_from_source) + " not from 127.0.0.2";
+  if (!steered && d.kernel_from_source != 0) return "FAIL: steered without a rule";
+  if (floor_forced ? d.floor_from_source != d.floor_seen : d.floor_from_source != 0)
+    return "FAIL: the floor did not do what it claims";
+  return std::to_string(d.kernel_seen) + (steered ? " from 127.0.0.2" : " from the kernel's choice");
+}
+
+int driver(const std::string& self, const std::string& srcbind, const std::string& out_path, int rounds) {
+  if (::geteuid() != 0) {
+    std::printf("kernel_bench: skipped: not root (srcbind --kernel needs root)\n");
+    return 0;
+  }
+  const Spawned probe = spawn({srcbind, "--check", "--kernel", "-s", kSource}, true);
+  if (probe.status != 0) {
+    std::string reason = probe.err.substr(0, probe.err.find('\n'));
+    std::printf("kernel_bench: skipped: the kernel backend cannot work here: %s\n", reason.c_str());
+    return 0;
+  }
+  char dir_template[] = "/tmp/srcbind-kernel-bench-XXXXXX";
+  const std::string dir = mkdtemp(dir_template);
+  const std::string small = write_config(dir, "1k.ini", 1000);
+  const std::string big = write_config(dir, "100k.ini", 100000);
+
+  const int batches = 16, per_batch = 200;
+  const auto kernel_worker = [&](const std::string& config) {
+    return std::vector<std::string>{srcbind, "--kernel", "-q", "-c", config, "--", self, "worker",
+                                    std::to_string(batches), std::to_string(per_batch)};
+  };
+  std::map<std::string, RowData> data;   // key: config tag + kind
+  int failed_workers = 0;
+  const auto add = [&](const std::string& tag, const Spawned& run) {
+    const WorkerResult k = parse(run.out);
+    for (const char* kind : kKindNames) {
+      if (run.status != 0 || !k.count(kind) || k.at(kind).ratio <= 0) {
+        ++failed_workers;
+        std::fprintf(stderr, "kernel_bench: a worker failed (status %d): %s\n", run.status, run.err.c_str());
+        return;
+      }
+      const Measured& m = k.at(kind);
+      RowData& d = data[tag + kind];
+      d.ratios.push_back(m.ratio);
+      d.kernel_us.push_back(m.kernel_us);
+      d.floor_us.push_back(m.twin_us);
+      d.kernel_from_source += m.from_source;
+      d.kernel_seen += m.seen;
+      d.floor_from_source += m.twin_from_source;
+      d.floor_seen += m.twin_seen;
+    }
+  };
+  for (int r = 0; r < rounds; ++r) {
+    add("1k:", spawn(kernel_worker(small), true));
+    add("100k:", spawn(kernel_worker(big), true));
+  }
+
+  // Start-up: /bin/true with and without srcbind --kernel, interleaved.
+  std::map<std::string, std::vector<double>> startup;
+  const int startup_runs = 4 * rounds;
+  for (int i = 0; i < startup_runs; ++i) {
+    startup["plain"].push_back(spawn({"/bin/true"}).wall_ms);
+    startup["small"].push_back(spawn({srcbind, "--kernel", "-q", "-c", small, "--", "/bin/true"}).wall_ms);
+    if (i % 4 == 0) {
+      startup["plain-big"].push_back(spawn({"/bin/true"}).wall_ms);
+      startup["big"].push_back(spawn({srcbind, "--kernel", "-q", "-c", big, "--", "/bin/true"}).wall_ms);
+    }
+  }
+
+  const std::vector<std::pair<std::string, RowSpec>> specs = {
+      {"1k:tcp", {"tcp-kernel", "tcp", "plain connect", 1.02, true}},
+      {"1k:udp", {"udp-kernel", "udp", "program's own IP_PKTINFO", 1.05, true}},
+      {"1k:tcp-nomatch", {"tcp-kernel-nomatch", "tcp-nomatch", "plain connect", 1.01, false}},
+      {"100k:tcp", {"tcp-kernel-100k", "tcp", "plain connect", 1.02, true}},
+      {"100k:udp", {"udp-kernel-100k", "udp", "program's own IP_PKTINFO", 1.05, true}},
+      {"100k:tcp-nomatch", {"tcp-kernel-nomatch-100k", "tcp-nomatch", "plain connect", 1.01, false}},
+  };
+  std::ostringstream md;
+  char line[512];
+  md << "| case | compared with | kernel | the program itself | ratio | target | spread (p90-p10)/median | source check | met |\n";
+  md << "|---|---|---|---|---|---|---|---|---|\n";
+  bool all_met = failed_workers == 0;
+  for (const auto& [key, spec] : specs) {
+    const RowData& d = data[key];
+    const double ratio = median(d.ratios);
+    const double spread = ratio > 0 ? (percentile(d.ratios, 0.9) - percentile(d.ratios, 0.1)) / ratio : 0;
+    const std::string checked = check(d, spec.steered, spec.kind == "udp");
+    const bool met = ratio > 0 && ratio <= spec.target && checked.rfind("FAIL", 0) != 0;
+    all_met = all_met && met;
+    std::snprintf(line, sizeof line, "| %s | %s | %.2f µs | %.2f µs | %.3f | <= %.2f | %.2f | %s | %s |\n",
+                  spec.name.c_str(), spec.compared_with.c_str(), median(d.kernel_us), median(d.floor_us), ratio,
+                  spec.target, spread, checked.c_str(), met ? "yes" : "NO");
+    md << line;
+  }
+  const double plain = median(startup["plain"]), with_small = median(startup["small"]);
+  const double plain_big = median(startup["plain-big"]), with_big = median(startup["big"]);
+  const bool small_met = with_small - plain <= 50.0, big_met = with_big - plain_big <= 1000.0;
+  all_met = all_met && small_met && big_met;
+  std::snprintf(line, sizeof line,
+                "| start-up, 1,000 rules | /bin/true without | %.1f ms | %.1f ms | %+.1f ms | <= +50 ms | | %zu runs each | %s |\n",
+                with_small, plain, with_small - plain, startup["small"].size(), small_met ? "yes" : "NO");
+  md << line;
+  std::snprintf(line, sizeof line,
+                "| start-up, 100,000 rules | /bin/true without | %.0f ms | %.1f ms | %+.0f ms | <= +1000 ms | | %zu runs each | %s |\n",
+                with_big, plain_big, with_big - plain_big, startup["big"].size(), big_met ? "yes" : "NO");
+  md << line;
+
+  std::printf("%s", md.str().c_str());
+  if (!out_path.empty()) std::ofstream(out_path, std::ios::app) << md.str();
+  std::filesystem::remove_all(dir);
+  std::printf("%s\n", failed_workers ? "SOME WORKERS FAILED" : all_met ? "all targets met" : "SOME TARGETS NOT MET");
+  return all_met ? 0 : 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc >= 4 && std::string(argv[1]) == "worker") return worker(std::atoi(argv[2]), std::atoi(argv[3]));
+  std::string srcbind = SRCBIND_COMMAND_PATH, out;
+  int rounds = 21;
+  for (int i = 1; i < argc; ++i) {
+    const std::string a = argv[i];
+    if (a == "--srcbind" && i + 1 < argc) srcbind = argv[++i];
+    else if (a == "--out" && i + 1 < argc) out = argv[++i];
+    else if (a == "--rounds" && i + 1 < argc) rounds = std::max(1, std::atoi(argv[++i]));
+    else {
+      std::fprintf(stderr, "usage: %s [--srcbind PATH] [--out FILE.md] [--rounds N]\n", argv[0]);
+      return 2;
+    }
+  }
+  char self[4096];
+  const ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
+  if (n <= 0) return 2;
+  self[n] = '\0';
+  return driver(self, srcbind, out, rounds);
+}
