@@ -52,6 +52,23 @@ bool populated(int events_file) {
   return at != nullptr && at[10] == '1';
 }
 
+// Where the log lines go, as the library decides it (preload/logger.hpp): the
+// names of the standard streams mean those streams; any other symbolic link is
+// not followed (the watcher runs as root: a log_file in a shared directory must
+// not become a way to append to another file), and the lines go to stderr.
+int open_log(const std::string& path) {
+  if (path.empty() || path == "/dev/stderr" || path == "/dev/fd/2" || path == "/proc/self/fd/2") return STDERR_FILENO;
+  if (path == "/dev/stdout" || path == "/dev/fd/1" || path == "/proc/self/fd/1") return STDOUT_FILENO;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK | O_NOFOLLOW, 0600);
+  if (fd >= 0) return fd;
+  const std::string line = "srcbind: warning: log file " + path +
+                           (errno == ELOOP ? " is a symbolic link, which srcbind does not follow"
+                                           : std::string(" cannot be opened: ") + std::strerror(errno)) +
+                           "; logging to stderr\n";
+  (void)!::write(STDERR_FILENO, line.data(), line.size());
+  return STDERR_FILENO;
+}
+
 }  // namespace
 
 void run_watcher(const WatchSettings& settings) {
@@ -70,12 +87,7 @@ void run_watcher(const WatchSettings& settings) {
   }
   ::close(settings.started_fd);
 
-  int out_fd = STDERR_FILENO;
-  if (!settings.log_file.empty()) {
-    const int fd = ::open(settings.log_file.c_str(), O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
-                          0600);
-    if (fd >= 0) out_fd = fd;
-  }
+  const int out_fd = open_log(settings.log_file);
   Printer printer{&settings, out_fd};
   ring_buffer* events = nullptr;
   if (settings.events_fd >= 0 && settings.log_level > LogLevel::off)

@@ -70,9 +70,9 @@ TEST_F(Explain, AcceptsABareIPv6AddressWithoutPort) {
 // The note explains a miss; a loopback quick-mode source matches loopback.
 TEST_F(Explain, NotesThatStarSkipsLoopbackOnlyWhenLoopbackIsUnmatched) {
   const std::string star = dir_.write("star.ini", "[rule any]\ndestination = *\nsource = 127.0.0.2\n");
-  const ProcessResult missed = srcbind({"--explain", "-c", star, "127.0.0.1:80"});
+  const ChildResult missed = srcbind({"--explain", "-c", star, "127.0.0.1:80"});
   EXPECT_TRUE(contains(missed.out, "note: destination = * never matches loopback")) << missed.out;
-  const ProcessResult quick = srcbind({"--explain", "-c", "/dev/null", "-s", "127.0.0.2", "127.0.0.1:80"});
+  const ChildResult quick = srcbind({"--explain", "-c", "/dev/null", "-s", "127.0.0.2", "127.0.0.1:80"});
   EXPECT_TRUE(contains(quick.out, "rule:             SRCBIND_SOURCE (quick mode)\n")) << quick.out;
   EXPECT_FALSE(contains(quick.out, "never matches loopback")) << quick.out;
 }

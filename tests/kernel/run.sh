@@ -372,6 +372,14 @@ log_lines() {
     "the log line of a datagram"
   kernel -c "$c" -- "$CLIENT" tcp 203.0.113.1 7011 > "$tmp/out" 2> "$tmp/err"; run_cgroups_left >/dev/null
   expect_eq "$(cat "$tmp/err")" "" "nothing logged without -v"
+  # A symlinked log file is not followed (the watcher runs as root): stderr instead.
+  : > "$tmp/elsewhere"
+  ln -s "$tmp/elsewhere" "$tmp/link.log"
+  SRCBIND_LOG_FILE="$tmp/link.log" kernel -v -c "$c" -- "$CLIENT" tcp 203.0.113.1 7011 > "$tmp/out" 2> "$tmp/err"
+  run_cgroups_left >/dev/null
+  expect_eq "$(cat "$tmp/elsewhere")" "" "a symlinked log file is not followed"
+  expect_match "$(cat "$tmp/err")" "log file $tmp/link.log is a symbolic link, which srcbind does not follow" \
+    "and the run says so"
   # Interface-only rules: SO_BINDTODEVICE at connect, and the kernel's own source.
   c=$(config dev '[rule via-lo]
 destination = 127.0.0.1
