@@ -31,7 +31,7 @@ build-release/bin/startup_bench --rounds "${STARTUP_ROUNDS:-41}" | tee -a "$out"
 # why and adds nothing.
 echo "== kernel_bench"
 { echo; echo "Kernel backend (srcbind --kernel):"; echo; } >>"$out"
-if cmake --build build-release --target help | grep -q kernel_bench; then
+if cmake --build build-release --target help | grep kernel_bench >/dev/null; then
   cmake --build build-release -j"$(nproc)" --target kernel_bench srcbind
   build-release/bin/kernel_bench --rounds "${KERNEL_ROUNDS:-21}" | tee -a "$out" || status=1
 else
