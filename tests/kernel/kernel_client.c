@@ -12,9 +12,11 @@
  *       bound to 0.0.0.0:PORT, answers COUNT datagrams with "pong"
  *   kernel_client fds
  *       prints the descriptors it inherited above 2 ("none" if none)
- *   kernel_client many ADDR PORT1 PORT2 COUNT
- *       keeps COUNT TCP connections open at once, alternating the two ports;
- *       prints "COUNT connected" or the first error and the count reached
+ *   kernel_client many ADDR PORT1 PORT2 COUNT [close]
+ *       keeps COUNT TCP connections open at once, alternating the two ports
+ *       (with "close": closes each once connected; its port stays taken in
+ *       TIME_WAIT); prints "COUNT connected" or the first error and the count
+ *       reached
  * Errors print "STEP: ERRNO_NAME" and exit 2. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
@@ -183,6 +185,7 @@ static int fds(void)
 static int many(char **argv)
 {
   int count = atoi(argv[5]);
+  int close_each = argv[6] != NULL && strcmp(argv[6], "close") == 0;
   for (int i = 0; i < count; i++) {
     struct sockaddr_storage to;
     socklen_t to_len = make_address(argv[2], atoi(argv[3 + i % 2]), &to);
@@ -192,6 +195,8 @@ static int many(char **argv)
       printf("connection %d: %s\n", i, name ? name : "?");
       return 2;
     }
+    if (close_each)
+      close(fd);
   }
   printf("%d connected\n", count);
   return 0;
