@@ -21,6 +21,8 @@
 // the twin as it claims. A fast run that did not steer is a failure.
 // Root only (the kernel backend's requirements): otherwise it says why and
 // exits 0 without figures.
+#include "bench_support.hpp"
+
 #include "srcbind/kernel/cgroup.hpp"
 
 #include <arpa/inet.h>
@@ -51,31 +53,17 @@ extern char** environ;
 
 namespace {
 
+using srcbind::bench::median;
+using srcbind::bench::percentile;
+
 using Clock = std::chrono::steady_clock;
 constexpr const char* kSource = "127.0.0.2";       // the rule's source
 constexpr const char* kMatched = "127.0.0.1";      // the rule's destination
 constexpr const char* kUnmatched = "127.0.0.3";    // in no rule: the kernel's own source (itself)
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const std::size_t mid = v.size() / 2;
-  return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<std::size_t>(p * static_cast<double>(v.size())))];
-}
 
-sockaddr_in address(const char* ip, int port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<std::uint16_t>(port));
-  inet_pton(AF_INET, ip, &a.sin_addr);
-  return a;
-}
+sockaddr_in address(const char* ip, int port) { return srcbind::bench::ipv4(ip, port); }
 
 // ---------------------------------------------------------------- worker side
 
@@ -104,14 +92,7 @@ struct TcpSink {
   std::thread thread;
 
   TcpSink() {
-    fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a = address("0.0.0.0", 0);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0 || listen(fd, 4096) != 0) std::abort();
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
+    fd = srcbind::bench::tcp_listener("0.0.0.0", port);
   }
   void start() {
     thread = std::thread([this] {
@@ -199,23 +180,8 @@ double udp_batch(int fd, bool packet_info, int port, int n) {
   char payload[32] = "datagram";
   const auto start = Clock::now();
   if (packet_info) {
-    iovec iov{payload, sizeof payload};
-    alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
-    msghdr msg{};
-    msg.msg_name = &dst;
-    msg.msg_namelen = sizeof dst;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = IPPROTO_IP;
-    cm->cmsg_type = IP_PKTINFO;
-    cm->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
-    in_pktinfo info{};
-    inet_pton(AF_INET, kSource, &info.ipi_spec_dst);
-    std::memcpy(CMSG_DATA(cm), &info, sizeof info);
-    for (int i = 0; i < n; ++i) sendmsg(fd, &msg, 0);
+    srcbind::bench::OwnSourceDatagram own(dst, kSource);
+    for (int i = 0; i < n; ++i) sendmsg(fd, &own.msg, 0);
   } else {
     for (int i = 0; i < n; ++i) sendto(fd, payload, sizeof payload, 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst);
   }

@@ -16,6 +16,8 @@
 //
 // Every worker also checks the source its peers saw, for both sides: a fast run
 // that did not force the source is reported as a failure, not as a result.
+#include "bench_support.hpp"
+
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <netinet/in.h>
@@ -44,6 +46,9 @@ extern char** environ;
 
 namespace {
 
+using srcbind::bench::median;
+using srcbind::bench::percentile;
+
 #ifndef IP_BIND_ADDRESS_NO_PORT
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
@@ -54,26 +59,9 @@ constexpr const char* kSource = "127.0.0.2";   // the rule's source; the default
 // Of an even count, the mean of the two middle values: batch-pair ratios come in
 // two halves (the side that ran first in its pair), and the upper middle value
 // alone was 1-2 % high when both sides made the very same calls.
-double median(std::vector<double> v) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  const size_t mid = v.size() / 2;
-  return v.size() % 2 ? v[mid] : (v[mid - 1] + v[mid]) / 2;
-}
 
-double percentile(std::vector<double> v, double p) {
-  if (v.empty()) return 0;
-  std::sort(v.begin(), v.end());
-  return v[std::min(v.size() - 1, static_cast<size_t>(p * static_cast<double>(v.size())))];
-}
 
-sockaddr_in loopback(const char* addr, int port) {
-  sockaddr_in a{};
-  a.sin_family = AF_INET;
-  a.sin_port = htons(static_cast<uint16_t>(port));
-  inet_pton(AF_INET, addr, &a.sin_addr);
-  return a;
-}
+sockaddr_in loopback(const char* address, int port) { return srcbind::bench::ipv4(address, port); }
 
 // ---------------------------------------------------------------- worker side
 
@@ -99,15 +87,7 @@ struct TcpSink {
   std::thread thread;
 
   TcpSink() {
-    fd = socket(AF_INET, SOCK_STREAM, 0);
-    int one = 1;
-    setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-    sockaddr_in a = loopback("127.0.0.1", 0);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    listen(fd, 4096);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
+    fd = srcbind::bench::tcp_listener("127.0.0.1", port);
     thread = std::thread([this] {
       in_addr expected;
       inet_pton(AF_INET, kSource, &expected);
@@ -249,23 +229,8 @@ double udp_batch(const SocketCalls& c, bool packet_info, int fd, int port, int n
   char payload[32] = "datagram";
   auto start = Clock::now();
   if (packet_info) {
-    iovec iov{payload, sizeof payload};
-    alignas(cmsghdr) unsigned char control[CMSG_SPACE(sizeof(in_pktinfo))] = {};
-    msghdr msg{};
-    msg.msg_name = &dst;
-    msg.msg_namelen = sizeof dst;
-    msg.msg_iov = &iov;
-    msg.msg_iovlen = 1;
-    msg.msg_control = control;
-    msg.msg_controllen = sizeof control;
-    cmsghdr* cm = CMSG_FIRSTHDR(&msg);
-    cm->cmsg_level = IPPROTO_IP;
-    cm->cmsg_type = IP_PKTINFO;
-    cm->cmsg_len = CMSG_LEN(sizeof(in_pktinfo));
-    in_pktinfo info{};
-    inet_pton(AF_INET, kSource, &info.ipi_spec_dst);
-    std::memcpy(CMSG_DATA(cm), &info, sizeof info);
-    for (int i = 0; i < n; ++i) c.sendmsg(fd, &msg, 0);
+    srcbind::bench::OwnSourceDatagram own(dst, kSource);
+    for (int i = 0; i < n; ++i) c.sendmsg(fd, &own.msg, 0);
   } else {
     for (int i = 0; i < n; ++i) c.sendto(fd, payload, sizeof payload, 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst);
   }

@@ -13,6 +13,8 @@
 //
 //   startup_bench [--library PATH] [--rounds N] [--sizes 1,1000,100000,1000000]
 //   startup_bench first-connect PORT     (the child: times its first connect)
+#include "bench_support.hpp"
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -35,6 +37,8 @@
 extern char** environ;
 
 namespace {
+
+using srcbind::bench::median;
 
 using Clock = std::chrono::steady_clock;
 
@@ -130,10 +134,6 @@ Run spawn(const std::vector<std::string>& argv, const std::vector<std::string>& 
   return run;
 }
 
-double median(std::vector<double> values) {
-  std::sort(values.begin(), values.end());
-  return values.empty() ? 0 : values[values.size() / 2];
-}
 
 std::string size_text(std::size_t n) {
   std::string digits = std::to_string(n), out;
@@ -145,19 +145,6 @@ std::string size_text(std::size_t n) {
 }
 
 std::string rules_text(std::size_t n) { return size_text(n) + (n == 1 ? " named rule" : " named rules"); }
-
-// A listening socket on 127.0.0.1 for the children to connect to.
-int listener(int& port) {
-  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  sockaddr_in at{};
-  at.sin_family = AF_INET;
-  at.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-  socklen_t len = sizeof at;
-  if (::bind(fd, reinterpret_cast<sockaddr*>(&at), sizeof at) != 0 || ::listen(fd, 4096) != 0) std::exit(2);
-  ::getsockname(fd, reinterpret_cast<sockaddr*>(&at), &len);
-  port = ntohs(at.sin_port);
-  return fd;
-}
 
 void drain(int fd) {
   while (true) {
@@ -190,7 +177,7 @@ int main(int argc, char** argv) {
   std::vector<std::string> configs;
   for (std::size_t n : sizes) configs.push_back(write_config(dir, n));
   int port = 0;
-  const int listen_fd = listener(port);
+  const int listen_fd = srcbind::bench::tcp_listener("127.0.0.1", port);
   ::fcntl(listen_fd, F_SETFL, O_NONBLOCK);
   const std::string self = std::filesystem::canonical("/proc/self/exe");
   const std::vector<std::string> true_argv{"/bin/true"};
