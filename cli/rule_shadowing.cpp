@@ -3,9 +3,8 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <functional>
-#include <string_view>
-#include <unordered_map>
+#include <climits>
+#include <tuple>
 
 namespace srcbind::cli {
 namespace {
@@ -45,72 +44,79 @@ bool filters_cover(const Rule& a, const Rule& b) {
 
 namespace {
 
-// The rules seen so far, by destination prefix, in file order: a later rule's
-// pattern is compared only with earlier rules that list the same prefix, so a
-// check of 100,000 rules stays linear.
-struct PrefixKey {
+// One destination pattern of one rule, for a family the rule applies to.
+struct PatternEntry {
   std::array<std::uint8_t, 16> bytes;
   std::uint8_t family;
   std::uint8_t length;
-  friend bool operator==(const PrefixKey&, const PrefixKey&) = default;
-};
+  std::uint32_t rule;
+  std::uint32_t pattern;   // index into the rule's destinations
 
-struct PrefixKeyHash {
-  std::size_t operator()(const PrefixKey& key) const noexcept {
-    std::size_t h = std::hash<std::string_view>{}(
-        std::string_view(reinterpret_cast<const char*>(key.bytes.data()), key.bytes.size()));
-    return h ^ (static_cast<std::size_t>(key.family) << 8 | key.length) * 0x9E3779B97F4A7C15ull;
+  auto order() const { return std::tie(family, length, bytes, rule, pattern); }
+  bool same_prefix(const PatternEntry& other) const {
+    return family == other.family && length == other.length && bytes == other.bytes;
   }
 };
-
-PrefixKey key_of(const Prefix& prefix) {
-  return {prefix.address.bytes, static_cast<std::uint8_t>(prefix.address.family), prefix.length};
-}
-
-using RulesByPrefix = std::unordered_map<PrefixKey, std::vector<std::size_t>, PrefixKeyHash>;
-
-// The first earlier rule that wins every call `pattern` of `rule` could match.
-const Rule* first_covering_rule(const std::vector<Rule>& rules, const RulesByPrefix& seen, const Rule& rule,
-                                const DestinationPattern& pattern) {
-  const auto it = seen.find(key_of(pattern.prefix));
-  if (it == seen.end()) return nullptr;
-  const Family family = pattern.prefix.address.family;
-  for (std::size_t a : it->second) {
-    const Rule& earlier = rules[a];
-    if (!earlier.applies_to(family) || !filters_cover(earlier, rule)) continue;
-    for (const DestinationPattern& p : earlier.destinations) {
-      if (pattern_covers(p, pattern)) return &earlier;
-    }
-  }
-  return nullptr;
-}
 
 }  // namespace
 
+// Patterns are compared only with earlier rules' patterns of the same prefix:
+// every live pattern is listed once, sorted by prefix then file order, and
+// each is matched within its run of equal prefixes. 100,000 rules take one sort,
+// not 100,000 scans of the rules before them.
 std::vector<ShadowedRule> find_shadowed_rules(const std::vector<Rule>& rules) {
+  std::vector<std::size_t> first_pattern(rules.size() + 1, 0);   // rule -> its slots in `winner`
+  for (std::size_t r = 0; r < rules.size(); ++r) first_pattern[r + 1] = first_pattern[r] + rules[r].destinations.size();
+  constexpr std::uint32_t kNone = UINT32_MAX;
+  std::vector<std::uint32_t> winner(first_pattern.back(), kNone);   // kNone: live and uncovered, or not live
+
+  std::vector<PatternEntry> entries;
+  entries.reserve(first_pattern.back());
+  for (std::uint32_t r = 0; r < rules.size(); ++r) {
+    const Rule& rule = rules[r];
+    for (std::uint32_t p = 0; p < rule.destinations.size(); ++p) {
+      const Prefix& prefix = rule.destinations[p].prefix;
+      if (!rule.applies_to(prefix.address.family)) continue;   // can never match this pattern anyway
+      entries.push_back({prefix.address.bytes, static_cast<std::uint8_t>(prefix.address.family), prefix.length, r, p});
+    }
+  }
+  std::sort(entries.begin(), entries.end(), [](const PatternEntry& a, const PatternEntry& b) { return a.order() < b.order(); });
+
+  for (std::size_t begin = 0; begin < entries.size();) {
+    std::size_t end = begin + 1;
+    while (end < entries.size() && entries[end].same_prefix(entries[begin])) ++end;
+    for (std::size_t later = begin + 1; later < end; ++later) {
+      const Rule& rule = rules[entries[later].rule];
+      const DestinationPattern& pattern = rule.destinations[entries[later].pattern];
+      for (std::size_t earlier = begin; earlier < later; ++earlier) {
+        if (entries[earlier].rule == entries[later].rule) break;   // only earlier rules; sorted by rule
+        const Rule& candidate = rules[entries[earlier].rule];
+        if (pattern_covers(candidate.destinations[entries[earlier].pattern], pattern) && filters_cover(candidate, rule)) {
+          winner[first_pattern[entries[later].rule] + entries[later].pattern] = entries[earlier].rule;
+          break;
+        }
+      }
+    }
+    begin = end;
+  }
+
   std::vector<ShadowedRule> shadowed;
-  RulesByPrefix seen;
-  for (std::size_t b = 0; b < rules.size(); ++b) {
-    const Rule& rule = rules[b];
+  for (std::size_t r = 0; r < rules.size(); ++r) {
+    const Rule& rule = rules[r];
     ShadowedRule entry{&rule, {}};
     bool any_live_pattern = false;
     bool all_covered = true;
-    for (const DestinationPattern& pattern : rule.destinations) {
-      if (!rule.applies_to(pattern.prefix.address.family)) continue;  // can never match this pattern anyway
+    for (std::size_t p = 0; p < rule.destinations.size() && all_covered; ++p) {
+      if (!rule.applies_to(rule.destinations[p].prefix.address.family)) continue;
       any_live_pattern = true;
-      const Rule* winner = first_covering_rule(rules, seen, rule, pattern);
-      if (winner == nullptr) {
+      const std::uint32_t w = winner[first_pattern[r] + p];
+      if (w == kNone) {
         all_covered = false;
-        break;
+      } else if (std::find(entry.winners.begin(), entry.winners.end(), &rules[w]) == entry.winners.end()) {
+        entry.winners.push_back(&rules[w]);
       }
-      if (std::find(entry.winners.begin(), entry.winners.end(), winner) == entry.winners.end())
-        entry.winners.push_back(winner);
     }
     if (any_live_pattern && all_covered) shadowed.push_back(std::move(entry));
-    for (const DestinationPattern& pattern : rule.destinations) {
-      std::vector<std::size_t>& list = seen[key_of(pattern.prefix)];
-      if (list.empty() || list.back() != b) list.push_back(b);
-    }
   }
   return shadowed;
 }
