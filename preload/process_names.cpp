@@ -40,9 +40,10 @@ std::string executable(const std::string& exec_path) {
 
 StartNames StartNames::current() { return {invocation_name(), executed_path()}; }
 
-std::vector<std::string> process_names(const StartNames& start) {
+std::vector<std::string> process_names(const StartNames& start, bool with_executable) {
   std::vector<std::string> names;
-  for (std::string name : {basename_of(start.argv0), basename_of(executable(start.exec_path)), basename_of(start.exec_path)}) {
+  const std::string resolved = with_executable ? executable(start.exec_path) : std::string();
+  for (std::string name : {basename_of(start.argv0), basename_of(resolved), basename_of(start.exec_path)}) {
     if (!name.empty() && std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
   }
   if (names.empty()) names.emplace_back("?");

@@ -20,8 +20,9 @@ struct StartNames {
 // argv[0]'s basename first (what the user typed: "ftp"), then the executable's
 // ("tnftp"), then the path given to execve, without duplicates. Never empty
 // ("?" when none is known). The executable is looked up here, at the first
-// network call, not at start: the first look into /proc costs a process tens of
+// network call, not at start, and only when `with_executable` (some rule has a
+// `program =` filter): the first look into /proc costs a process tens of
 // microseconds (bench/README.md, start-up).
-std::vector<std::string> process_names(const StartNames& start);
+std::vector<std::string> process_names(const StartNames& start, bool with_executable);
 
 }  // namespace srcbind::preload

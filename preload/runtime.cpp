@@ -11,6 +11,7 @@
 #include <sys/syscall.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <new>
 
@@ -76,10 +77,14 @@ void Runtime::take_snapshot() noexcept {
 Runtime::Runtime(StartupSnapshot& snapshot)
     : table_(load_configuration(snapshot.configuration, HostInterfaces::current(), LoadPurpose::library)),
       rules_(place_rules()),
-      program_names_(process_names(snapshot.names)),
+      program_names_(process_names(snapshot.names, has_program_filter(rules_))),
       matcher_(rules_, program_names_, &hot_memory_) {
   logger_.configure(table_.settings.log_level, table_.settings.log_file, program_names_.front(), snapshot.streams);
   has_rules_ = !matcher_.empty();
+}
+
+bool Runtime::has_program_filter(std::span<const Rule> rules) noexcept {
+  return std::any_of(rules.begin(), rules.end(), [](const Rule& rule) { return !rule.programs.empty(); });
 }
 
 // The rules move to the hot page when they take at most half of it: the index

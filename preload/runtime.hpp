@@ -66,6 +66,7 @@ class Runtime {
   static const Runtime* load() noexcept;
   static const Runtime* build() noexcept;
   std::span<const Rule> place_rules();
+  static bool has_program_filter(std::span<const Rule> rules) noexcept;
   void report_load_problems() const noexcept;
 
   // A small configuration (the usual one) lives in the runtime's own page: its
