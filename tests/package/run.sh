@@ -12,6 +12,13 @@ source_dir=$(cd "${1:?usage: run.sh SOURCE_DIR}" && pwd)
 skip() { echo "SKIPPED: $*"; exit 77; }
 fail() { echo "FAILED: $*" >&2; exit 1; }
 step() { printf '== %s\n' "$*"; }
+# Not `ldconfig -p | grep -q`: under pipefail, grep leaving at the first match
+# kills ldconfig with SIGPIPE once the cache's listing outgrows the pipe (64 KiB).
+in_ldconfig_cache() {
+  local cache
+  cache=$(ldconfig -p)
+  [[ $cache == *"libsrcbind.so "* ]]
+}
 
 [[ $(id -u) -eq 0 ]] || skip "needs root: dpkg -i / dpkg -r of the package"
 command -v dpkg >/dev/null || skip "not a Debian system (no dpkg)"
@@ -88,8 +95,9 @@ step "dpkg -i"
 installed_by_us=1
 dpkg -i "$deb" >"$work/dpkg-i.log" 2>&1 || { cat "$work/dpkg-i.log"; fail "dpkg -i"; }
 mapfile -t listed < <(dpkg -L srcbind)
-ldconfig -p | grep -q "libsrcbind.so " || fail "the ldconfig trigger did not put libsrcbind.so in the cache"
-out=$(env -u LD_PRELOAD -u SRCBIND_CONFIG /usr/bin/srcbind --print-env -s 127.0.0.1 | head -n 1)
+in_ldconfig_cache || fail "the ldconfig trigger did not put libsrcbind.so in the cache"
+out=$(env -u LD_PRELOAD -u SRCBIND_CONFIG /usr/bin/srcbind --print-env -s 127.0.0.1)
+out=${out%%$'\n'*}
 [[ $out == "export LD_PRELOAD='/usr/lib/$multiarch/libsrcbind.so'" ]] ||
   fail "the installed srcbind does not find the installed library: $out"
 /usr/bin/srcbind --check -c /usr/share/doc/srcbind/examples/client-ftp.ini >/dev/null 2>&1 ||
@@ -113,5 +121,5 @@ done
 dpkg -P srcbind >"$work/dpkg-p.log" 2>&1 || { cat "$work/dpkg-p.log"; fail "dpkg -P"; }
 installed_by_us=""
 dpkg-query -W srcbind >/dev/null 2>&1 && fail "dpkg still knows srcbind after dpkg -P"
-ldconfig -p | grep -q "libsrcbind.so " && fail "libsrcbind.so is still in the ldconfig cache"
+in_ldconfig_cache && fail "libsrcbind.so is still in the ldconfig cache"
 echo "package OK: ${#listed[@]} paths installed and removed, nothing left; ${SECONDS}s"
