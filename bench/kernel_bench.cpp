@@ -1,14 +1,14 @@
 // kernel_bench: what the kernel backend (`srcbind --kernel`) costs a program.
 //
 // The driver runs workers (this binary, `worker`) under `srcbind --kernel`. A
-// worker forks a twin that moves itself out of the run's cgroup (so the BPF
-// programs never see its sockets) and does the best the program could do by
-// itself; the two then take turns, batch for batch, one process waiting while
-// the other measures. Interleaving batches of two processes makes the
-// machine's slow phases (seconds long on these VMs) cancel out of each ratio;
-// pairs of whole processes, one after the other, gave ratios spread over
-// ±30-60 % here. A row's ratio is the median over workers of each worker's
-// median batch-pair ratio, as in srcbind_bench.
+// worker measures both sides itself: batches in the run's cgroup, where the BPF
+// programs see its sockets, take turns with batches in a sibling cgroup without
+// programs, where it does the best the program could do by itself; the process
+// moves between the two once a round. Interleaving batches makes the machine's
+// slow phases (seconds long on these VMs) cancel out of each ratio, and one
+// process for both sides removes what two processes differ by (bench/README.md).
+// A row's ratio is the median over workers of each worker's median ratio of
+// round pairs, as in srcbind_bench.
 //
 //   tcp-kernel          connect to 127.0.0.1, rule matches   vs  a plain connect (no bind)
 //   udp-kernel          unconnected sendto, rule matches      vs  the program adding IP_PKTINFO itself
@@ -18,18 +18,21 @@
 //
 // Every batch's peer counts the sources it saw: the kernel side must arrive from
 // 127.0.0.2 where a rule matches and from the kernel's choice where none does;
-// the twin as it claims. A fast run that did not steer is a failure.
+// the plain side as it claims. A fast run that did not steer is a failure.
 // Root only (the kernel backend's requirements): otherwise it says why and
 // exits 0 without figures.
 #include "bench_support.hpp"
 
 #include "srcbind/kernel/cgroup.hpp"
 
+#include <bpf/bpf.h>
+
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -67,11 +70,12 @@ sockaddr_in address(const char* ip, int port) { return srcbind::bench::ipv4(ip, 
 
 // ---------------------------------------------------------------- worker side
 
-// The kinds of call a worker measures, batch after batch in turn, and the two
-// sides: the worker under srcbind --kernel, and its twin outside the cgroup.
+// The kinds of call a worker measures, and its two sides: the worker's process
+// in the run's cgroup (the BPF programs see its sockets), and the same process
+// moved into a sibling cgroup that has no programs.
 enum Kind { kTcpMatched = 0, kUdp = 1, kTcpUnmatched = 2, kKinds = 3 };
 constexpr const char* kKindNames[kKinds] = {"tcp", "udp", "tcp-nomatch"};
-enum Side { kKernel = 0, kTwin = 1 };
+enum Side { kKernel = 0, kPlain = 1 };
 
 // Where a batch's connections or datagrams are counted: its side and kind.
 int slot(Side side, Kind kind) { return static_cast<int>(side) * kKinds + static_cast<int>(kind); }
@@ -82,8 +86,7 @@ struct Counts {
 };
 
 // Accepts on the wildcard address (both destinations) and counts each
-// connection for the batch being measured. The listener is made before the
-// twin is forked; the thread only in the worker, after.
+// connection for the batch being measured.
 struct TcpSink {
   int fd = -1;
   int port = 0;
@@ -93,8 +96,6 @@ struct TcpSink {
 
   TcpSink() {
     fd = srcbind::bench::tcp_listener("0.0.0.0", port);
-  }
-  void start() {
     thread = std::thread([this] {
       in_addr source;
       inet_pton(AF_INET, kSource, &source);
@@ -173,9 +174,11 @@ struct UdpSink {
   }
 };
 
-// `n` unconnected datagrams: with `packet_info` the program sets kSource itself
-// (sendmsg + IP_PKTINFO), else a plain sendto. µs per datagram.
-double udp_batch(int fd, bool packet_info, int port, int n) {
+// `n` unconnected datagrams from a socket made for the batch (a socket belongs
+// to the cgroup it was made in): with `packet_info` the program sets kSource
+// itself (sendmsg + IP_PKTINFO), else a plain sendto. µs per datagram.
+double udp_batch(bool packet_info, int port, int n) {
+  const int fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   sockaddr_in dst = address(kMatched, port);
   char payload[32] = "datagram";
   const auto start = Clock::now();
@@ -185,82 +188,136 @@ double udp_batch(int fd, bool packet_info, int port, int n) {
   } else {
     for (int i = 0; i < n; ++i) sendto(fd, payload, sizeof payload, 0, reinterpret_cast<sockaddr*>(&dst), sizeof dst);
   }
-  return std::chrono::duration<double, std::micro>(Clock::now() - start).count() / n;
+  const double us = std::chrono::duration<double, std::micro>(Clock::now() - start).count() / n;
+  close(fd);
+  return us;
 }
 
-// One batch of `kind` on `side`: the twin sets the datagrams' source itself.
-double batch(Side side, Kind kind, int udp_fd, int tcp_port, int udp_port, int n) {
+// One batch of `kind` on `side`: without the programs, the program sets the
+// datagrams' source itself.
+double batch(Side side, Kind kind, int tcp_port, int udp_port, int n) {
   switch (kind) {
     case kTcpMatched: return tcp_batch(kMatched, tcp_port, n);
-    case kUdp: return udp_batch(udp_fd, side == kTwin, udp_port, n);
+    case kUdp: return udp_batch(side == kPlain, udp_port, n);
     default: return tcp_batch(kUnmatched, tcp_port, n);
   }
 }
 
-bool read_all(int fd, void* data, std::size_t size) {
-  auto* p = static_cast<char*>(data);
-  while (size > 0) {
-    const ssize_t n = read(fd, p, size);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return false;
-    p += n, size -= static_cast<std::size_t>(n);
-  }
-  return true;
-}
+// The two cgroups the worker moves between. The run's cgroup must stay
+// populated while the worker is out of it (srcbind removes it once it is
+// empty): a keeper child waits in it until the worker is done.
+struct Cgroups {
+  std::string run, plain;
+  int keeper_pipe = -1;
+  pid_t keeper = -1;
 
-// The twin: out of the run's cgroup (into its parent, srcbind's own), then one
-// batch per request until the worker closes the pipe.
-[[noreturn]] void twin(int requests, int results, int tcp_port, int udp_port, int per_batch) {
+  bool open(std::string& error) {
+    const std::optional<std::string> own = srcbind::kernel::own_cgroup_directory(error, false);
+    if (!own) return false;
+    run = *own;
+    plain = run.substr(0, run.rfind('/')) + "/srcbind-bench-plain-" + std::to_string(getpid());
+    if (mkdir(plain.c_str(), 0755) != 0) {
+      error = plain + ": " + std::strerror(errno);
+      return false;
+    }
+    int p[2];
+    if (pipe2(p, O_CLOEXEC) != 0) return false;
+    keeper = fork();
+    if (keeper == 0) {
+      char c;
+      close(p[1]);
+      while (read(p[0], &c, 1) < 0 && errno == EINTR) {
+      }
+      std::_Exit(0);
+    }
+    close(p[0]);
+    keeper_pipe = p[1];
+    return keeper > 0;
+  }
+  bool enter(Side side) { return srcbind::kernel::move_into(side == kKernel ? run : plain); }
+  ~Cgroups() {
+    if (!run.empty()) srcbind::kernel::move_into(run);
+    if (!plain.empty()) rmdir(plain.c_str());
+    if (keeper_pipe >= 0) close(keeper_pipe);
+    if (keeper > 0) waitpid(keeper, nullptr, 0);
+  }
+};
+
+// The in-kernel view: how long the srcbind program attached to the run's cgroup
+// for one hook ran, as the kernel counts it while BPF statistics are on
+// (bpf_enable_stats). It includes bpf_bind(); not the hook's own dispatch.
+struct ProgramClock {
+  int fd = -1;
+
+  ProgramClock(const std::string& cgroup, bpf_attach_type hook, const char* name) {
+    const int cg = open(cgroup.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+    __u32 ids[64], count = 64, flags = 0;
+    if (cg >= 0 && bpf_prog_query(cg, hook, BPF_F_QUERY_EFFECTIVE, &flags, ids, &count) == 0) {
+      for (__u32 i = 0; i < count && fd < 0; ++i) {
+        const int prog = bpf_prog_get_fd_by_id(ids[i]);
+        bpf_prog_info info{};
+        __u32 len = sizeof info;
+        if (prog >= 0 && bpf_obj_get_info_by_fd(prog, &info, &len) == 0 && std::strcmp(info.name, name) == 0) fd = prog;
+        else if (prog >= 0) close(prog);
+      }
+    }
+    if (cg >= 0) close(cg);
+  }
+  ~ProgramClock() {
+    if (fd >= 0) close(fd);
+  }
+  // Runs so far and the nanoseconds they took.
+  std::pair<long, long> read() const {
+    bpf_prog_info info{};
+    __u32 len = sizeof info;
+    if (fd < 0 || bpf_obj_get_info_by_fd(fd, &info, &len) != 0) return {0, 0};
+    return {static_cast<long>(info.run_cnt), static_cast<long>(info.run_time_ns)};
+  }
+};
+
+// Prints per kind "KIND RATIO KERNEL-µs PLAIN-µs FROM-SOURCE SEEN PLAIN-FROM-SOURCE PLAIN-SEEN";
+// with `program_clock`, BPF statistics are on (which slows the kernel side: its
+// ratios are not used) and a line "clock KIND RUNS NANOSECONDS" follows per kind.
+int worker(int batches, int per_batch, bool program_clock) {
+  Cgroups cgroups;
   std::string error;
-  const std::optional<std::string> run = srcbind::kernel::own_cgroup_directory(error, false);
-  if (!run || !srcbind::kernel::move_into(run->substr(0, run->rfind('/')))) {
-    std::fprintf(stderr, "kernel_bench: the twin cannot leave the run's cgroup: %s\n",
-                 run ? std::strerror(errno) : error.c_str());
-    std::_Exit(1);
+  if (!cgroups.open(error)) {
+    std::fprintf(stderr, "kernel_bench: no cgroup without the programs: %s\n", error.c_str());
+    return 1;
   }
-  const int udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-  Kind kind;
-  while (read_all(requests, &kind, sizeof kind)) {
-    const double us = batch(kTwin, kind, udp_fd, tcp_port, udp_port, per_batch);
-    if (write(results, &us, sizeof us) != sizeof us) break;
+  const int stats = program_clock ? bpf_enable_stats(BPF_STATS_RUN_TIME) : -1;
+  if (program_clock && stats < 0) {
+    std::fprintf(stderr, "kernel_bench: bpf_enable_stats: %s\n", std::strerror(errno));
+    return 1;
   }
-  std::_Exit(0);
-}
-
-// Prints per kind "KIND RATIO KERNEL-µs TWIN-µs FROM-SOURCE SEEN TWIN-FROM-SOURCE TWIN-SEEN".
-int worker(int batches, int per_batch) {
+  const ProgramClock connect4(cgroups.run, BPF_CGROUP_INET4_CONNECT, "connect4");
+  const ProgramClock sendmsg4(cgroups.run, BPF_CGROUP_UDP4_SENDMSG, "sendmsg4");
+  long clock_runs[kKinds] = {}, clock_ns[kKinds] = {};
   TcpSink tcp;
   UdpSink udp;
-  int requests[2], results[2];
-  if (pipe2(requests, O_CLOEXEC) != 0 || pipe2(results, O_CLOEXEC) != 0) return 1;
-  const pid_t pid = fork();
-  if (pid < 0) return 1;
-  if (pid == 0) {
-    close(requests[1]);
-    close(results[0]);
-    twin(requests[0], results[1], tcp.port, udp.port, per_batch);
-  }
-  close(requests[0]);
-  close(results[1]);
-  tcp.start();
-  const int udp_fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
   std::vector<double> times[2][kKinds];
   Counts counts;
   long total = 0;
-  bool ok = true;
-  // b = -1: warm-up. In each pair of batches the side that goes first
-  // alternates (which one runs first changes its time: bench/README.md).
-  for (int b = -1; b < batches && ok; ++b) {
-    for (int kind = 0; kind < kKinds && ok; ++kind) {
-      for (int k = 0; k < 2 && ok; ++k) {
-        const Side side = (k + b) % 2 == 0 ? kKernel : kTwin;
+  // b = -1: warm-up. The side that goes first alternates from one round of
+  // batches to the next (which one runs first changes its time:
+  // bench/README.md), so the process changes cgroup once a round: K P P K K P ...
+  for (int b = -1; b < batches; ++b) {
+    for (int k = 0; k < 2; ++k) {
+      const Side side = (k + b + 1) % 2 == 0 ? kKernel : kPlain;
+      if (!cgroups.enter(side)) {
+        std::fprintf(stderr, "kernel_bench: cannot move into a cgroup: %s\n", std::strerror(errno));
+        return 1;
+      }
+      for (int kind = 0; kind < kKinds; ++kind) {
         const Kind what = static_cast<Kind>(kind);
         tcp.current = slot(side, what);
-        double us = 0;
-        if (side == kKernel) {
-          us = batch(kKernel, what, udp_fd, tcp.port, udp.port, per_batch);
-        } else {
-          ok = write(requests[1], &what, sizeof what) == sizeof what && read_all(results[0], &us, sizeof us);
+        const ProgramClock& clock = what == kUdp ? sendmsg4 : connect4;
+        const auto before = clock.read();
+        const double us = batch(side, what, tcp.port, udp.port, per_batch);
+        const auto after = clock.read();
+        if (b >= 0 && side == kKernel) {
+          clock_runs[kind] += after.first - before.first;
+          clock_ns[kind] += after.second - before.second;
         }
         if (what == kUdp) udp.drain(slot(side, what), counts);
         else tcp.wait_for(total += per_batch);
@@ -268,28 +325,23 @@ int worker(int batches, int per_batch) {
       }
     }
   }
-  close(requests[1]);
-  close(results[0]);
-  int status = 0;
-  while (waitpid(pid, &status, 0) < 0 && errno == EINTR) {
-  }
-  close(udp_fd);
-  if (!ok || !WIFEXITED(status) || WEXITSTATUS(status) != 0) return 1;
   for (int kind = 0; kind < kKinds; ++kind) {
     const auto& kernel = times[kKernel][kind];
-    const auto& own = times[kTwin][kind];
-    // Two consecutive batch pairs, one begun by each side, make one ratio.
+    const auto& plain = times[kPlain][kind];
+    // Two consecutive rounds, one begun by each side, make one ratio.
     std::vector<double> ratios;
-    for (std::size_t i = 0; i + 1 < kernel.size() && i + 1 < own.size(); i += 2)
-      ratios.push_back((kernel[i] + kernel[i + 1]) / (own[i] + own[i + 1]));
+    for (std::size_t i = 0; i + 1 < kernel.size() && i + 1 < plain.size(); i += 2)
+      ratios.push_back((kernel[i] + kernel[i + 1]) / (plain[i] + plain[i + 1]));
     const Kind what = static_cast<Kind>(kind);
-    const long from_source = what == kUdp ? counts.from_source[slot(kKernel, what)] : tcp.from_source[slot(kKernel, what)].load();
-    const long seen = what == kUdp ? counts.seen[slot(kKernel, what)] : tcp.seen[slot(kKernel, what)].load();
-    const long twin_from_source = what == kUdp ? counts.from_source[slot(kTwin, what)] : tcp.from_source[slot(kTwin, what)].load();
-    const long twin_seen = what == kUdp ? counts.seen[slot(kTwin, what)] : tcp.seen[slot(kTwin, what)].load();
-    std::printf("%s %.5f %.4f %.4f %ld %ld %ld %ld\n", kKindNames[kind], median(ratios), median(kernel), median(own),
-                from_source, seen, twin_from_source, twin_seen);
+    const auto count = [&](const auto& udp_counts, const auto& tcp_counts, Side side) -> long {
+      return what == kUdp ? udp_counts[slot(side, what)] : static_cast<long>(tcp_counts[slot(side, what)]);
+    };
+    std::printf("%s %.5f %.4f %.4f %ld %ld %ld %ld\n", kKindNames[kind], median(ratios), median(kernel), median(plain),
+                count(counts.from_source, tcp.from_source, kKernel), count(counts.seen, tcp.seen, kKernel),
+                count(counts.from_source, tcp.from_source, kPlain), count(counts.seen, tcp.seen, kPlain));
+    if (program_clock) std::printf("clock %s %ld %ld\n", kKindNames[kind], clock_runs[kind], clock_ns[kind]);
   }
+  if (stats >= 0) close(stats);
   return 0;
 }
 
@@ -349,19 +401,27 @@ Spawned spawn(const std::vector<std::string>& argv, bool capture_err = false) {
 
 // One worker's figures per kind.
 struct Measured {
-  double ratio = 0, kernel_us = 0, twin_us = 0;
-  long from_source = 0, seen = 0, twin_from_source = 0, twin_seen = 0;
+  double ratio = 0, kernel_us = 0, plain_us = 0;
+  long from_source = 0, seen = 0, plain_from_source = 0, plain_seen = 0;
+  long clock_runs = 0, clock_ns = 0;   // a worker run with "clock"
 };
 using WorkerResult = std::map<std::string, Measured>;
 
 WorkerResult parse(const std::string& out) {
   WorkerResult r;
-  std::istringstream in(out);
-  std::string kind;
-  Measured m;
-  while (in >> kind >> m.ratio >> m.kernel_us >> m.twin_us >> m.from_source >> m.seen >> m.twin_from_source >>
-         m.twin_seen)
-    r[kind] = m;
+  std::istringstream lines(out);
+  for (std::string text; std::getline(lines, text);) {
+    std::istringstream in(text);
+    std::string kind;
+    Measured m;
+    if (text.rfind("clock ", 0) == 0) {
+      std::string word;
+      if (in >> word >> kind && r.count(kind)) in >> r[kind].clock_runs >> r[kind].clock_ns;
+    } else if (in >> kind >> m.ratio >> m.kernel_us >> m.plain_us >> m.from_source >> m.seen >> m.plain_from_source >>
+               m.plain_seen) {
+      r[kind] = m;
+    }
+  }
   return r;
 }
 
@@ -442,16 +502,39 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
       RowData& d = data[tag + kind];
       d.ratios.push_back(m.ratio);
       d.kernel_us.push_back(m.kernel_us);
-      d.floor_us.push_back(m.twin_us);
+      d.floor_us.push_back(m.plain_us);
       d.kernel_from_source += m.from_source;
       d.kernel_seen += m.seen;
-      d.floor_from_source += m.twin_from_source;
-      d.floor_seen += m.twin_seen;
+      d.floor_from_source += m.plain_from_source;
+      d.floor_seen += m.plain_seen;
     }
   };
   for (int r = 0; r < rounds; ++r) {
     add("1k:", spawn(kernel_worker(small), true));
     add("100k:", spawn(kernel_worker(big), true));
+  }
+
+  // The in-kernel view: the programs' own run time per call (BPF statistics
+  // on), over the same worker's plain connect. Fewer workers: it is not noisy.
+  std::map<std::string, std::vector<double>> program_ns, plain_us;   // key: config tag + kind
+  const int clock_workers = std::max(3, rounds / 4);
+  for (int r = 0; r < clock_workers; ++r) {
+    for (const auto& [tag, config] : {std::pair{"1k:", small}, std::pair{"100k:", big}}) {
+      auto argv = kernel_worker(config);
+      argv.push_back("clock");
+      const Spawned run = spawn(argv, true);
+      const WorkerResult k = parse(run.out);
+      for (const char* kind : {"tcp", "tcp-nomatch"}) {
+        if (run.status != 0 || !k.count(kind) || k.at(kind).clock_runs <= 0) {
+          ++failed_workers;
+          std::fprintf(stderr, "kernel_bench: a clock worker failed (status %d): %s\n", run.status, run.err.c_str());
+          break;
+        }
+        const Measured& m = k.at(kind);
+        program_ns[tag + std::string(kind)].push_back(static_cast<double>(m.clock_ns) / static_cast<double>(m.clock_runs));
+        plain_us[tag + std::string(kind)].push_back(m.plain_us);
+      }
+    }
   }
 
   // Start-up: /bin/true with and without srcbind --kernel, interleaved.
@@ -491,6 +574,22 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
                   spec.target, spread, checked.c_str(), met ? "yes" : "NO");
     md << line;
   }
+  const std::vector<std::pair<std::string, RowSpec>> clock_specs = {
+      {"1k:tcp", {"tcp-kernel, in-kernel view", "tcp", "plain connect", 1.02, true}},
+      {"1k:tcp-nomatch", {"tcp-kernel-nomatch, in-kernel view", "tcp-nomatch", "plain connect", 1.01, false}},
+      {"100k:tcp", {"tcp-kernel-100k, in-kernel view", "tcp", "plain connect", 1.02, true}},
+      {"100k:tcp-nomatch", {"tcp-kernel-nomatch-100k, in-kernel view", "tcp-nomatch", "plain connect", 1.01, false}},
+  };
+  for (const auto& [key, spec] : clock_specs) {
+    const double ns = median(program_ns[key]), us = median(plain_us[key]);
+    const double ratio = us > 0 ? 1 + ns / 1000 / us : 0;
+    const bool met = ratio > 0 && ratio <= spec.target;
+    all_met = all_met && met;
+    std::snprintf(line, sizeof line, "| %s | %s | +%.0f ns (program) | %.2f µs | %.4f | <= %.2f | | %zu workers | %s |\n",
+                  spec.name.c_str(), spec.compared_with.c_str(), ns, us, ratio, spec.target, program_ns[key].size(),
+                  met ? "yes" : "NO");
+    md << line;
+  }
   const double plain = median(startup["plain"]), with_small = median(startup["small"]);
   const double plain_big = median(startup["plain-big"]), with_big = median(startup["big"]);
   const bool small_met = with_small - plain <= 50.0, big_met = with_big - plain_big <= 1000.0;
@@ -514,7 +613,8 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc >= 4 && std::string(argv[1]) == "worker") return worker(std::atoi(argv[2]), std::atoi(argv[3]));
+  if (argc >= 4 && std::string(argv[1]) == "worker")
+    return worker(std::atoi(argv[2]), std::atoi(argv[3]), argc >= 5 && std::string(argv[4]) == "clock");
   std::string srcbind = SRCBIND_COMMAND_PATH, out;
   int rounds = 21;
   for (int i = 1; i < argc; ++i) {
