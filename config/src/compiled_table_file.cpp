@@ -159,7 +159,7 @@ std::string source_path_of(const std::string& table_path) {
 }
 
 std::string recompile_hint(const std::string& table_path) {
-  return " (run srcbind --compile -c " + source_path_of(table_path) + ")";
+  return " (run srcbind --check --compile -c " + source_path_of(table_path) + ")";
 }
 
 std::string cannot_read(const std::string& path, int error) {

@@ -95,8 +95,8 @@ class CompiledTable : public ::testing::Test {
   std::vector<SectionView> sections() const {
     return {{SectionTag::settings, settings},
             {SectionTag::rules, rules},
-            {SectionTag::ports, {}},
-            {SectionTag::names, names},
+            {SectionTag::actions, {}},
+            {SectionTag::text, names},
             {SectionTag::matcher, matcher}};
   }
   void write_table() const { ASSERT_EQ(write_compiled_table(table, identity_of(ini), sections()), ""); }
@@ -112,7 +112,7 @@ class CompiledTable : public ::testing::Test {
     write_file(table, bytes);
     return read_table();
   }
-  std::string hint() const { return " (run srcbind --compile -c " + ini + ")"; }
+  std::string hint() const { return " (run srcbind --check --compile -c " + ini + ")"; }
 };
 
 TEST_F(CompiledTable, PathIsTheIniPathWithCompiledAppended) {
@@ -144,7 +144,7 @@ TEST_F(CompiledTable, SectionsOfOddSizesReadBackAlignedAndEqual) {
     EXPECT_EQ(as_text(*read), as_text(written.bytes));
     EXPECT_EQ(reinterpret_cast<std::uintptr_t>(read->data()) % 8, 0u);
   }
-  EXPECT_FALSE(file.section(SectionTag::source_checks).has_value());
+  EXPECT_FALSE(file.section(SectionTag::programs).has_value());
   EXPECT_EQ(std::filesystem::file_size(table) % 8, 0u);
 }
 
@@ -335,7 +335,7 @@ TEST_F(CompiledTable, AnyChangedHeaderOrDirectoryByteStopsTheTableFromBeingUsed)
 TEST_F(CompiledTable, ChangedTagOrChecksumFailsTheChecksum) {
   write_table();
   const CompiledTableFile file = read_patched(
-      [](Bytes& b) { patch(b, kDirectoryAt + 2 * kEntrySize, static_cast<std::uint32_t>(SectionTag::source_checks)); });
+      [](Bytes& b) { patch(b, kDirectoryAt + 2 * kEntrySize, static_cast<std::uint32_t>(SectionTag::programs)); });
   EXPECT_EQ(file.status(), Status::not_a_table);
   EXPECT_EQ(file.problem(), "not a table: " + table + ": its header does not match its checksum" + hint());
   write_table();

@@ -65,7 +65,8 @@ struct SourceIdentity {
 // ini_path + ".compiled"
 std::string compiled_table_path(std::string_view ini_path);
 
-enum class SectionTag : std::uint32_t { settings = 1, rules = 2, names = 3, ports = 4, matcher = 5, source_checks = 6 };
+// The sections, docs/compiled-table.md ("Layout").
+enum class SectionTag : std::uint32_t { settings = 1, rules = 2, actions = 3, text = 4, programs = 5, matcher = 6 };
 // A section's bytes; in the file, and in memory once read, they start 8-byte aligned.
 struct SectionView {
   SectionTag tag;
