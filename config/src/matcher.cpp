@@ -104,15 +104,12 @@ template <class F>
 [[gnu::always_inline]] inline std::uint32_t lookup(const std::byte* image, const std::uint64_t* applies,
                                                    const Endpoint& destination, Protocol protocol) noexcept {
   const Header& header = header_of(image);
+  const bool v4 = destination.address.family == Family::v4;
   const bool loopback = destination.address.is_loopback();
+  if (!may_match(v4 ? header.v4 : header.v6, destination.address.bytes[0], loopback)) return Matcher::kNoRule;
   const Query query{image, applies, destination.port, static_cast<std::uint8_t>(protocol),
                     loopback ? Candidate::kWildcard : std::uint8_t{0}};
-  if (destination.address.family == Family::v4) {
-    if (!may_match(header.v4, V4::first_byte(V4::key(destination.address)), loopback)) return Matcher::kNoRule;
-    return find_in<V4>(header.v4, destination, query);
-  }
-  if (!may_match(header.v6, V6::first_byte(V6::key(destination.address)), loopback)) return Matcher::kNoRule;
-  return find_in<V6>(header.v6, destination, query);
+  return v4 ? find_in<V4>(header.v4, destination, query) : find_in<V6>(header.v6, destination, query);
 }
 
 template <class F>
