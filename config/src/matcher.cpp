@@ -44,15 +44,23 @@ bool may_match(const FamilyHeader& family, unsigned first_byte, bool loopback) n
          ((family.first_bytes[first_byte >> 6] >> (first_byte & 63)) & 1) != 0;
 }
 
+// The flags that refuse a candidate by the query's protocol: the other one's filter.
+constexpr std::uint8_t kRefusedByProtocol[4] = {0, Candidate::kUdp, Candidate::kTcp, 0};   // any, tcp, udp
+
 // One lookup's question, and where its answers are.
 struct Query {
-  static constexpr auto kAny = static_cast<std::uint8_t>(Protocol::any);
-
   const std::byte* image;
   const std::uint64_t* applies;
   std::uint16_t port;
-  std::uint8_t protocol;
-  std::uint8_t refused_flags;   // Candidate::kWildcard for a loopback destination
+  std::uint8_t refused;   // flags that refuse a candidate outright: `*` for loopback, a protocol
+  std::uint8_t checked;   // refused, and the filters to look into
+
+  Query(const std::byte* image, const std::uint64_t* applies, const Endpoint& destination, bool loopback,
+        Protocol protocol) noexcept
+      : image(image), applies(applies), port(destination.port),
+        refused(static_cast<std::uint8_t>((loopback ? Candidate::kWildcard : 0) |
+                                          kRefusedByProtocol[static_cast<unsigned>(protocol) & 3])),
+        checked(static_cast<std::uint8_t>(refused | Candidate::kPorts | Candidate::kProgram)) {}
 
   bool in_ports(const Candidate& c) const noexcept {
     const Header& header = header_of(image);
@@ -64,9 +72,8 @@ struct Query {
   }
 
   bool accepts(const Candidate& c) const noexcept {
-    return (c.flags & refused_flags) == 0 &&
-           (protocol == kAny || c.protocol == kAny || c.protocol == protocol) &&
-           (c.port_count == 0 || in_ports(c)) &&
+    if ((c.flags & checked) == 0) return true;   // the usual candidate: one test
+    return (c.flags & refused) == 0 && ((c.flags & Candidate::kPorts) == 0 || in_ports(c)) &&
            ((c.flags & Candidate::kProgram) == 0 || bit(applies, c.rule));
   }
 };
@@ -81,35 +88,27 @@ const Slot<F>* probe(const std::byte* image, const Table<F>& table, typename F::
   }
 }
 
+// The winning candidate in one family, or nullptr.
 template <class F>
-[[gnu::always_inline]] inline std::uint32_t find_in(const FamilyHeader& family, const Endpoint& destination,
-                                                    const Query& query) noexcept {
+[[gnu::always_inline]] inline const Candidate* family_lookup(const std::byte* image, const std::uint64_t* applies,
+                                                          const Endpoint& destination, Protocol protocol) noexcept {
+  const FamilyHeader& family = image::family_header<F>(header_of(image));
+  const bool loopback = destination.address.is_loopback();
+  if (!may_match(family, destination.address.bytes[0], loopback)) return nullptr;
+  const Query query(image, applies, destination, loopback, protocol);
   const auto key = F::key(destination.address);
-  const Table<F>* table = image::at<Table<F>>(query.image, family.tables);
+  const Table<F>* table = image::at<Table<F>>(image, family.tables);
   const Table<F>* const end = table + family.table_count;
-  const Candidate* const candidates = image::at<Candidate>(query.image, family.candidates);
+  const Candidate* const candidates = image::at<Candidate>(image, family.candidates);
   for (; table != end; ++table) {
-    const Slot<F>* slot = probe(query.image, *table, F::apply(key, table->mask));
+    const Slot<F>* slot = probe(image, *table, F::apply(key, table->mask));
     if (slot == nullptr) continue;
     const Candidate* c = candidates + slot->first;
     for (const Candidate* const last = c + slot->count; c != last; ++c) {
-      if (query.accepts(*c)) return c->rule;
+      if (query.accepts(*c)) return c;
     }
   }
-  return Matcher::kNoRule;
-}
-
-// Both find() and find_index(): inlined into each, so that the library's hooks
-// (which call find()) get the whole lookup in their page (preload/hot_path.hpp).
-[[gnu::always_inline]] inline std::uint32_t lookup(const std::byte* image, const std::uint64_t* applies,
-                                                   const Endpoint& destination, Protocol protocol) noexcept {
-  const Header& header = header_of(image);
-  const bool v4 = destination.address.family == Family::v4;
-  const bool loopback = destination.address.is_loopback();
-  if (!may_match(v4 ? header.v4 : header.v6, destination.address.bytes[0], loopback)) return Matcher::kNoRule;
-  const Query query{image, applies, destination.port, static_cast<std::uint8_t>(protocol),
-                    loopback ? Candidate::kWildcard : std::uint8_t{0}};
-  return v4 ? find_in<V4>(header.v4, destination, query) : find_in<V6>(header.v6, destination, query);
+  return nullptr;
 }
 
 template <class F>
@@ -219,7 +218,7 @@ void Matcher::summarize() noexcept {
     for (const Candidate* const end = c + count; c != end; ++c) {
       if ((c->flags & Candidate::kProgram) == 0 || !bit(applies_, c->rule)) continue;
       empty_ = false;
-      uses_protocol_filter_ = uses_protocol_filter_ || c->protocol != static_cast<std::uint8_t>(Protocol::any);
+      uses_protocol_filter_ = uses_protocol_filter_ || (c->flags & Candidate::kProtocol) != 0;
       if (uses_protocol_filter_ || !scan_protocol) return true;
     }
     return false;
@@ -227,16 +226,30 @@ void Matcher::summarize() noexcept {
   if (!scan(candidates_of<V4>(image_), header.v4.candidate_count)) scan(candidates_of<V6>(image_), header.v6.candidate_count);
 }
 
-// On the per-call path: the library's link-time optimisation inlines find()
-// into its hooks' page (checked by preload.hot_layout).
-__attribute__((hot)) std::uint32_t Matcher::find_index(const Endpoint& destination, Protocol protocol) const noexcept {
-  return lookup(image_, applies_, destination, protocol);
+// Out of line, one function per family: find() itself stays small enough for
+// the library's link-time optimisation to inline it into its hooks' page
+// (preload/hot_path.hpp, checked by preload.hot_layout).
+template <class F>
+[[gnu::noinline, gnu::hot]] std::uint32_t Matcher::find_index_in(const Endpoint& destination,
+                                                                 Protocol protocol) const noexcept {
+  const Candidate* winner = family_lookup<F>(image_, applies_, destination, protocol);
+  return winner == nullptr ? kNoRule : winner->rule;
+}
+
+template <class F>
+[[gnu::noinline, gnu::hot]] const Rule* Matcher::find_in(const Endpoint& destination, Protocol protocol) const noexcept {
+  const Candidate* winner = family_lookup<F>(image_, applies_, destination, protocol);
+  return winner == nullptr || rules_ == nullptr ? nullptr : rules_ + winner->rule;
+}
+
+std::uint32_t Matcher::find_index(const Endpoint& destination, Protocol protocol) const noexcept {
+  if (destination.address.family == Family::v4) return find_index_in<V4>(destination, protocol);
+  return find_index_in<V6>(destination, protocol);
 }
 
 __attribute__((hot)) const Rule* Matcher::find(const Endpoint& destination, Protocol protocol) const noexcept {
-  if (rules_ == nullptr) return nullptr;
-  const std::uint32_t index = lookup(image_, applies_, destination, protocol);
-  return index == kNoRule ? nullptr : rules_ + index;
+  if (destination.address.family == Family::v4) return find_in<V4>(destination, protocol);
+  return find_in<V6>(destination, protocol);
 }
 
 }  // namespace srcbind

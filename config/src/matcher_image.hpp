@@ -83,17 +83,23 @@ struct PortRange {
 };
 
 // What a lookup needs to know about a candidate: everything, so that it never
-// reads the Rule. 12 bytes.
+// reads the Rule. 12 bytes. Every filter is a flag, so that the usual candidate
+// (no filter, or none that this query refuses) is accepted with one mask test
+// (matcher.cpp, Query).
 struct Candidate {
   static constexpr std::uint8_t kWildcard = 1;   // from `*`: not for loopback
   static constexpr std::uint8_t kProgram = 2;    // the rule has a program filter: ask `applies`
-  static constexpr std::uint8_t kKnownFlags = kWildcard | kProgram;
+  static constexpr std::uint8_t kTcp = 4;        // protocol = tcp
+  static constexpr std::uint8_t kUdp = 8;        // protocol = udp
+  static constexpr std::uint8_t kPorts = 16;     // port_count != 0: read the port ranges
+  static constexpr std::uint8_t kProtocol = kTcp | kUdp;
+  static constexpr std::uint8_t kKnownFlags = kWildcard | kProgram | kProtocol | kPorts;
 
   std::uint32_t rule;         // the rule's position in the rules the image was built from
   std::uint32_t port_first;   // into the port ranges
   std::uint16_t port_count;   // 0: any port
-  std::uint8_t protocol;      // Protocol
   std::uint8_t flags;
+  std::uint8_t reserved;
 };
 
 template <class F>

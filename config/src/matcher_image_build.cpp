@@ -49,6 +49,16 @@ void append_merged(std::span<const srcbind::PortRange> ranges, std::vector<PortR
   }
 }
 
+template <class F>
+std::uint8_t flags_of(const Rule& rule, const Entry<F>& entry) noexcept {
+  unsigned flags = entry.wildcard ? Candidate::kWildcard : 0;
+  if (entry.port_count != 0) flags |= Candidate::kPorts;
+  if (!rule.programs.empty()) flags |= Candidate::kProgram;
+  if (rule.protocol == Protocol::tcp) flags |= Candidate::kTcp;
+  if (rule.protocol == Protocol::udp) flags |= Candidate::kUdp;
+  return static_cast<std::uint8_t>(flags);
+}
+
 // Longest first; within one prefix, file order.
 template <class F>
 bool index_order(const Entry<F>& a, const Entry<F>& b) noexcept {
@@ -105,6 +115,7 @@ void Builder::collect() {
 }
 
 void Builder::add_ports(const Rule& rule, std::uint32_t& first, std::uint16_t& count) {
+  if (rule.ports.empty()) return;   // any port: 0, 0
   first = static_cast<std::uint32_t>(ports_.size());
   if (rule.ports.size() <= kMaxRulePorts) {
     for (const auto& range : rule.ports) ports_.push_back({range.first, range.last});
@@ -216,9 +227,7 @@ void Builder::write_family(const FamilyPlan<F>& family, std::byte* out, Header& 
         header.unfiltered_candidates += !program;
         header.unfiltered_protocol_candidates += !program && protocol;
         header.filtered_protocol_candidates += program && protocol;
-        candidates[written++] = {entry.rule, entry.port_first, entry.port_count, static_cast<std::uint8_t>(rule.protocol),
-                                 static_cast<std::uint8_t>((entry.wildcard ? Candidate::kWildcard : 0) |
-                                                           (program ? Candidate::kProgram : 0))};
+        candidates[written++] = {entry.rule, entry.port_first, entry.port_count, flags_of(rule, entry), 0};
       }
       std::uint64_t s = F::hash(prefix) >> table.shift;
       while (slots[s].count != 0) s = (s + 1) & table.slot_mask;

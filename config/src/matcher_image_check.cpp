@@ -87,15 +87,15 @@ class Checker {
 
   bool candidate(const Candidate& c, Counts& counts) const noexcept {
     if (c.rule >= rule_count_ || (c.flags & ~Candidate::kKnownFlags) != 0 ||
-        c.protocol > static_cast<std::uint8_t>(Protocol::udp)) {
+        (c.flags & Candidate::kProtocol) == Candidate::kProtocol || c.reserved != 0) {
       return false;
     }
-    if (c.port_count != 0 &&
-        (c.port_first > header_.port_range_count || c.port_count > header_.port_range_count - c.port_first)) {
+    if (((c.flags & Candidate::kPorts) != 0) != (c.port_count != 0) ||
+        c.port_first > header_.port_range_count || c.port_count > header_.port_range_count - c.port_first) {
       return false;
     }
     const bool program = (c.flags & Candidate::kProgram) != 0;
-    const bool protocol = c.protocol != static_cast<std::uint8_t>(Protocol::any);
+    const bool protocol = (c.flags & Candidate::kProtocol) != 0;
     ++counts.candidates;
     counts.unfiltered += !program;
     counts.unfiltered_protocol += !program && protocol;

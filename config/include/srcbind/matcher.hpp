@@ -76,6 +76,11 @@ class Matcher {
 
  private:
   Matcher() noexcept;
+  // One family's lookup (config/src/matcher.cpp).
+  template <class Family>
+  std::uint32_t find_index_in(const Endpoint& destination, Protocol protocol) const noexcept;
+  template <class Family>
+  const Rule* find_in(const Endpoint& destination, Protocol protocol) const noexcept;
   void summarize() noexcept;
   void take(Matcher& other) noexcept;
   void release() noexcept;
