@@ -467,6 +467,16 @@ TEST_F(CorruptedField, PortRange) {
   }
   EXPECT_FALSE(opens());
 }
+TEST_F(CorruptedField, PortsFlagWithoutPorts) {
+  for (std::uint32_t i = 0; i < header().v4.candidate_count; ++i) {
+    if (v4_candidate(i).port_count == 0) v4_candidate(i).flags |= image::Candidate::kPorts;
+  }
+  EXPECT_FALSE(opens());
+}
+TEST_F(CorruptedField, BothProtocols) {
+  v4_candidate(0).flags |= image::Candidate::kProtocol;
+  EXPECT_FALSE(opens());
+}
 TEST_F(CorruptedField, PortRangesOffset) {
   header().port_ranges += 4;   // misaligned
   EXPECT_FALSE(opens());
