@@ -84,7 +84,9 @@ void check_image(const Matcher& matcher, const MatcherCase& c, const std::uint8_
   if (!changed) return;
   for (const MatcherQuery& q : c.queries) {
     const std::uint32_t index = changed->find_index(to_endpoint(q.destination), q.protocol);
-    if (index != Matcher::kNoRule && index >= c.rules.size()) fail("a changed image's lookup gave rule " + std::to_string(index));
+    if (index != Matcher::kNoRule && index >= c.rules.size()) {
+      fail("a changed image's lookup gave rule " + std::to_string(index));
+    }
   }
 }
 

@@ -223,7 +223,9 @@ void Matcher::summarize() noexcept {
     }
     return false;
   };
-  if (!scan(candidates_of<V4>(image_), header.v4.candidate_count)) scan(candidates_of<V6>(image_), header.v6.candidate_count);
+  if (!scan(candidates_of<V4>(image_), header.v4.candidate_count)) {
+    scan(candidates_of<V6>(image_), header.v6.candidate_count);
+  }
 }
 
 // Out of line, one function per family: find() itself stays small enough for
@@ -237,7 +239,8 @@ template <class F>
 }
 
 template <class F>
-[[gnu::noinline, gnu::hot]] const Rule* Matcher::find_in(const Endpoint& destination, Protocol protocol) const noexcept {
+[[gnu::noinline, gnu::hot]] const Rule* Matcher::find_in(const Endpoint& destination,
+                                                         Protocol protocol) const noexcept {
   const Candidate* winner = family_lookup<F>(image_, applies_, destination, protocol);
   return winner == nullptr || rules_ == nullptr ? nullptr : rules_ + winner->rule;
 }

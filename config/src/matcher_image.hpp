@@ -189,6 +189,8 @@ const T* at(const std::byte* image, std::uint64_t offset) noexcept {
 // inside `image` (matcher_image_check.cpp).
 bool valid(std::span<const std::byte> image, std::size_t rule_count, std::size_t applies_words) noexcept;
 
-constexpr std::uint64_t align_up(std::uint64_t bytes) noexcept { return (bytes + kAlign - 1) & ~std::uint64_t{kAlign - 1}; }
+constexpr std::uint64_t align_up(std::uint64_t bytes) noexcept {
+  return (bytes + kAlign - 1) & ~std::uint64_t{kAlign - 1};
+}
 
 }  // namespace srcbind::image

@@ -265,8 +265,8 @@ TEST(MatcherImage, HundredThousandRulesDecideLikeTheMatcher) {
       Endpoint destination;
       const Rule& near = table.rules[random() % table.rules.size()];
       destination.address = near.destinations[0].prefix.address;
-      if (destination.address.family == Family::v4) destination.address.bytes[3] ^= static_cast<std::uint8_t>(random() % 4);
-      else destination.address.bytes[15] ^= static_cast<std::uint8_t>(random() % 4);
+      const std::size_t last = destination.address.family == Family::v4 ? 3 : 15;
+      destination.address.bytes[last] ^= static_cast<std::uint8_t>(random() % 4);
       static constexpr std::uint16_t kPorts[] = {21, 80, 443, 500, 1000};
       destination.port = kPorts[random() % 5];
       const Protocol protocol = static_cast<Protocol>(random() % 3);
@@ -463,7 +463,8 @@ TEST_F(CorruptedField, RuleIndex) {
 }
 TEST_F(CorruptedField, PortRange) {
   for (std::uint32_t i = 0; i < header().v4.candidate_count; ++i) {
-    if (v4_candidate(i).port_count != 0) v4_candidate(i).port_count = static_cast<std::uint16_t>(header().port_range_count + 1);
+    if (v4_candidate(i).port_count == 0) continue;
+    v4_candidate(i).port_count = static_cast<std::uint16_t>(header().port_range_count + 1);
   }
   EXPECT_FALSE(opens());
 }
@@ -511,9 +512,12 @@ TEST(MatcherImage, EmptyOnlyWhenNoRuleAppliesToTheProcess) {
   EXPECT_TRUE(empty_for("[rule a]\ndestination = 2001:db8::/32\nsource = 198.51.100.12\n", {"curl"}));
   // Many rules for other programs, one for this one, last.
   std::string many;
-  for (int i = 0; i < 200; ++i) many += "[rule]\ndestination = 10.0." + std::to_string(i) + ".0/24\nprogram = ftp\nsource = 198.51.100.12\n";
+  for (int i = 0; i < 200; ++i) {
+    many += "[rule]\ndestination = 10.0." + std::to_string(i) + ".0/24\nprogram = ftp\nsource = 198.51.100.12\n";
+  }
   EXPECT_TRUE(empty_for(many, {"curl"}));
-  EXPECT_FALSE(empty_for(many + "[rule]\ndestination = 10.1.0.0/16\nprogram = curl\nsource = 198.51.100.12\n", {"curl"}));
+  const std::string last = "[rule]\ndestination = 10.1.0.0/16\nprogram = curl\nsource = 198.51.100.12\n";
+  EXPECT_FALSE(empty_for(many + last, {"curl"}));
 }
 
 TEST(MatcherImage, ProtocolFiltersCountOnlyForRulesThatApply) {

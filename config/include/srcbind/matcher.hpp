@@ -71,8 +71,10 @@ class Matcher {
   // matches, and always for a matcher from open().
   const Rule* find(const Endpoint& destination, Protocol protocol) const noexcept;
 
-  bool empty() const noexcept { return empty_; }   // no rule applies to this process
-  bool uses_protocol_filter() const noexcept { return uses_protocol_filter_; }   // some candidate for this process has protocol tcp|udp
+  // No rule applies to this process.
+  bool empty() const noexcept { return empty_; }
+  // Some rule that applies to this process has protocol tcp|udp.
+  bool uses_protocol_filter() const noexcept { return uses_protocol_filter_; }
 
  private:
   Matcher() noexcept;
