@@ -88,10 +88,12 @@ const Slot<F>* probe(const std::byte* image, const Table<F>& table, typename F::
   }
 }
 
-// The winning candidate in one family, or nullptr.
+// The winning candidate in one family, or nullptr; `length`, when asked for,
+// gets the length of its prefix.
 template <class F>
 [[gnu::always_inline]] inline const Candidate* family_lookup(const std::byte* image, const std::uint64_t* applies,
-                                                          const Endpoint& destination, Protocol protocol) noexcept {
+                                                          const Endpoint& destination, Protocol protocol,
+                                                          unsigned* length = nullptr) noexcept {
   const FamilyHeader& family = image::family_header<F>(header_of(image));
   const bool loopback = destination.address.is_loopback();
   if (!may_match(family, destination.address.bytes[0], loopback)) return nullptr;
@@ -105,7 +107,9 @@ template <class F>
     if (slot == nullptr) continue;
     const Candidate* c = candidates + slot->first;
     for (const Candidate* const last = c + slot->count; c != last; ++c) {
-      if (query.accepts(*c)) return c;
+      if (!query.accepts(*c)) continue;
+      if (length != nullptr) *length = F::length(table->mask);
+      return c;
     }
   }
   return nullptr;
@@ -232,9 +236,9 @@ void Matcher::summarize() noexcept {
 // the library's link-time optimisation to inline it into its hooks' page
 // (preload/hot_path.hpp, checked by preload.hot_layout).
 template <class F>
-[[gnu::noinline, gnu::hot]] std::uint32_t Matcher::find_index_in(const Endpoint& destination,
-                                                                 Protocol protocol) const noexcept {
-  const Candidate* winner = family_lookup<F>(image_, applies_, destination, protocol);
+[[gnu::noinline, gnu::hot]] std::uint32_t Matcher::find_index_in(const Endpoint& destination, Protocol protocol,
+                                                                 unsigned* length) const noexcept {
+  const Candidate* winner = family_lookup<F>(image_, applies_, destination, protocol, length);
   return winner == nullptr ? kNoRule : winner->rule;
 }
 
@@ -245,9 +249,9 @@ template <class F>
   return winner == nullptr || rules_ == nullptr ? nullptr : rules_ + winner->rule;
 }
 
-std::uint32_t Matcher::find_index(const Endpoint& destination, Protocol protocol) const noexcept {
-  if (destination.address.family == Family::v4) return find_index_in<V4>(destination, protocol);
-  return find_index_in<V6>(destination, protocol);
+std::uint32_t Matcher::find_index(const Endpoint& destination, Protocol protocol, unsigned* length) const noexcept {
+  if (destination.address.family == Family::v4) return find_index_in<V4>(destination, protocol, length);
+  return find_index_in<V6>(destination, protocol, length);
 }
 
 __attribute__((hot)) const Rule* Matcher::find(const Endpoint& destination, Protocol protocol) const noexcept {

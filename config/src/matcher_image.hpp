@@ -57,6 +57,7 @@ struct V4 {
   static Key mask(unsigned length) noexcept { return length == 0 ? 0 : ~Key{0} << (32 - length); }
   static unsigned first_byte(Key k) noexcept { return k >> 24; }
   static Key apply(Key k, Key m) noexcept { return k & m; }
+  static unsigned length(Key m) noexcept { return static_cast<unsigned>(std::popcount(m)); }
   // Fibonacci hashing: the top bits of the product depend on every bit of the key.
   static std::uint64_t hash(Key k) noexcept { return std::uint64_t{k} * 0x9E3779B97F4A7C15ull; }
 };
@@ -71,6 +72,7 @@ struct V6 {
     return {half(std::min(length, 64u)), half(length > 64 ? length - 64 : 0)};
   }
   static Key apply(Key k, Key m) noexcept { return {k.high & m.high, k.low & m.low}; }
+  static unsigned length(Key m) noexcept { return static_cast<unsigned>(std::popcount(m.high) + std::popcount(m.low)); }
   static unsigned first_byte(Key k) noexcept { return static_cast<unsigned>(k.high >> 56); }
   static std::uint64_t hash(Key k) noexcept {
     return (k.high ^ std::rotl(k.low * 0xC2B2AE3D27D4EB4Full, 29)) * 0x9E3779B97F4A7C15ull;

@@ -66,7 +66,9 @@ class Matcher {
   // The winning rule's position in the rules the image was built from, or kNoRule.
   // Protocol::any means "not known": protocol filters are ignored. The hooks use
   // that to skip the SO_TYPE syscall when no rule can match by address anyway.
-  std::uint32_t find_index(const Endpoint& destination, Protocol protocol) const noexcept;
+  // `length`, when given, gets the winning prefix's length (the library weighs
+  // its quick-mode rule against it: preload/runtime.hpp).
+  std::uint32_t find_index(const Endpoint& destination, Protocol protocol, unsigned* length = nullptr) const noexcept;
   // The winning rule, for a matcher constructed from rules; nullptr when none
   // matches, and always for a matcher from open().
   const Rule* find(const Endpoint& destination, Protocol protocol) const noexcept;
@@ -80,7 +82,7 @@ class Matcher {
   Matcher() noexcept;
   // One family's lookup (config/src/matcher.cpp).
   template <class Family>
-  std::uint32_t find_index_in(const Endpoint& destination, Protocol protocol) const noexcept;
+  std::uint32_t find_index_in(const Endpoint& destination, Protocol protocol, unsigned* length) const noexcept;
   template <class Family>
   const Rule* find_in(const Endpoint& destination, Protocol protocol) const noexcept;
   void summarize() noexcept;
