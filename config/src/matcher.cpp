@@ -11,6 +11,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <type_traits>
 #include <utility>
 
 namespace srcbind {
@@ -120,6 +121,9 @@ const Candidate* candidates_of(const std::byte* image) noexcept {
   const FamilyHeader& family = image::family_header<F>(header_of(image));
   return image::at<Candidate>(image, family.candidates);
 }
+
+template <Family family>
+using Traits = std::conditional_t<family == Family::v4, V4, V6>;
 
 bool has_program_filter(std::span<const Rule> rules) noexcept {
   return std::any_of(rules.begin(), rules.end(), [](const Rule& rule) { return !rule.programs.empty(); });
@@ -232,31 +236,25 @@ void Matcher::summarize() noexcept {
   }
 }
 
-// Out of line, one function per family: find() itself stays small enough for
-// the library's link-time optimisation to inline it into its hooks' page
-// (preload/hot_path.hpp, checked by preload.hot_layout).
-template <class F>
-[[gnu::noinline, gnu::hot]] std::uint32_t Matcher::find_index_in(const Endpoint& destination, Protocol protocol,
-                                                                 unsigned* length) const noexcept {
-  const Candidate* winner = family_lookup<F>(image_, applies_, destination, protocol, length);
+// One function per family, out of line (matcher.hpp): the lookup's cost is a
+// call, as when find() was itself the function.
+template <Family family>
+[[gnu::noinline, gnu::hot]] std::uint32_t Matcher::find_index_in(const Endpoint& destination,
+                                                                 Protocol protocol, unsigned* length) const noexcept {
+  const Candidate* winner = family_lookup<Traits<family>>(image_, applies_, destination, protocol, length);
   return winner == nullptr ? kNoRule : winner->rule;
 }
 
-template <class F>
+template <Family family>
 [[gnu::noinline, gnu::hot]] const Rule* Matcher::find_in(const Endpoint& destination,
                                                          Protocol protocol) const noexcept {
-  const Candidate* winner = family_lookup<F>(image_, applies_, destination, protocol);
+  const Candidate* winner = family_lookup<Traits<family>>(image_, applies_, destination, protocol);
   return winner == nullptr || rules_ == nullptr ? nullptr : rules_ + winner->rule;
 }
 
-std::uint32_t Matcher::find_index(const Endpoint& destination, Protocol protocol, unsigned* length) const noexcept {
-  if (destination.address.family == Family::v4) return find_index_in<V4>(destination, protocol, length);
-  return find_index_in<V6>(destination, protocol, length);
-}
-
-__attribute__((hot)) const Rule* Matcher::find(const Endpoint& destination, Protocol protocol) const noexcept {
-  if (destination.address.family == Family::v4) return find_in<V4>(destination, protocol);
-  return find_in<V6>(destination, protocol);
-}
+template std::uint32_t Matcher::find_index_in<Family::v4>(const Endpoint&, Protocol, unsigned*) const noexcept;
+template std::uint32_t Matcher::find_index_in<Family::v6>(const Endpoint&, Protocol, unsigned*) const noexcept;
+template const Rule* Matcher::find_in<Family::v4>(const Endpoint&, Protocol) const noexcept;
+template const Rule* Matcher::find_in<Family::v6>(const Endpoint&, Protocol) const noexcept;
 
 }  // namespace srcbind

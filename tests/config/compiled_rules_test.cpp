@@ -122,10 +122,14 @@ TEST(CompiledRules, ARecordDecidesAsItsRule) {
           const Decision b = decide(action, destination, call, s);
           ASSERT_EQ(a.verdict, b.verdict) << table.rules[i].label() << " " << address << " state " << bits;
           EXPECT_EQ(a.reason == nullptr, b.reason == nullptr);
-          if (a.reason && b.reason) EXPECT_STREQ(a.reason, b.reason);
+          if (a.reason && b.reason) {
+            EXPECT_STREQ(a.reason, b.reason);
+          }
           EXPECT_EQ(a.error, b.error);
           ASSERT_EQ(a.source == nullptr, b.source == nullptr);
-          if (a.source) EXPECT_EQ(*a.source, *b.source);
+          if (a.source) {
+            EXPECT_EQ(*a.source, *b.source);
+          }
           EXPECT_EQ(a.set_device, b.set_device);
           EXPECT_EQ(a.bind_no_port, b.bind_no_port);
           EXPECT_EQ(a.rebind_kernel_port, b.rebind_kernel_port);

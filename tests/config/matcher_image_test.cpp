@@ -390,6 +390,8 @@ TEST(MatcherImage, CorruptedImagesAreRefusedOrLookedUpInBounds) {
       }
     }
   }
+  RecordProperty("opened", opened);
+  RecordProperty("refused", refused);
   EXPECT_GT(opened, 1000);    // most flips land in keys, bits and padding: looked up
   EXPECT_GT(refused, 1000);   // and the others are caught
 }

@@ -19,7 +19,7 @@ using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 using ::testing::Not;
 
-class CompiledTable : public ::testing::Test {
+class TableUnderTheLibrary : public ::testing::Test {
  protected:
   TempDir dir;
   Peer peer{Peer::Kind::tcp};
@@ -48,7 +48,7 @@ class CompiledTable : public ::testing::Test {
   std::size_t connections = 0;
 };
 
-TEST_F(CompiledTable, CompileWritesTheTableAndTheLibraryReadsIt) {
+TEST_F(TableUnderTheLibrary, CompileWritesTheTableAndTheLibraryReadsIt) {
   const ChildResult c = compile();
   ASSERT_EQ(c.exit_code, 0) << describe(c);
   EXPECT_THAT(c.out, HasSubstr("wrote " + table));
@@ -57,7 +57,7 @@ TEST_F(CompiledTable, CompileWritesTheTableAndTheLibraryReadsIt) {
   EXPECT_THAT(last.err, HasSubstr("(rule local)"));
 }
 
-TEST_F(CompiledTable, CheckSaysWhetherTheTableIsUpToDate) {
+TEST_F(TableUnderTheLibrary, CheckSaysWhetherTheTableIsUpToDate) {
   ASSERT_EQ(compile().exit_code, 0);
   ChildResult c = run_child({srcbind_command(), "--check", "-c", config});
   EXPECT_THAT(c.out, HasSubstr(table + ": up to date"));
@@ -67,7 +67,7 @@ TEST_F(CompiledTable, CheckSaysWhetherTheTableIsUpToDate) {
   EXPECT_THAT(c.out, HasSubstr("stale"));
 }
 
-TEST_F(CompiledTable, AStaleTableIsNotUsedTheFileIsTheTruth) {
+TEST_F(TableUnderTheLibrary, AStaleTableIsNotUsedTheFileIsTheTruth) {
   ASSERT_EQ(compile().exit_code, 0);
   dir.write("rules.ini", rules("127.0.0.3"));   // changed after compiling
   EXPECT_EQ(connect(), "127.0.0.3");
@@ -75,7 +75,7 @@ TEST_F(CompiledTable, AStaleTableIsNotUsedTheFileIsTheTruth) {
   EXPECT_THAT(last.err, HasSubstr("stale"));
 }
 
-TEST_F(CompiledTable, ABrokenTableIsNotUsedAndCrashesNothing) {
+TEST_F(TableUnderTheLibrary, ABrokenTableIsNotUsedAndCrashesNothing) {
   ASSERT_EQ(compile().exit_code, 0);
   struct stat st {};
   ASSERT_EQ(::stat(table.c_str(), &st), 0);
@@ -91,7 +91,7 @@ TEST_F(CompiledTable, ABrokenTableIsNotUsedAndCrashesNothing) {
   EXPECT_EQ(last.exit_code, 0) << describe(last);
 }
 
-TEST_F(CompiledTable, AFifoInPlaceOfTheTableDoesNotBlock) {
+TEST_F(TableUnderTheLibrary, AFifoInPlaceOfTheTableDoesNotBlock) {
   ASSERT_EQ(::mkfifo(table.c_str(), 0644), 0);
   ChildOptions options;
   options.deadline = std::chrono::seconds(10);
@@ -99,14 +99,14 @@ TEST_F(CompiledTable, AFifoInPlaceOfTheTableDoesNotBlock) {
   EXPECT_FALSE(last.timed_out);
 }
 
-TEST_F(CompiledTable, ATableOthersMayWriteIsNotTrusted) {
+TEST_F(TableUnderTheLibrary, ATableOthersMayWriteIsNotTrusted) {
   ASSERT_EQ(compile().exit_code, 0);
   ASSERT_EQ(::chmod(table.c_str(), 0666), 0);
   EXPECT_EQ(connect(), "127.0.0.2");
   EXPECT_THAT(last.err, Not(HasSubstr("rules read from")));
 }
 
-TEST_F(CompiledTable, QuickModeStillComesFromTheEnvironment) {
+TEST_F(TableUnderTheLibrary, QuickModeStillComesFromTheEnvironment) {
   ASSERT_EQ(compile().exit_code, 0);
   // The table's rules say nothing about 127.0.0.9; SRCBIND_SOURCE (a loopback
   // source: loopback destinations) covers it, and loses to the file's rule.
@@ -124,7 +124,7 @@ TEST_F(CompiledTable, QuickModeStillComesFromTheEnvironment) {
   EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
 }
 
-TEST_F(CompiledTable, RulesThatDependOnTheHostAreNotCompiled) {
+TEST_F(TableUnderTheLibrary, RulesThatDependOnTheHostAreNotCompiled) {
   dir.write("rules.ini", "[rule lo]\ndestination = 127.0.0.1\nsource = @lo\n");
   const ChildResult c = compile();
   EXPECT_NE(c.exit_code, 0);

@@ -38,6 +38,7 @@ struct InterfaceName {
   bool empty() const noexcept { return text[0] == '\0'; }
   const char* c_str() const noexcept { return text; }
   std::size_t size() const noexcept { return ::strnlen(text, IFNAMSIZ - 1); }
+  friend bool operator==(const InterfaceName&, const InterfaceName&) = default;
 };
 
 // A piece of the text pool.

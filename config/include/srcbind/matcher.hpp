@@ -68,10 +68,16 @@ class Matcher {
   // that to skip the SO_TYPE syscall when no rule can match by address anyway.
   // `length`, when given, gets the winning prefix's length (the library weighs
   // its quick-mode rule against it: preload/runtime.hpp).
-  std::uint32_t find_index(const Endpoint& destination, Protocol protocol, unsigned* length = nullptr) const noexcept;
+  std::uint32_t find_index(const Endpoint& destination, Protocol protocol, unsigned* length = nullptr) const noexcept {
+    return destination.address.family == Family::v4 ? find_index_in<Family::v4>(destination, protocol, length)
+                                                    : find_index_in<Family::v6>(destination, protocol, length);
+  }
   // The winning rule, for a matcher constructed from rules; nullptr when none
   // matches, and always for a matcher from open().
-  const Rule* find(const Endpoint& destination, Protocol protocol) const noexcept;
+  const Rule* find(const Endpoint& destination, Protocol protocol) const noexcept {
+    return destination.address.family == Family::v4 ? find_in<Family::v4>(destination, protocol)
+                                                    : find_in<Family::v6>(destination, protocol);
+  }
 
   // No rule applies to this process.
   bool empty() const noexcept { return empty_; }
@@ -80,10 +86,12 @@ class Matcher {
 
  private:
   Matcher() noexcept;
-  // One family's lookup (config/src/matcher.cpp).
-  template <class Family>
+  // One family's lookup (config/src/matcher.cpp), out of line: find() and
+  // find_index() stay small enough to be inlined into their callers, the
+  // library's hooks among them (their page: preload/hot_path.hpp).
+  template <Family family>
   std::uint32_t find_index_in(const Endpoint& destination, Protocol protocol, unsigned* length) const noexcept;
-  template <class Family>
+  template <Family family>
   const Rule* find_in(const Endpoint& destination, Protocol protocol) const noexcept;
   void summarize() noexcept;
   void take(Matcher& other) noexcept;
