@@ -75,16 +75,16 @@ void Runtime::take_snapshot() noexcept {
 }
 
 Runtime::Runtime(StartupSnapshot& snapshot) {
-  load_rules(loaded_, snapshot.configuration, HostInterfaces::current());
-  program_names_ = process_names(snapshot.names, loaded_.records.has_program_filter());
-  const std::span<const RuleRecord> rules = loaded_.records.rules();
-  for_this_program_ = loaded_.records.rules_for_programs(program_names_);
-  matcher_ = Matcher::open(loaded_.matcher_image, for_this_program_, rules.size());
-  rules_ = rules.data();
+  load_rules(loaded_, snapshot.configuration, HostInterfaces::current(),
+             [&snapshot](bool some_rule_names_programs) { return process_names(snapshot.names, some_rule_names_programs); });
+  if (loaded_.program_names.empty()) loaded_.program_names = process_names(snapshot.names, false);   // out of memory
+  if (loaded_.matcher) matcher_ = &*loaded_.matcher;
+  rules_ = loaded_.records.rules().data();
   actions_ = loaded_.records.actions().data();
   take_quick_rule();
-  logger_.configure(loaded_.settings.log_level, loaded_.settings.log_file, program_names_.front(), snapshot.streams);
-  has_rules_ = (matcher_ && !matcher_->empty()) || quick_count_ != 0;
+  logger_.configure(loaded_.settings.log_level, loaded_.settings.log_file, loaded_.program_names.front(),
+                    snapshot.streams);
+  has_rules_ = (matcher_ != nullptr && !matcher_->empty()) || quick_count_ != 0;
 }
 
 // Copied into the runtime's page: at most one rule, read on every call that

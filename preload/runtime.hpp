@@ -64,7 +64,7 @@ class Runtime {
   // Protocol::any: not known yet (matcher.hpp).
   const RuleRecord* find(const Endpoint& destination, Protocol protocol) const noexcept {
     unsigned length = 0;
-    const std::uint32_t index = matcher_ ? matcher_->find_index(destination, protocol, &length) : Matcher::kNoRule;
+    const std::uint32_t index = matcher_ != nullptr ? matcher_->find_index(destination, protocol, &length) : Matcher::kNoRule;
     if (quick_count_ != 0) return with_quick_rule(destination, index, length);
     return index == Matcher::kNoRule ? nullptr : &rules_[index];
   }
@@ -73,7 +73,7 @@ class Runtime {
   }
   // Its name; empty for an unnamed rule (the log says "at line N").
   std::string_view label(const RuleRecord& rule) const noexcept;
-  bool uses_protocol_filter() const noexcept { return matcher_ && matcher_->uses_protocol_filter(); }
+  bool uses_protocol_filter() const noexcept { return matcher_ != nullptr && matcher_->uses_protocol_filter(); }
   const Logger& logger() const noexcept { return logger_; }
   // Some rule can match in this process: read on every call, and here it shares
   // the runtime's page (hot_path.hpp) instead of costing one on the heap.
@@ -100,9 +100,7 @@ class Runtime {
   std::pmr::monotonic_buffer_resource hot_memory_{hot_bytes_, kHotBytes};
 
   LoadedRules loaded_{&hot_memory_};
-  std::vector<std::string> program_names_;     // basename of argv[0], of /proc/self/exe
-  std::vector<std::uint64_t> for_this_program_;   // rules whose program filter names this process
-  std::optional<Matcher> matcher_;             // over loaded_'s image
+  const Matcher* matcher_ = nullptr;           // loaded_'s, read on every call
   const RuleRecord* rules_ = nullptr;          // loaded_.records, read on every match
   const ActionRecord* actions_ = nullptr;
   RuleRecord quick_rule_;

@@ -127,8 +127,8 @@ std::optional<RuleRecords> RuleRecords::view(std::span<const RuleRecord> rules, 
 }
 
 std::vector<std::uint64_t> RuleRecords::rules_for_programs(std::span<const std::string> names) const {
+  if (!has_program_filter_) return {};   // no bit is read (matcher.hpp)
   std::vector<std::uint64_t> bits((rules_.size() + 63) / 64, 0);
-  if (!has_program_filter_) return bits;
   // Per action, once: most rules share a few.
   std::vector<bool> names_one(actions_.size(), false);
   for (std::size_t i = 0; i < actions_.size(); ++i) {

@@ -87,8 +87,18 @@ bool read_sections(const CompiledTableFile& file, LoadedRules& out, Settings& se
   return true;
 }
 
+// The matcher for this process, over out.matcher_image; false when the image is
+// refused (a damaged table: the file is parsed instead of losing its rules).
+bool open_matcher(LoadedRules& out, const ProgramNames& names) {
+  out.program_names = names(out.records.has_program_filter());
+  out.applies = out.records.rules_for_programs(out.program_names);
+  out.matcher = Matcher::open(out.matcher_image, out.applies, out.records.rules().size());
+  return out.matcher.has_value();
+}
+
 // The table, when it is there, fresh, trusted as the file is, and whole.
-bool load_table(LoadedRules& out, CapturedConfiguration& captured, const HostInterfaces& host) {
+bool load_table(LoadedRules& out, CapturedConfiguration& captured, const HostInterfaces& host,
+                const ProgramNames& names) {
   ConfigFile& file = captured.file;
   // A file that cannot be used says so through the file's own load.
   if (file.path().empty() || !file.error().empty() || !file.trust_problem().empty()) return false;
@@ -99,11 +109,12 @@ bool load_table(LoadedRules& out, CapturedConfiguration& captured, const HostInt
   out.table_problem = out.table.problem();
   if (out.table_status != CompiledTableFile::Status::used) return false;
   RuleTable environment;   // what the variables add: the quick rule, log overrides
-  if (!read_sections(out.table, out, environment.settings)) {
+  if (!read_sections(out.table, out, environment.settings) || !open_matcher(out, names)) {
     out.table_status = CompiledTableFile::Status::not_a_table;
     out.table_problem = compiled_table_path(file.path()) + ": a section is missing or malformed";
     out.records = {};
     out.matcher_image = {};
+    out.matcher.reset();
     return false;
   }
   environment.config_path = file.path();
@@ -119,7 +130,8 @@ bool load_table(LoadedRules& out, CapturedConfiguration& captured, const HostInt
   return true;
 }
 
-void load_text(LoadedRules& out, CapturedConfiguration& captured, const HostInterfaces& host) {
+void load_text(LoadedRules& out, CapturedConfiguration& captured, const HostInterfaces& host,
+               const ProgramNames& names) {
   RuleTable table = load_configuration(captured, host, LoadPurpose::library);
   std::pmr::memory_resource* memory = out.built.rules.get_allocator().resource();
   if (!table.rules.empty() && is_quick_mode(table.rules.back())) {
@@ -136,6 +148,7 @@ void load_text(LoadedRules& out, CapturedConfiguration& captured, const HostInte
   out.settings = std::move(table.settings);
   out.diagnostics = std::move(table.diagnostics);
   out.config_path = std::move(table.config_path);
+  open_matcher(out, names);   // built here: it opens
 }
 
 }  // namespace
@@ -177,13 +190,15 @@ std::string compile_to_file(const RuleTable& table, const SourceIdentity& source
   return write_compiled_table(compiled_table_path(table.config_path), source, sections);
 }
 
-void load_rules(LoadedRules& out, CapturedConfiguration& captured, const HostInterfaces& host) noexcept {
+void load_rules(LoadedRules& out, CapturedConfiguration& captured, const HostInterfaces& host,
+                const ProgramNames& names) noexcept {
   try {
-    if (!load_table(out, captured, host)) load_text(out, captured, host);
+    if (!load_table(out, captured, host, names)) load_text(out, captured, host, names);
   } catch (...) {
     // Out of memory: no rules, and the one error line says why.
     out.records = {};
     out.matcher_image = {};
+    out.matcher.reset();
     out.quick_destinations.clear();
     try {
       out.diagnostics.assign(1, {"srcbind", 0, Diagnostic::Severity::error, "out of memory while loading the configuration"});

@@ -22,6 +22,9 @@ namespace {
 
 using test::parse;
 
+// A process called "test".
+std::vector<std::string> names(bool) { return {"test"}; }
+
 TEST(CompiledRules, LabelsAreTheRulesOwn) {
   RuleTable table = parse("[rule far]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n"
                           "[rule]\ndestination = 198.51.100.0/24\nsource = 198.51.100.12\n");
@@ -180,7 +183,7 @@ TEST_F(CompiledTableFiles, ATableWrittenAndReadDecidesAsTheFile) {
 
   CapturedConfiguration from_table = capture(path);
   LoadedRules table;
-  load_rules(table, from_table, test::fake_host());
+  load_rules(table, from_table, test::fake_host(), names);
   ASSERT_EQ(table.table_status, CompiledTableFile::Status::used) << table.table_problem;
   EXPECT_EQ(table.settings.log_level, LogLevel::info);
 
@@ -188,7 +191,7 @@ TEST_F(CompiledTableFiles, ATableWrittenAndReadDecidesAsTheFile) {
   ASSERT_EQ(::unlink(compiled_table_path(path).c_str()), 0);
   CapturedConfiguration from_text = capture(path);
   LoadedRules parsed;
-  load_rules(parsed, from_text, test::fake_host());
+  load_rules(parsed, from_text, test::fake_host(), names);
   ASSERT_EQ(parsed.table_status, CompiledTableFile::Status::absent);
   ASSERT_EQ(table.records.rules().size(), parsed.records.rules().size());
 
@@ -222,10 +225,39 @@ TEST_F(CompiledTableFiles, AStaleTableIsNotUsed) {
   dir.write("rules.ini", "[rule a]\ndestination = 203.0.113.0/24\nsource = 198.51.100.11\n");
   CapturedConfiguration captured = capture(path);
   LoadedRules loaded;
-  load_rules(loaded, captured, test::fake_host());
+  load_rules(loaded, captured, test::fake_host(), names);
   EXPECT_EQ(loaded.table_status, CompiledTableFile::Status::stale);
   ASSERT_EQ(loaded.records.rules().size(), 1u);
   EXPECT_EQ(*loaded.records.action(loaded.records.rules()[0]).source_for(Family::v4), test::ip("198.51.100.11"));
+}
+
+// The container checks its header; what a section holds is checked by its
+// reader: a table whose image was damaged is not used, and the file is parsed.
+TEST_F(CompiledTableFiles, ADamagedSectionMeansTheFileIsParsed) {
+  const std::string path = dir.write("rules.ini", "[rule a]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n");
+  ASSERT_EQ(compile(path), "");
+  const std::string table = compiled_table_path(path);
+  struct stat st {};
+  ASSERT_EQ(::stat(table.c_str(), &st), 0);
+  int used = 0, parsed = 0;
+  // Every 8-byte word after the header and directory, overwritten in turn.
+  for (off_t at = 256; at + 8 <= st.st_size; at += 8) {
+    ASSERT_EQ(compile(path), "");
+    std::fstream f(table, std::ios::in | std::ios::out | std::ios::binary);
+    f.seekp(at);
+    f.write("\xff\xff\xff\xff\xff\xff\xff\xff", 8);
+    f.close();
+    CapturedConfiguration captured = capture(path);
+    LoadedRules loaded;
+    load_rules(loaded, captured, test::fake_host(), names);
+    ASSERT_EQ(loaded.records.rules().size(), 1u) << "word at " << at;
+    const auto matcher = Matcher::open(loaded.matcher_image, {}, 1);
+    ASSERT_TRUE(matcher) << "word at " << at;
+    ++(loaded.table_status == CompiledTableFile::Status::used ? used : parsed);
+  }
+  EXPECT_GT(parsed, 0);
+  RecordProperty("damaged_tables_used", used);
+  RecordProperty("damaged_tables_parsed", parsed);
 }
 
 TEST_F(CompiledTableFiles, FilesWithHostStateOrErrorsAreNotCompiled) {
@@ -247,7 +279,7 @@ TEST_F(CompiledTableFiles, TheQuickRuleComesFromTheEnvironmentNotTheTable) {
   env.log = "debug";
   CapturedConfiguration captured = capture_configuration(env, ConfigFile::Capture::map, nullptr);
   LoadedRules loaded;
-  load_rules(loaded, captured, test::fake_host());
+  load_rules(loaded, captured, test::fake_host(), names);
   ASSERT_EQ(loaded.table_status, CompiledTableFile::Status::used);
   EXPECT_EQ(loaded.settings.log_level, LogLevel::debug);
   const RuleRecords quick = loaded.quick.view();

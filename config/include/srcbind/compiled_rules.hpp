@@ -94,7 +94,8 @@ class RuleRecords {
   // Whether some action is for named programs only.
   bool has_program_filter() const noexcept { return has_program_filter_; }
   // Bit i (of word i / 64) set when rule i's action names one of `names`: the
-  // matcher's `applies` (matcher.hpp). Bits of rules for any program are not read.
+  // matcher's `applies` (matcher.hpp). Bits of rules for any program are not
+  // read: without a program filter in the table, it is empty.
   std::vector<std::uint64_t> rules_for_programs(std::span<const std::string> names) const;
 
  private:

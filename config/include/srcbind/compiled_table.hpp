@@ -9,10 +9,12 @@
 
 #include "srcbind/compiled_rules.hpp"
 #include "srcbind/compiled_table_file.hpp"
+#include "srcbind/matcher.hpp"
 #include "srcbind/rule_table.hpp"
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory_resource>
 #include <optional>
 #include <span>
@@ -47,6 +49,9 @@ struct LoadedRules {
   std::string config_path;                 // the INI file, empty when none
   RuleRecords records;                     // the file's rules
   std::span<const std::byte> matcher_image;
+  std::vector<std::string> program_names;  // this process's, as the rules needed them
+  std::vector<std::uint64_t> applies;      // rules whose program filter names this process
+  std::optional<Matcher> matcher;          // over matcher_image, for this process
 
   // SRCBIND_SOURCE / SRCBIND_INTERFACE: at most one rule, after every file rule.
   CompiledRules quick;
@@ -62,10 +67,16 @@ struct LoadedRules {
   std::pmr::vector<std::uint64_t> built_image;   // 8-byte aligned, as the matcher reads it
 };
 
+// This process's names (basename of argv[0], of /proc/self/exe), given whether
+// some rule has a program filter (the library then reads /proc: runtime.cpp).
+using ProgramNames = std::function<std::vector<std::string>(bool some_rule_names_programs)>;
+
 // The library's load into `out` (made with the memory to build in: the
 // library's hot page for a small configuration): the compiled table of the
 // captured file when it is fresh and trusted as the file is, else the file
-// itself (load_configuration). Never throws.
-void load_rules(LoadedRules& out, CapturedConfiguration& captured, const HostInterfaces& host) noexcept;
+// itself (load_configuration); then the matcher for this process, opened once.
+// Never throws.
+void load_rules(LoadedRules& out, CapturedConfiguration& captured, const HostInterfaces& host,
+                const ProgramNames& names) noexcept;
 
 }  // namespace srcbind
