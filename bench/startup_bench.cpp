@@ -9,6 +9,10 @@
 // destinations mixing /24 and /30 networks with /32 hosts, one `destination = *`
 // rule (never connected to: the only traffic is to 127.0.0.1).
 //
+// The first connection is measured twice per size: with the file's compiled
+// table (`srcbind --check --compile`, what a large configuration is meant to
+// be used with) and with the file alone, parsed at the first connection.
+//
 // Also `srcbind --check` of the 100,000-rule file.
 //
 //   startup_bench [--library PATH] [--rounds N] [--sizes 1,1000,100000,1000000]
@@ -96,6 +100,7 @@ std::string write_config(const std::filesystem::path& dir, std::size_t count) {
 struct Run {
   double micros = 0;
   std::string out;
+  int status = -1;   // the wait status
 };
 
 // Spawns argv with `extra` added to this process's environment; its wall time
@@ -129,6 +134,7 @@ Run spawn(const std::vector<std::string>& argv, const std::vector<std::string>& 
   int status = 0;
   ::waitpid(pid, &status, 0);
   run.micros = micros_since(start);
+  run.status = status;
   ::close(pipe_fds[0]);
   posix_spawn_file_actions_destroy(&actions);
   return run;
@@ -174,8 +180,16 @@ int main(int argc, char** argv) {
   char dir_template[] = "/tmp/srcbind-startup-XXXXXX";
   if (::mkdtemp(dir_template) == nullptr) return 2;
   const std::filesystem::path dir = dir_template;
-  std::vector<std::string> configs;
-  for (std::size_t n : sizes) configs.push_back(write_config(dir, n));
+  std::vector<std::string> configs, compiled;
+  std::filesystem::create_directory(dir / "compiled");
+  for (std::size_t n : sizes) {
+    configs.push_back(write_config(dir, n));
+    compiled.push_back(write_config(dir / "compiled", n));
+    if (spawn({SRCBIND_COMMAND_PATH, "--check", "--compile", "-c", compiled.back()}, {}).status != 0) {
+      std::fprintf(stderr, "startup_bench: srcbind --check --compile -c %s failed\n", compiled.back().c_str());
+      return 2;
+    }
+  }
   int port = 0;
   const int listen_fd = srcbind::bench::tcp_listener("127.0.0.1", port);
   ::fcntl(listen_fd, F_SETFL, O_NONBLOCK);
@@ -185,9 +199,9 @@ int main(int argc, char** argv) {
   const std::string preload = "LD_PRELOAD=" + library;
 
   // start-up[i], first-connect[i]: per-round differences to the run without.
-  std::vector<std::vector<double>> startup(sizes.size() + 1), first(sizes.size());
-  std::vector<std::string> sources(sizes.size());
-  std::vector<std::vector<double>> memory(sizes.size());   // MiB added, per round
+  std::vector<std::vector<double>> startup(sizes.size() + 1), first(sizes.size()), first_compiled(sizes.size());
+  std::vector<std::string> sources(sizes.size()), sources_compiled(sizes.size());
+  std::vector<std::vector<double>> memory(sizes.size()), memory_compiled(sizes.size());   // MiB added, per round
   // A first connection is a pair, the run without and the run with, in an order
   // that alternates from round to round: whichever of two spawns comes first is
   // slower on this machine, and a fixed order would show up as a difference.
@@ -216,17 +230,23 @@ int main(int argc, char** argv) {
       const double b2 = with_true().micros, a2 = plain_true().micros;
       startup[v].push_back((b1 + b2 - a1 - a2) / 2);
     }
-    for (std::size_t i = 0; i < sizes.size(); ++i) {
+    const auto first_connection = [&](const std::vector<std::string>& env, std::vector<double>& added,
+                                      std::string& source, std::vector<double>& mib) {
       const auto [plain_connect, run] = paired(round, [&] { return spawn(connect_argv, {}); },
-                                               [&] { return spawn(connect_argv, variants[i + 1]); });
+                                               [&] { return spawn(connect_argv, env); });
       std::istringstream fields(run.out), plain_fields(plain_connect.out);
       double took = 0, plain_took = 0, rss = 0, plain_rss = 0;
       std::string plain_source;
       int rc = 0;
-      fields >> took >> sources[i] >> rc >> rss;
+      fields >> took >> source >> rc >> rss;
       plain_fields >> plain_took >> plain_source >> rc >> plain_rss;
-      first[i].push_back(took - plain_took);
-      memory[i].push_back((rss - plain_rss) / 1024.0);
+      added.push_back(took - plain_took);
+      mib.push_back((rss - plain_rss) / 1024.0);
+    };
+    for (std::size_t i = 0; i < sizes.size(); ++i) {
+      first_connection({preload, "SRCBIND_CONFIG=" + compiled[i]}, first_compiled[i], sources_compiled[i],
+                       memory_compiled[i]);
+      first_connection(variants[i + 1], first[i], sources[i], memory[i]);
     }
     drain(listen_fd);
   }
@@ -255,11 +275,17 @@ int main(int argc, char** argv) {
   }
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     const double goal = sizes[i] > 100000 ? 10000 : 5000;
-    row("first connection, " + rules_text(sizes[i]) + " (source " + sources[i] + ")",
-        "a first connect without", median(first[i]), goal);
+    row("first connection, " + rules_text(sizes[i]) + ", compiled table (source " + sources_compiled[i] + ")",
+        "a first connect without", median(first_compiled[i]), goal);
   }
   for (std::size_t i = 0; i < sizes.size(); ++i) {
-    std::printf("| resident memory after the first connection, %s | a process without | %+.1f MiB | (stated) | |\n",
+    std::printf("| first connection, %s, the file parsed (source %s) | a first connect without | %+.0f µs | | |\n",
+                rules_text(sizes[i]).c_str(), sources[i].c_str(), median(first[i]));
+  }
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    std::printf("| resident memory after the first connection, %s, compiled table | a process without | %+.1f MiB | (stated) | |\n",
+                rules_text(sizes[i]).c_str(), median(memory_compiled[i]));
+    std::printf("| resident memory after the first connection, %s, the file parsed | a process without | %+.1f MiB | (stated) | |\n",
                 rules_text(sizes[i]).c_str(), median(memory[i]));
   }
   for (std::size_t i = 0; i < sizes.size(); ++i) {

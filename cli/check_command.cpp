@@ -5,6 +5,10 @@
 #include "rule_format.hpp"
 #include "rule_shadowing.hpp"
 
+#include "srcbind/compiled_table.hpp"
+
+#include <sys/stat.h>
+
 #include <optional>
 #include <ostream>
 
@@ -44,11 +48,50 @@ std::optional<Diagnostic> link_local_problem(const Rule& rule) {
   return d;
 }
 
+// What libsrcbind.so will do with the compiled table next to the file, if there is one.
+void report_table(const ConfigFileChoice& file, std::ostream& out) {
+  const std::optional<SourceIdentity> identity = identity_of(file.path);
+  if (!identity) return;
+  const CompiledTableFile table = CompiledTableFile::read(compiled_table_path(file.path), file.trust, *identity);
+  if (table.status() == CompiledTableFile::Status::absent) return;
+  if (table.status() == CompiledTableFile::Status::used) {
+    out << compiled_table_path(file.path) << ": up to date: libsrcbind.so reads it instead of parsing the file\n";
+  } else {
+    out << table.problem() << "; libsrcbind.so parses the file instead (srcbind --check --compile writes it anew)\n";
+  }
+}
+
+// --compile: the table for the file just checked, if the file did not change
+// while it was read (`before`: its identity before).
+int compile(const RuleTable& table, const std::optional<SourceIdentity>& before, std::ostream& out,
+            std::ostream& err) {
+  if (table.config_path.empty()) {
+    err << "srcbind: --compile needs a configuration file (-c FILE, SRCBIND_CONFIG or the default files)\n";
+    return kExitInvalid;
+  }
+  if (!before || identity_of(table.config_path) != before) {
+    err << "srcbind: " << table.config_path << " changed while it was read; run srcbind --check --compile again\n";
+    return kExitInvalid;
+  }
+  if (const std::string problem = compile_to_file(table, *before); !problem.empty()) {
+    err << "srcbind: cannot compile " << table.config_path << ": " << problem << '\n';
+    return kExitInvalid;
+  }
+  struct stat st {};
+  const std::string path = compiled_table_path(table.config_path);
+  ::stat(path.c_str(), &st);
+  out << "wrote " << path << " (" << st.st_size << " bytes): libsrcbind.so reads it while " << table.config_path
+      << " is unchanged\n";
+  return kExitOk;
+}
+
 }  // namespace
 
 int run_check(const Options& options, std::ostream& out, std::ostream& err) {
   const HostInterfaces host = HostInterfaces::current();
   const Environment env = library_environment(options, Environment::from_process());
+  const ConfigFileChoice file = choose_config_file(env);
+  const std::optional<SourceIdentity> before = identity_of(file.path);   // --compile: the state that was read
   const CheckedConfig checked = load_for_check(env, host);
   const RuleTable& table = checked.table;
   const std::string what = table.config_path.empty() ? std::string("configuration") : table.config_path;
@@ -85,6 +128,8 @@ int run_check(const Options& options, std::ostream& out, std::ostream& err) {
   out << what << ": valid: " << table.rules.size() << (table.rules.size() == 1 ? " rule" : " rules");
   if (warnings > 0) out << ", " << warnings << (warnings == 1 ? " warning" : " warnings");
   out << '\n';
+  if (options.compile) return compile(table, before, out, err);
+  if (!file.path.empty()) report_table(file, out);
   return kExitOk;
 }
 

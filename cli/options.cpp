@@ -15,6 +15,7 @@ enum LongOnly : int {
   kProgram,
   kKernel,
   kPin,
+  kCompile,
 };
 
 constexpr option kLongOptions[] = {
@@ -30,6 +31,7 @@ constexpr option kLongOptions[] = {
     {"program", required_argument, nullptr, kProgram},
     {"kernel", no_argument, nullptr, kKernel},
     {"pin", required_argument, nullptr, kPin},
+    {"compile", no_argument, nullptr, kCompile},
     {"help", no_argument, nullptr, 'h'},
     {"version", no_argument, nullptr, 'V'},
     {nullptr, 0, nullptr, 0},
@@ -70,6 +72,8 @@ std::string validate(const Options& o) {
   if (o.verbosity != Verbosity::normal && (o.mode == Mode::check || o.mode == Mode::explain))
     return std::string(o.verbosity == Verbosity::verbose ? "-v" : "-q") + " is not valid with " +
            std::string(mode_option(o.mode));
+  if (o.compile && o.mode != Mode::check) return "--compile is only valid with --check";
+  if (o.compile && o.kernel) return "--compile and --kernel cannot be combined (the kernel backend loads its own maps)";
   if (o.kernel && o.mode != Mode::run && o.mode != Mode::check)
     return "--kernel is not valid with " + std::string(mode_option(o.mode));
   if (o.pin) {
@@ -175,6 +179,7 @@ ParsedOptions parse_options(int argc, char* const argv[]) {
           o.program = optarg;
         break;
       case kKernel: o.kernel = true; break;
+      case kCompile: o.compile = true; break;
       case kPin:
         if (o.pin)
           error = "--pin given twice";
@@ -212,7 +217,7 @@ std::string version_text() { return "srcbind " SRCBIND_VERSION "\n"; }
 std::string usage_text() {
   return R"USAGE(Usage:
   srcbind [-c FILE] [-s ADDR]... [-i IFACE] [-v|-q] [--] COMMAND [ARG]...
-  srcbind --check     [-c FILE] [-s ADDR]... [-i IFACE]
+  srcbind --check     [-c FILE] [-s ADDR]... [-i IFACE] [--compile]
   srcbind --explain   [-c FILE] [-s ADDR]... [-i IFACE] [--udp] [--program NAME] DEST[:PORT]
   srcbind --print-env [-c FILE] [-s ADDR]... [-i IFACE] [-v|-q]
   srcbind enable UNIT [--kernel] [-c FILE]    (srcbind enable --help)
@@ -236,6 +241,8 @@ Options:
   -v, --verbose         the library logs one line per decision (SRCBIND_LOG=info)
   -q, --quiet           only errors, from srcbind and the library (SRCBIND_LOG=error)
       --check           validate the configuration and print its rules
+      --compile         with --check: also write FILE.compiled, which libsrcbind.so
+                        reads instead of parsing FILE (large files; see srcbind(1))
       --explain         show which rule, source and interface a destination gets,
                         and the source the kernel would pick without srcbind
       --udp             --explain a UDP destination (default TCP)

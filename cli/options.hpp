@@ -22,6 +22,7 @@ struct Options {
   std::vector<std::string> operands;  // run: COMMAND [ARG]...; --explain: DEST
   bool kernel = false;  // --kernel: the kernel backend (run mode, --check)
   std::optional<std::string> pin;  // --pin NAME (--kernel): pin for systemd instead of running
+  bool compile = false;  // --compile (--check): write FILE.compiled for the library
 
   // The -s values joined with commas: the value of SRCBIND_SOURCE.
   std::string joined_sources() const;

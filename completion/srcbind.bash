@@ -88,7 +88,7 @@ _srcbind_complete()
 {
 
     local options="-c --config -s --source -i --interface -v --verbose -q --quiet --check --explain
-        --udp --program --print-env --kernel --pin --help --version"
+        --udp --program --print-env --kernel --pin --compile --help --version"
 
     # enable / disable UNIT
     case ${words[1]-} in

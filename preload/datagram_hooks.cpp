@@ -132,7 +132,7 @@ SRCBIND_MSG bool batch_has_rule(const Runtime& rt, const mmsghdr* msgs, unsigned
     Endpoint destination;
     const msghdr& msg = msgs[i].msg_hdr;
     if (Endpoint::from_sockaddr(static_cast<const sockaddr*>(msg.msg_name), msg.msg_namelen, destination) &&
-        rt.matcher().find(destination, Protocol::any) != nullptr) {
+        rt.find(destination, Protocol::any) != nullptr) {
       return true;
     }
   }

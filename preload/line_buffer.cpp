@@ -89,11 +89,10 @@ LineBuffer& LineBuffer::endpoint(const Endpoint& e) noexcept {
   return text(":").number(e.port);
 }
 
-LineBuffer& LineBuffer::rule(const Rule& r) noexcept {
+LineBuffer& LineBuffer::rule(std::string_view label, unsigned line) noexcept {
   text("rule ");
-  if (!r.name.empty()) return text(r.name);
-  if (r.line == 0) return text(r.file);   // quick mode: SRCBIND_SOURCE / SRCBIND_INTERFACE
-  return text("at line ").number(r.line);
+  if (!label.empty()) return text(label);   // its name, or quick mode's variable
+  return text("at line ").number(line);
 }
 
 LineBuffer& LineBuffer::error_name(int err) noexcept {

@@ -18,7 +18,8 @@ class LineBuffer {
   LineBuffer& address(const IpAddress& a) noexcept;        // 198.51.100.12, 2001:db8::12
   LineBuffer& endpoint(const Endpoint& e) noexcept;        // 203.0.113.10:21, [2001:db8::1]:21
   LineBuffer& error_name(int err) noexcept;                // "Cannot assign requested address (EADDRNOTAVAIL)"
-  LineBuffer& rule(const Rule& r) noexcept;                // Rule::reference(): "rule client-ftp", "rule at line 12"
+  // As Rule::reference(): "rule client-ftp", "rule at line 12", "rule SRCBIND_SOURCE".
+  LineBuffer& rule(std::string_view label, unsigned line) noexcept;
   // The finished line, '\n' included.
   std::string_view finish() noexcept;
 

@@ -74,27 +74,49 @@ void Runtime::take_snapshot() noexcept {
   g_snapshot_state.store(kTaken, std::memory_order_release);
 }
 
-Runtime::Runtime(StartupSnapshot& snapshot)
-    : table_(load_configuration(snapshot.configuration, HostInterfaces::current(), LoadPurpose::library)),
-      rules_(place_rules()),
-      program_names_(process_names(snapshot.names, has_program_filter(rules_))),
-      matcher_(rules_, program_names_, &hot_memory_) {
-  logger_.configure(table_.settings.log_level, table_.settings.log_file, program_names_.front(), snapshot.streams);
-  has_rules_ = !matcher_.empty();
+Runtime::Runtime(StartupSnapshot& snapshot) {
+  load_rules(loaded_, snapshot.configuration, HostInterfaces::current(),
+             [&snapshot](bool some_rule_names_programs) { return process_names(snapshot.names, some_rule_names_programs); });
+  if (loaded_.program_names.empty()) loaded_.program_names = process_names(snapshot.names, false);   // out of memory
+  if (loaded_.matcher) matcher_ = &*loaded_.matcher;
+  rules_ = loaded_.records.rules().data();
+  actions_ = loaded_.records.actions().data();
+  take_quick_rule();
+  logger_.configure(loaded_.settings.log_level, loaded_.settings.log_file, loaded_.program_names.front(),
+                    snapshot.streams);
+  has_rules_ = (matcher_ != nullptr && !matcher_->empty()) || quick_count_ != 0;
 }
 
-bool Runtime::has_program_filter(std::span<const Rule> rules) noexcept {
-  return std::any_of(rules.begin(), rules.end(), [](const Rule& rule) { return !rule.programs.empty(); });
+// Copied into the runtime's page: at most one rule, read on every call that
+// no file rule matched.
+void Runtime::take_quick_rule() noexcept {
+  const RuleRecords quick = loaded_.quick.view();
+  if (quick.rules().empty()) return;
+  quick_rule_ = quick.rules().front();
+  quick_action_ = quick.action(quick_rule_);
+  for (const DestinationPattern& d : loaded_.quick_destinations) {
+    if (quick_count_ < quick_destinations_.size()) quick_destinations_[quick_count_++] = d;
+  }
 }
 
-// The rules move to the hot page when they take at most half of it: the index
-// needs the rest.
-std::span<const Rule> Runtime::place_rules() {
-  if (table_.rules.size() * sizeof(Rule) > kHotBytes / 2) return table_.rules;
-  hot_rules_.reserve(table_.rules.size());
-  for (Rule& rule : table_.rules) hot_rules_.push_back(std::move(rule));
-  table_.rules.clear();
-  return hot_rules_;
+const RuleRecord* Runtime::with_quick_rule(const Endpoint& destination, std::uint32_t file_rule,
+                                           unsigned file_length) const noexcept {
+  const Family family = destination.address.family;
+  if (quick_action_.applies_to(family)) {
+    for (std::size_t i = 0; i < quick_count_; ++i) {
+      const DestinationPattern& d = quick_destinations_[i];
+      if (d.prefix.address.family != family || !d.prefix.contains(destination.address)) continue;
+      if (d.wildcard && destination.address.is_loopback()) continue;   // SPEC: `*` is never loopback
+      // Longest prefix wins; a tie goes to the file, written before it.
+      if (file_rule == Matcher::kNoRule || d.prefix.length > file_length) return &quick_rule_;
+    }
+  }
+  return file_rule == Matcher::kNoRule ? nullptr : &rules_[file_rule];
+}
+
+std::string_view Runtime::label(const RuleRecord& rule) const noexcept {
+  if (&rule == &quick_rule_) return loaded_.quick.view().label(rule);
+  return loaded_.records.label(rule);
 }
 
 const Runtime* Runtime::build() noexcept {
@@ -111,7 +133,7 @@ const Runtime* Runtime::build() noexcept {
   // Give back what parsing a large file left behind (the text, temporaries):
   // the program should not carry it for its whole life. After a small one
   // there is little to give back, and the trim costs more than it saves.
-  if (runtime != nullptr && runtime->rules_.size() >= kTrimAfterRules) malloc_trim(0);
+  if (runtime != nullptr && runtime->loaded_.records.rules().size() >= kTrimAfterRules) malloc_trim(0);
   return runtime;
 }
 
@@ -145,17 +167,32 @@ const Runtime* Runtime::load() noexcept {
   return runtime_instance.load(std::memory_order_relaxed);
 }
 
+// Whether the compiled table was read (debug), and why one that is there was
+// not (info): the file was parsed instead, which is slower, not wrong.
+void Runtime::report_table_use() const noexcept {
+  using Status = CompiledTableFile::Status;
+  if (loaded_.table_status == Status::used && logger_.enabled(LogLevel::debug)) {
+    LineBuffer line = logger_.start();
+    logger_.write(line.text("rules read from ").text(compiled_table_path(loaded_.config_path)));
+  } else if (loaded_.table_status != Status::used && loaded_.table_status != Status::absent &&
+             logger_.enabled(LogLevel::info)) {
+    LineBuffer line = logger_.start();
+    logger_.write(line.text(loaded_.table_problem).text("; the file was read instead"));
+  }
+}
+
 // SPEC: a broken configuration gives one clear error line and no rules; the
 // program itself goes on. Warnings (a source not on this host) are for
 // `srcbind --check`; here they are worth a line at `info`.
 void Runtime::report_load_problems() const noexcept {
+  report_table_use();
   if (!logger_.file_problem().empty() && logger_.enabled(LogLevel::warn)) {
     LineBuffer line = logger_.start();
     logger_.write(line.text("warning: ").text(logger_.file_problem()));
   }
   const Diagnostic* first_error = nullptr;
   unsigned errors = 0;
-  for (const Diagnostic& d : table_.diagnostics) {
+  for (const Diagnostic& d : loaded_.diagnostics) {
     if (d.severity == Diagnostic::Severity::error && d.host_state) {
       // The rule stays and fails closed: say so once, at load.
       if (logger_.enabled(LogLevel::error)) {

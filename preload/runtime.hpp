@@ -13,12 +13,16 @@
 
 #include "logger.hpp"
 #include "process_names.hpp"
+#include "srcbind/compiled_table.hpp"
 #include "srcbind/matcher.hpp"
 #include "srcbind/rule_table.hpp"
 
+#include <array>
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory_resource>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -55,34 +59,54 @@ class Runtime {
   // came first.
   static void take_snapshot() noexcept;
 
-  const Matcher& matcher() const noexcept { return matcher_; }
+  // The rule for a call: the file's (longest matching prefix, first written),
+  // else the quick-mode rule (SRCBIND_SOURCE), which loses every tie to it.
+  // Protocol::any: not known yet (matcher.hpp).
+  const RuleRecord* find(const Endpoint& destination, Protocol protocol) const noexcept {
+    unsigned length = 0;
+    const std::uint32_t index = matcher_ != nullptr ? matcher_->find_index(destination, protocol, &length) : Matcher::kNoRule;
+    if (quick_count_ != 0) return with_quick_rule(destination, index, length);
+    return index == Matcher::kNoRule ? nullptr : &rules_[index];
+  }
+  const ActionRecord& action(const RuleRecord& rule) const noexcept {
+    return &rule == &quick_rule_ ? quick_action_ : actions_[rule.action];
+  }
+  // Its name; empty for an unnamed rule (the log says "at line N").
+  std::string_view label(const RuleRecord& rule) const noexcept;
+  bool uses_protocol_filter() const noexcept { return matcher_ != nullptr && matcher_->uses_protocol_filter(); }
   const Logger& logger() const noexcept { return logger_; }
-  // A copy of !matcher().empty(): read on every call, and here it shares the
-  // runtime's page (hot_path.hpp) instead of costing one on the heap.
+  // Some rule can match in this process: read on every call, and here it shares
+  // the runtime's page (hot_path.hpp) instead of costing one on the heap.
   bool has_rules() const noexcept { return has_rules_; }
 
  private:
   explicit Runtime(StartupSnapshot& snapshot);
   static const Runtime* load() noexcept;
   static const Runtime* build() noexcept;
-  std::span<const Rule> place_rules();
-  static bool has_program_filter(std::span<const Rule> rules) noexcept;
+  void take_quick_rule() noexcept;
+  const RuleRecord* with_quick_rule(const Endpoint& destination, std::uint32_t file_rule,
+                                    unsigned file_length) const noexcept;
   void report_load_problems() const noexcept;
+  void report_table_use() const noexcept;
 
   // A small configuration (the usual one) lives in the runtime's own page: its
-  // rules and the matcher's index, so that a send reads no heap page (measured in
-  // bench/README.md). A larger one spills to the heap.
+  // records and the matcher's image, so that a send reads no heap page (measured
+  // in bench/README.md). A larger one spills to the heap; a compiled table stays
+  // where it was read.
   static constexpr std::size_t kHotBytes = 2048;
   // From this many rules on, the load ends with malloc_trim (runtime.cpp).
   static constexpr std::size_t kTrimAfterRules = 1000;
   alignas(std::max_align_t) std::byte hot_bytes_[kHotBytes];
   std::pmr::monotonic_buffer_resource hot_memory_{hot_bytes_, kHotBytes};
 
-  RuleTable table_;
-  std::pmr::vector<Rule> hot_rules_{&hot_memory_};   // table_.rules, moved here when they fit
-  std::span<const Rule> rules_;                     // hot_rules_ or table_.rules
-  std::vector<std::string> program_names_;  // basename of argv[0], of /proc/self/exe
-  Matcher matcher_;                         // indexes rules_: declared after it
+  LoadedRules loaded_{&hot_memory_};
+  const Matcher* matcher_ = nullptr;           // loaded_'s, read on every call
+  const RuleRecord* rules_ = nullptr;          // loaded_.records, read on every match
+  const ActionRecord* actions_ = nullptr;
+  RuleRecord quick_rule_;
+  ActionRecord quick_action_;
+  std::array<DestinationPattern, 2> quick_destinations_{};
+  std::size_t quick_count_ = 0;                // patterns in use; 0: no quick-mode rule
   Logger logger_;
   bool has_rules_ = false;
 };

@@ -22,25 +22,28 @@ namespace {
 #define IP_BIND_ADDRESS_NO_PORT 24
 #endif
 
-void append_rule(LineBuffer& line, const Rule& rule) noexcept { line.text(" (").rule(rule).text(")"); }
+void append_rule(LineBuffer& line, const Runtime& rt, const RuleRecord& rule) noexcept {
+  line.text(" (").rule(rt.label(rule), rule.line).text(")");
+}
 
 void append_call(LineBuffer& line, const Target& t) noexcept {
   line.text(t.datagram ? "udp " : "tcp ").endpoint(t.destination);
 }
 
-SRCBIND_COLD void log_applied_line(const Logger& log, const Target& t, const IpAddress* source, bool device) noexcept {
+SRCBIND_COLD void log_applied_line(const Runtime& rt, const Target& t, const IpAddress* source, bool device) noexcept {
   ErrnoGuard keep_errno;
+  const Logger& log = rt.logger();
   LineBuffer line = log.start();
   append_call(line, t);
   line.text(" ->");
   if (source) line.text(" ").address(*source);
-  if (device) line.text(" dev ").text(t.rule->interface);
-  append_rule(line, *t.rule);
+  if (device) line.text(" dev ").text(t.action->interface.c_str());
+  append_rule(line, rt, *t.rule);
   log.write(line);
 }
 
 void log_applied(const Runtime& rt, const Target& t, const IpAddress* source, bool device) noexcept {
-  if (rt.logger().enabled(LogLevel::info)) log_applied_line(rt.logger(), t, source, device);
+  if (rt.logger().enabled(LogLevel::info)) log_applied_line(rt, t, source, device);
 }
 
 // SPEC: every decision to leave a matched socket alone is logged at info, with
@@ -51,7 +54,7 @@ SRCBIND_COLD int left_alone_line(const Runtime& rt, const Target& t, const char*
   LineBuffer line = log.start();
   append_call(line, t);
   line.text(" left alone: ").text(reason);
-  append_rule(line, *t.rule);
+  append_rule(line, rt, *t.rule);
   log.write(line);
   return 0;
 }
@@ -61,7 +64,7 @@ SRCBIND_COLD void log_other_protocol(const Runtime& rt, const Target& t) noexcep
   const Logger& log = rt.logger();
   LineBuffer line = log.start();
   line.text("socket ").endpoint(t.destination).text(" left alone: not a TCP or UDP socket (an ICMP ping socket?)");
-  append_rule(line, *t.rule);
+  append_rule(line, rt, *t.rule);
   log.write(line);
 }
 
@@ -74,14 +77,14 @@ int left_alone(const Runtime& rt, const Target& t, const char* reason) noexcept 
 // call go on as if no rule had matched.
 SRCBIND_COLD int failed(const Runtime& rt, const Target& t, const char* what, int error) noexcept {
   ErrnoGuard keep_errno;   // `error` may be errno itself: read before this
-  const bool fail = t.rule->on_error == OnError::fail;
+  const bool fail = t.action->on_error == OnError::fail;
   const Logger& log = rt.logger();
   if (log.enabled(fail ? LogLevel::error : LogLevel::warn)) {
     LineBuffer line = log.start();
     line.text(fail ? "error: " : "warning: ");
     append_call(line, t);
     line.text(": ").text(what).text(": ").error_name(error);
-    append_rule(line, *t.rule);
+    append_rule(line, rt, *t.rule);
     line.text(fail ? "; the call fails (on_error = fail)" : "; sent as without srcbind (on_error = continue)");
     log.write(line);
   }
@@ -118,9 +121,9 @@ bool is_link_local(const IpAddress& a) noexcept {
 std::uint32_t source_scope(const Target& t, const IpAddress& source) noexcept {
   if (!is_link_local(source)) return 0;
   if (t.destination.scope_id != 0) return t.destination.scope_id;
-  if (t.rule->interface.empty()) return 0;
+  if (t.action->interface.empty()) return 0;
   ErrnoGuard keep_errno;
-  return if_nametoindex(t.rule->interface.c_str());
+  return if_nametoindex(t.action->interface.c_str());
 }
 
 // A datagram socket whose port the kernel chose (a bind to 0.0.0.0:0, an earlier
@@ -159,9 +162,9 @@ SRCBIND_COLD bool bound_behind_our_back(int fd, const Target& t) noexcept {
 SRCBIND_SEND bool find_target(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len, Target& out) noexcept {
   if (!Endpoint::from_sockaddr(addr, len, out.destination)) return false;
   // The lookup comes first: a destination without a rule costs no syscall.
-  const Matcher& matcher = rt.matcher();
-  out.rule = matcher.find(out.destination, Protocol::any);
+  out.rule = rt.find(out.destination, Protocol::any);
   if (!out.rule) return false;
+  out.action = &rt.action(*out.rule);
 
   fd_table::Facts facts = fd_table::facts(fd);
   out.known = facts.known;
@@ -192,9 +195,10 @@ SRCBIND_SEND bool find_target(const Runtime& rt, int fd, const sockaddr* addr, s
     out.datagram = kind == SocketKind::datagram;
     out.device_pinned = device_pinned(fd);
   }
-  if (matcher.uses_protocol_filter()) {
-    out.rule = matcher.find(out.destination, out.datagram ? Protocol::udp : Protocol::tcp);
+  if (rt.uses_protocol_filter()) {
+    out.rule = rt.find(out.destination, out.datagram ? Protocol::udp : Protocol::tcp);
     if (!out.rule) return false;
+    out.action = &rt.action(*out.rule);
   }
   // A mapped destination on a V6ONLY socket cannot be reached; the real call says so.
   if (out.destination.mapped && v6_only(fd)) {
@@ -229,9 +233,9 @@ int not_steered(const Runtime& rt, const Target& t, const Decision& d) noexcept 
 }  // namespace
 
 SRCBIND_HOT int prepare_connect(const Runtime& rt, int fd, const Target& t) noexcept {
-  const Decision d = decide(*t.rule, t.destination, SocketCall::connect, state_of(t));
+  const Decision d = decide(*t.action, t.destination, SocketCall::connect, state_of(t));
   if (d.verdict != Verdict::steer) return not_steered(rt, t, d);
-  const Rule& rule = *t.rule;
+  const ActionRecord& rule = *t.action;
   int port = 0;
   if (d.rebind_kernel_port) {
     port = release_kernel_port(fd);
@@ -261,10 +265,10 @@ SRCBIND_HOT int prepare_connect(const Runtime& rt, int fd, const Target& t) noex
 
 SRCBIND_SEND int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo& out) noexcept {
   out.present = false;
-  const Decision d = decide(*t.rule, t.destination, SocketCall::datagram_send, state_of(t));
+  const Decision d = decide(*t.action, t.destination, SocketCall::datagram_send, state_of(t));
   if (d.verdict != Verdict::steer) return not_steered(rt, t, d);
   if (!d.packet_info) return 0;
-  const Rule& rule = *t.rule;
+  const ActionRecord& rule = *t.action;
   const IpAddress* source = d.source;
   unsigned ifindex = 0;
   if (!rule.interface.empty()) {

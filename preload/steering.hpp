@@ -17,7 +17,8 @@
 namespace srcbind::preload {
 
 struct Target {
-  const Rule* rule = nullptr;
+  const RuleRecord* rule = nullptr;
+  const ActionRecord* action = nullptr;   // the rule's
   Endpoint destination;
   int socket_family = 0;    // AF_INET or AF_INET6
   bool datagram = false;    // else stream

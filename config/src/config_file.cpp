@@ -5,17 +5,16 @@
 #include "srcbind/ini_parser.hpp"
 #include "srcbind/rule_table.hpp"
 
+#include "file_checks.hpp"
 #include "prefault.hpp"
 
 #include <fcntl.h>
 #include <sys/mman.h>
 #include <sys/stat.h>
 #include <sys/sysmacros.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 #include <utility>
 
@@ -26,64 +25,15 @@
 namespace srcbind {
 namespace {
 
+using detail::file_kind;
+using detail::RawFileDescriptor;
+
 // Far above any real configuration (1,000,000 named rules are ~75 MB); stops a
 // runaway generated file from eating the host program's memory.
 constexpr off_t kMaxFileSize = off_t{256} * 1024 * 1024;
 
-class FileDescriptor {
- public:
-  explicit FileDescriptor(int fd) : fd_(fd) {}
-  ~FileDescriptor() {
-    // The system call, not close(): this code also runs inside libsrcbind.so,
-    // which interposes close(), and config/ calls none of the library's hooks
-    // (docs/architecture.md; checked on the built library by preload.boundary).
-    if (fd_ >= 0) ::syscall(SYS_close, fd_);
-  }
-  FileDescriptor(const FileDescriptor&) = delete;
-  FileDescriptor& operator=(const FileDescriptor&) = delete;
-  int get() const { return fd_; }
-
- private:
-  int fd_;
-};
-
-std::string mode_text(mode_t mode) {
-  char buffer[8];
-  std::snprintf(buffer, sizeof buffer, "%04o", static_cast<unsigned>(mode & 07777));
-  return buffer;
-}
-
-// Empty when `st` may be trusted; otherwise why not.
-std::string untrusted_because(const struct stat& st, FileTrust trust, const std::string& path) {
-  if (trust == FileTrust::any) return {};
-  const uid_t user = ::getuid();
-  if (trust == FileTrust::root_only && st.st_uid != 0) {
-    return "not trusted: owned by uid " + std::to_string(st.st_uid) + ", not by root; run chown root " + path;
-  }
-  if (trust == FileTrust::owner_or_root && st.st_uid != 0 && st.st_uid != user) {
-    return "not trusted: owned by uid " + std::to_string(st.st_uid) + ", neither by you (uid " +
-           std::to_string(user) + ") nor by root";
-  }
-  const bool group = (st.st_mode & S_IWGRP) != 0;
-  const bool others = (st.st_mode & S_IWOTH) != 0;
-  if (group || others) {
-    return std::string("not trusted: writable by ") + (group && others ? "group and others" : group ? "group" : "others") +
-           " (mode " + mode_text(st.st_mode) + "); run chmod go-w " + path;
-  }
-  return {};
-}
-
 // /dev/null is the conventional "no file": an empty configuration.
 bool is_dev_null(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rdev == makedev(1, 3); }
-
-std::string file_kind(mode_t mode) {
-  if (S_ISFIFO(mode)) return "a FIFO";
-  if (S_ISCHR(mode)) return "a character device";
-  if (S_ISBLK(mode)) return "a block device";
-  if (S_ISSOCK(mode)) return "a socket";
-  if (S_ISDIR(mode)) return "a directory";
-  return "not a file";
-}
 
 std::string cannot_read(int error) { return std::string("cannot read: ") + std::strerror(error); }
 
@@ -109,7 +59,7 @@ ConfigFile ConfigFile::open(const std::string& path, FileTrust trust, Capture ho
     // Not O_NOFOLLOW: a symlinked configuration is fine; the checks are on what
     // was opened. O_NONBLOCK: opening a FIFO without a writer would otherwise
     // wait forever, in every program that loads the library (docs/linux-facts.md Q16).
-    const FileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+    const RawFileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
     if (fd.get() < 0) {
       file.error_ = cannot_read(errno);
       return file;
@@ -124,7 +74,9 @@ ConfigFile ConfigFile::open(const std::string& path, FileTrust trust, Capture ho
       file.error_ = "cannot read: not a regular file (" + file_kind(st.st_mode) + ")";
       return file;
     }
-    file.trust_problem_ = untrusted_because(st, trust, path);
+    if (std::string why = detail::untrusted_because(st, trust, path); !why.empty()) {
+      file.trust_problem_ = "not trusted: " + why;
+    }
     if (st.st_size > kMaxFileSize) {
       file.error_ = too_large();
       return file;

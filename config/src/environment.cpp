@@ -62,6 +62,8 @@ RuleTable parse_captured_file(CapturedConfiguration& captured, const HostInterfa
   return table;
 }
 
+}  // namespace
+
 void apply_environment(const Environment& env, const HostInterfaces& host, RuleTable& table) {
   if (is_set(env.source) || is_set(env.interface)) {
     auto rule = quick_mode_rule(env.source.value_or(""), env.interface.value_or(""), host, table.diagnostics);
@@ -81,6 +83,8 @@ void apply_environment(const Environment& env, const HostInterfaces& host, RuleT
   }
   if (is_set(env.log_file)) table.settings.log_file = *env.log_file;
 }
+
+namespace {
 
 RuleTable failure(std::string message) {
   RuleTable table;

@@ -1,277 +1,260 @@
-// The Matcher's index: per family, one hash table per distinct prefix length,
-// probed longest first. A slot maps a masked prefix to its candidate rules, in
-// file order, in one flat array. A lookup costs one probe per distinct length,
-// whatever the number of rules. Everything a lookup reads is allocated from the
-// memory resource the matcher was given.
+// The Matcher's lookup in an image (matcher_image.hpp): per family, one hash
+// table per distinct prefix length, probed longest first. A slot maps a masked
+// prefix to its candidate rules, in file order, in one flat array. A lookup
+// costs one probe per distinct length, whatever the number of rules, and reads
+// nothing but the image and the `applies` bits.
 #include "srcbind/matcher.hpp"
 
+#include "matcher_image.hpp"
+#include "matcher_image_build.hpp"
 #include "prefault.hpp"
 
 #include <algorithm>
-#include <bit>
+#include <cstring>
+#include <type_traits>
+#include <utility>
 
 namespace srcbind {
 namespace {
 
-// A v6 address as two 64-bit halves (host order), so masking is two ANDs.
-struct Key128 {
-  std::uint64_t high = 0;
-  std::uint64_t low = 0;
-  friend bool operator==(const Key128&, const Key128&) = default;
-  friend auto operator<=>(const Key128&, const Key128&) = default;
-};
+using image::Candidate;
+using image::FamilyHeader;
+using image::Header;
+using image::Slot;
+using image::Table;
+using image::V4;
+using image::V6;
 
-std::uint64_t load_be64(const std::uint8_t* bytes) noexcept {
-  std::uint64_t value = 0;
-  for (int i = 0; i < 8; ++i) value = (value << 8) | bytes[i];
-  return value;
+// What a moved-from matcher looks up in: no tables, a first-byte filter that
+// turns every destination away.
+constexpr Header empty_header() noexcept {
+  Header h{};
+  h.magic = image::kMagic;
+  h.format = image::kFormat;
+  h.size = sizeof(Header);
+  return h;
+}
+constexpr Header kEmptyImage = empty_header();
+
+const Header& header_of(const std::byte* image) noexcept { return *image::at<Header>(image, 0); }
+
+bool bit(const std::uint64_t* bits, std::uint32_t i) noexcept { return ((bits[i >> 6] >> (i & 63)) & 1) != 0; }
+
+bool may_match(const FamilyHeader& family, unsigned first_byte, bool loopback) noexcept {
+  return family.has_short_prefix != 0 || (family.has_wildcard != 0 && !loopback) ||
+         ((family.first_bytes[first_byte >> 6] >> (first_byte & 63)) & 1) != 0;
 }
 
-struct V4 {
-  using Key = std::uint32_t;
-  static constexpr Family family = Family::v4;
-  static Key key(const IpAddress& a) noexcept {
-    return (std::uint32_t{a.bytes[0]} << 24) | (std::uint32_t{a.bytes[1]} << 16) | (std::uint32_t{a.bytes[2]} << 8) |
-           std::uint32_t{a.bytes[3]};
-  }
-  static Key mask(unsigned length) noexcept { return length == 0 ? 0 : ~Key{0} << (32 - length); }
-  static unsigned first_byte(Key k) noexcept { return k >> 24; }
-  static Key apply(Key k, Key m) noexcept { return k & m; }
-  // Fibonacci hashing: the top bits of the product depend on every bit of the key.
-  static std::uint64_t hash(Key k) noexcept { return std::uint64_t{k} * 0x9E3779B97F4A7C15ull; }
-};
+// The flags that refuse a candidate by the query's protocol: the other one's filter.
+constexpr std::uint8_t kRefusedByProtocol[4] = {0, Candidate::kUdp, Candidate::kTcp, 0};   // any, tcp, udp
 
-struct V6 {
-  using Key = Key128;
-  static constexpr Family family = Family::v6;
-  static Key key(const IpAddress& a) noexcept { return {load_be64(a.bytes.data()), load_be64(a.bytes.data() + 8)}; }
-  static Key mask(unsigned length) noexcept {
-    const auto half = [](unsigned bits) { return bits == 0 ? 0 : bits >= 64 ? ~0ull : ~0ull << (64 - bits); };
-    return {half(std::min(length, 64u)), half(length > 64 ? length - 64 : 0)};
-  }
-  static Key apply(Key k, Key m) noexcept { return {k.high & m.high, k.low & m.low}; }
-  static unsigned first_byte(Key k) noexcept { return static_cast<unsigned>(k.high >> 56); }
-  static std::uint64_t hash(Key k) noexcept {
-    return (k.high ^ std::rotl(k.low * 0xC2B2AE3D27D4EB4Full, 29)) * 0x9E3779B97F4A7C15ull;
-  }
-};
+// One lookup's question, and where its answers are.
+struct Query {
+  const std::byte* image;
+  const std::uint64_t* applies;
+  std::uint16_t port;
+  std::uint8_t refused;   // flags that refuse a candidate outright: `*` for loopback, a protocol
+  std::uint8_t checked;   // refused, and the filters to look into
 
-// What a lookup needs to know about a candidate, without touching the Rule unless
-// it has port ranges.
-struct Candidate {
-  const Rule* rule;
-  Protocol protocol;
-  bool wildcard;    // from `*`: not for loopback
-  bool any_port;
+  Query(const std::byte* image, const std::uint64_t* applies, const Endpoint& destination, bool loopback,
+        Protocol protocol) noexcept
+      : image(image), applies(applies), port(destination.port),
+        refused(static_cast<std::uint8_t>((loopback ? Candidate::kWildcard : 0) |
+                                          kRefusedByProtocol[static_cast<unsigned>(protocol) & 3])),
+        checked(static_cast<std::uint8_t>(refused | Candidate::kPorts | Candidate::kProgram)) {}
 
-  bool matches(std::uint16_t port, Protocol query, bool loopback) const noexcept {
-    return !(wildcard && loopback) && (query == Protocol::any || protocol == Protocol::any || protocol == query) &&
-           (any_port || rule->matches_port(port));
+  bool in_ports(const Candidate& c) const noexcept {
+    const Header& header = header_of(image);
+    const image::PortRange* range = image::at<image::PortRange>(image, header.port_ranges) + c.port_first;
+    for (const image::PortRange* end = range + c.port_count; range != end; ++range) {
+      if (range->first <= port && port <= range->last) return true;
+    }
+    return false;
+  }
+
+  bool accepts(const Candidate& c) const noexcept {
+    if ((c.flags & checked) == 0) return true;   // the usual candidate: one test
+    return (c.flags & refused) == 0 && ((c.flags & Candidate::kPorts) == 0 || in_ports(c)) &&
+           ((c.flags & Candidate::kProgram) == 0 || bit(applies, c.rule));
   }
 };
 
-template <class Family>
-struct Slot {
-  typename Family::Key key{};
-  std::uint32_t first = 0;   // into the family's candidates
-  std::uint32_t count = 0;   // 0: empty slot
-};
+template <class F>
+const Slot<F>* probe(const std::byte* image, const Table<F>& table, typename F::Key prefix) noexcept {
+  const Slot<F>* slots = image::at<Slot<F>>(image, table.slots);
+  for (std::uint64_t i = F::hash(prefix) >> table.shift;; i = (i + 1) & table.slot_mask) {
+    const Slot<F>& slot = slots[i];
+    if (slot.count == 0) return nullptr;   // load factor <= 1/2 (open() checks one is empty)
+    if (slot.key == prefix) return &slot;
+  }
+}
 
-template <class Family>
-struct LengthTable {
-  explicit LengthTable(std::pmr::memory_resource* memory) : slots(memory) {}
-
-  typename Family::Key mask{};
-  unsigned shift = 63;           // home slot: the top bits of the hash
-  std::uint64_t slot_mask = 0;   // slots.size() - 1 (a power of two)
-  std::pmr::vector<Slot<Family>> slots;
-
-  std::uint64_t home(typename Family::Key prefix) const noexcept { return Family::hash(prefix) >> shift; }
-
-  const Slot<Family>* find(typename Family::Key prefix) const noexcept {
-    for (std::uint64_t i = home(prefix);; i = (i + 1) & slot_mask) {
-      const Slot<Family>& slot = slots[i];
-      if (slot.count == 0) return nullptr;   // load factor <= 1/2: an empty slot always exists
-      if (slot.key == prefix) return &slot;
+// The winning candidate in one family, or nullptr; `length`, when asked for,
+// gets the length of its prefix.
+template <class F>
+[[gnu::always_inline]] inline const Candidate* family_lookup(const std::byte* image, const std::uint64_t* applies,
+                                                          const Endpoint& destination, Protocol protocol,
+                                                          unsigned* length = nullptr) noexcept {
+  const FamilyHeader& family = image::family_header<F>(header_of(image));
+  const bool loopback = destination.address.is_loopback();
+  if (!may_match(family, destination.address.bytes[0], loopback)) return nullptr;
+  const Query query(image, applies, destination, loopback, protocol);
+  const auto key = F::key(destination.address);
+  const Table<F>* table = image::at<Table<F>>(image, family.tables);
+  const Table<F>* const end = table + family.table_count;
+  const Candidate* const candidates = image::at<Candidate>(image, family.candidates);
+  for (; table != end; ++table) {
+    const Slot<F>* slot = probe(image, *table, F::apply(key, table->mask));
+    if (slot == nullptr) continue;
+    const Candidate* c = candidates + slot->first;
+    for (const Candidate* const last = c + slot->count; c != last; ++c) {
+      if (!query.accepts(*c)) continue;
+      if (length != nullptr) *length = F::length(table->mask);
+      return c;
     }
   }
-};
+  return nullptr;
+}
 
-template <class Family>
-struct FamilyIndex {
-  explicit FamilyIndex(std::pmr::memory_resource* memory) : tables(memory), candidates(memory) {}
+template <class F>
+const Candidate* candidates_of(const std::byte* image) noexcept {
+  const FamilyHeader& family = image::family_header<F>(header_of(image));
+  return image::at<Candidate>(image, family.candidates);
+}
 
-  std::pmr::vector<LengthTable<Family>> tables;   // longest prefix first
-  std::pmr::vector<Candidate> candidates;
-  // A first filter, kept with this header (which the preload library keeps in its
-  // hot page): bit b is set when some prefix of 8 bits or more starts with byte b.
-  // A destination starting with another byte matches nothing, unless a prefix is
-  // shorter than a byte; it is turned away without reading the tables (for a
-  // large file, pages of their own, each read costing a page walk after a syscall).
-  // `*` is kept apart: it matches every first byte but never loopback, so a
-  // loopback destination (a local DNS resolver, the usual unmatched datagram)
-  // is turned away here too.
-  std::uint64_t first_bytes[4] = {};
-  bool has_short_prefix = false;   // shorter than a byte, `*` excepted
-  bool has_wildcard = false;       // some `*`
+template <Family family>
+using Traits = std::conditional_t<family == Family::v4, V4, V6>;
 
-  bool may_match(unsigned first_byte, bool loopback) const noexcept {
-    return has_short_prefix || (has_wildcard && !loopback) ||
-           ((first_bytes[first_byte >> 6] >> (first_byte & 63)) & 1) != 0;
-  }
-
-  const Rule* find(const Endpoint& destination, Protocol protocol) const noexcept {
-    const auto key = Family::key(destination.address);
-    const bool loopback = destination.address.is_loopback();
-    if (!may_match(Family::first_byte(key), loopback)) return nullptr;
-    for (const auto& table : tables) {
-      const Slot<Family>* slot = table.find(Family::apply(key, table.mask));
-      if (slot == nullptr) continue;
-      const Candidate* begin = candidates.data() + slot->first;
-      for (const Candidate* c = begin; c != begin + slot->count; ++c) {
-        if (c->matches(destination.port, protocol, loopback)) return c->rule;
-      }
-    }
-    return nullptr;
-  }
-};
-
-// One (prefix, rule) pair to index.
-template <class Family>
-struct Entry {
-  unsigned length;
-  typename Family::Key prefix;
-  std::uint32_t rule_index;
-  bool wildcard;
-};
-
-// Fills `index` (empty, and allocating from the matcher's memory).
-template <class Family>
-void build_index(const std::vector<const Rule*>& rules, FamilyIndex<Family>& index) {
-  const auto indexed = [](const Rule& rule, const DestinationPattern& pattern) {
-    // SPEC: a rule without a source or an interface for a family is not for it.
-    return pattern.prefix.address.family == Family::family && rule.applies_to(Family::family);
-  };
-  std::size_t count = 0;
-  for (const Rule* rule : rules) {
-    for (const auto& pattern : rule->destinations) count += indexed(*rule, pattern) ? 1 : 0;
-  }
-  std::vector<Entry<Family>> entries;
-  entries.reserve(count);
-  detail::prefault(entries.data(), count * sizeof(Entry<Family>));
-  for (std::uint32_t i = 0; i < rules.size(); ++i) {
-    for (const auto& pattern : rules[i]->destinations) {
-      if (!indexed(*rules[i], pattern)) continue;
-      entries.push_back({pattern.prefix.length, Family::key(pattern.prefix.address), i, pattern.wildcard});
-    }
-  }
-  // Longest first; within one prefix, file order. Large generated lists often come
-  // in this order already: checking costs one pass, sorting ~17.
-  const auto index_order = [](const Entry<Family>& a, const Entry<Family>& b) {
-    if (a.length != b.length) return a.length > b.length;
-    if (a.prefix != b.prefix) return a.prefix < b.prefix;
-    return a.rule_index < b.rule_index;
-  };
-  if (!std::is_sorted(entries.begin(), entries.end(), index_order)) {
-    std::sort(entries.begin(), entries.end(), index_order);
-  }
-
-  for (const auto& entry : entries) {
-    const unsigned byte = Family::first_byte(entry.prefix);
-    if (entry.wildcard) index.has_wildcard = true;
-    else if (entry.length < 8) index.has_short_prefix = true;
-    else index.first_bytes[byte >> 6] |= std::uint64_t{1} << (byte & 63);
-  }
-  std::pmr::memory_resource* memory = index.candidates.get_allocator().resource();
-  std::size_t lengths = 0;
-  for (std::size_t i = 0; i < entries.size(); ++i) lengths += i == 0 || entries[i].length != entries[i - 1].length;
-  index.tables.reserve(lengths);   // exact: a monotonic resource would keep every outgrown copy
-  index.candidates.reserve(entries.size());
-  detail::prefault(index.candidates.data(), entries.size() * sizeof(Candidate));
-  for (std::size_t begin = 0; begin < entries.size();) {
-    const unsigned length = entries[begin].length;
-    std::size_t end = begin;
-    std::size_t distinct = 0;
-    for (; end < entries.size() && entries[end].length == length; ++end) {
-      if (end == begin || entries[end].prefix != entries[end - 1].prefix) ++distinct;
-    }
-
-    LengthTable<Family> table(memory);
-    table.mask = Family::mask(length);
-    const std::size_t slot_count = std::bit_ceil(std::max<std::size_t>(2 * distinct, 2));
-    table.slots.reserve(slot_count);
-    detail::prefault(table.slots.data(), slot_count * sizeof(Slot<Family>));
-    table.slots.resize(slot_count);
-    table.slot_mask = table.slots.size() - 1;
-    table.shift = 64 - static_cast<unsigned>(std::countr_zero(table.slots.size()));
-    for (std::size_t i = begin; i < end;) {
-      const auto prefix = entries[i].prefix;
-      const auto first = static_cast<std::uint32_t>(index.candidates.size());
-      for (; i < end && entries[i].prefix == prefix; ++i) {
-        const Rule* rule = rules[entries[i].rule_index];
-        // The same rule twice under one prefix (`*` and 0.0.0.0/0): keep one,
-        // matching loopback if either does.
-        if (index.candidates.size() > first && index.candidates.back().rule == rule) {
-          index.candidates.back().wildcard = index.candidates.back().wildcard && entries[i].wildcard;
-          continue;
-        }
-        index.candidates.push_back({rule, rule->protocol, entries[i].wildcard, rule->ports.empty()});
-      }
-      std::uint64_t s = table.home(prefix);
-      while (table.slots[s].count != 0) s = (s + 1) & table.slot_mask;
-      table.slots[s] = {prefix, first, static_cast<std::uint32_t>(index.candidates.size() - first)};
-    }
-    index.tables.push_back(std::move(table));
-    begin = end;
-  }
+bool has_program_filter(std::span<const Rule> rules) noexcept {
+  return std::any_of(rules.begin(), rules.end(), [](const Rule& rule) { return !rule.programs.empty(); });
 }
 
 }  // namespace
 
-struct Matcher::Index {
-  explicit Index(std::pmr::memory_resource* memory) : v4(memory), v6(memory) {}
+std::vector<std::byte> Matcher::build_image(std::span<const Rule> rules) {
+  const image::Builder builder(rules);
+  std::vector<std::byte> bytes;
+  bytes.reserve(builder.size());   // operator new: aligned for any fundamental type, 8 included
+  detail::prefault(bytes.data(), builder.size());
+  bytes.resize(builder.size());    // zeroed: empty slots and padding
+  builder.write(bytes.data());
+  return bytes;
+}
 
-  FamilyIndex<V4> v4;
-  FamilyIndex<V6> v6;
-  bool empty = true;
-  bool uses_protocol_filter = false;
-};
+std::optional<Matcher> Matcher::open(std::span<const std::byte> image, std::span<const std::uint64_t> applies,
+                                     std::size_t rule_count) noexcept {
+  if (!image::valid(image, rule_count, applies.size())) return std::nullopt;
+  Matcher matcher;
+  matcher.image_ = image.data();
+  matcher.applies_ = applies.data();
+  matcher.summarize();
+  return matcher;
+}
+
+Matcher::Matcher() noexcept : image_(reinterpret_cast<const std::byte*>(&kEmptyImage)) {}
 
 Matcher::Matcher(std::span<const Rule> rules, std::span<const std::string> program_names,
                  std::pmr::memory_resource* memory)
-    : allocator_(memory), index_(allocator_.new_object<Index>(memory)) {
-  try {
-    // A process has one name: rules for other programs are dropped here, once.
-    std::vector<const Rule*> applicable;
-    applicable.reserve(rules.size());
-    for (const auto& rule : rules) {
-      if (rule.matches_program(program_names)) applicable.push_back(&rule);
+    : Matcher() {
+  const image::Builder builder(rules);
+  // A process has one name: the program filters are resolved here, once.
+  const std::size_t words = has_program_filter(rules) ? (rules.size() + 63) / 64 : 0;
+  const std::size_t bytes = builder.size() + words * sizeof(std::uint64_t);
+  auto* block = static_cast<std::byte*>(memory->allocate(bytes, image::kAlign));
+  detail::prefault(block, bytes);
+  std::memset(block, 0, bytes);
+  builder.write(block);
+  auto* applies = reinterpret_cast<std::uint64_t*>(block + builder.size());
+  for (std::size_t i = 0; words != 0 && i < rules.size(); ++i) {
+    if (!rules[i].programs.empty() && rules[i].matches_program(program_names)) {
+      applies[i >> 6] |= std::uint64_t{1} << (i & 63);
     }
-    build_index(applicable, index_->v4);
-    build_index(applicable, index_->v6);
-  } catch (...) {
-    allocator_.delete_object(index_);   // no destructor runs for a constructor that throws
-    throw;
   }
-  index_->empty = index_->v4.candidates.empty() && index_->v6.candidates.empty();
-  const auto has_protocol = [](const auto& family) {
-    return std::any_of(family.candidates.begin(), family.candidates.end(),
-                       [](const Candidate& c) { return c.protocol != Protocol::any; });
+  image_ = block;
+  applies_ = words != 0 ? applies : nullptr;
+  rules_ = rules.data();
+  memory_ = memory;
+  owned_bytes_ = bytes;
+  summarize();
+}
+
+Matcher::~Matcher() { release(); }
+
+Matcher::Matcher(Matcher&& other) noexcept : Matcher() { take(other); }
+
+Matcher& Matcher::operator=(Matcher&& other) noexcept {
+  if (this != &other) {
+    release();
+    take(other);
+  }
+  return *this;
+}
+
+void Matcher::take(Matcher& other) noexcept {
+  image_ = std::exchange(other.image_, reinterpret_cast<const std::byte*>(&kEmptyImage));
+  applies_ = std::exchange(other.applies_, nullptr);
+  rules_ = std::exchange(other.rules_, nullptr);
+  memory_ = std::exchange(other.memory_, nullptr);
+  owned_bytes_ = std::exchange(other.owned_bytes_, 0);
+  empty_ = std::exchange(other.empty_, true);
+  uses_protocol_filter_ = std::exchange(other.uses_protocol_filter_, false);
+}
+
+void Matcher::release() noexcept {
+  if (memory_ != nullptr) memory_->deallocate(const_cast<std::byte*>(image_), owned_bytes_, image::kAlign);
+  image_ = reinterpret_cast<const std::byte*>(&kEmptyImage);
+  applies_ = nullptr;
+  rules_ = nullptr;
+  memory_ = nullptr;
+  owned_bytes_ = 0;
+  empty_ = true;
+  uses_protocol_filter_ = false;
+}
+
+// The header's counts answer both questions unless the candidates that could
+// decide them all have program filters: only then are those read with `applies`.
+void Matcher::summarize() noexcept {
+  const Header& header = header_of(image_);
+  empty_ = header.unfiltered_candidates == 0;
+  uses_protocol_filter_ = header.unfiltered_protocol_candidates != 0;
+  const std::uint64_t total = std::uint64_t{header.v4.candidate_count} + header.v6.candidate_count;
+  const bool scan_empty = empty_ && total > header.unfiltered_candidates;
+  const bool scan_protocol = !uses_protocol_filter_ && header.filtered_protocol_candidates != 0;
+  if (!scan_empty && !scan_protocol) return;
+  // True once both are known.
+  const auto scan = [this, scan_protocol](const Candidate* c, std::uint32_t count) {
+    for (const Candidate* const end = c + count; c != end; ++c) {
+      if ((c->flags & Candidate::kProgram) == 0 || !bit(applies_, c->rule)) continue;
+      empty_ = false;
+      uses_protocol_filter_ = uses_protocol_filter_ || (c->flags & Candidate::kProtocol) != 0;
+      if (uses_protocol_filter_ || !scan_protocol) return true;
+    }
+    return false;
   };
-  index_->uses_protocol_filter = has_protocol(index_->v4) || has_protocol(index_->v6);
+  if (!scan(candidates_of<V4>(image_), header.v4.candidate_count)) {
+    scan(candidates_of<V6>(image_), header.v6.candidate_count);
+  }
 }
 
-Matcher::~Matcher() { allocator_.delete_object(index_); }
-
-// On the per-datagram path: the library's link-time optimisation inlines it
-// into its hooks' page (checked by preload.hot_layout).
-__attribute__((hot)) const Rule* Matcher::find(const Endpoint& destination, Protocol protocol) const noexcept {
-  if (destination.address.family == Family::v4) return index_->v4.find(destination, protocol);
-  return index_->v6.find(destination, protocol);
+// One function per family, out of line (matcher.hpp): the lookup's cost is a
+// call, as when find() was itself the function.
+template <Family family>
+[[gnu::noinline, gnu::hot]] std::uint32_t Matcher::find_index_in(const Endpoint& destination,
+                                                                 Protocol protocol, unsigned* length) const noexcept {
+  const Candidate* winner = family_lookup<Traits<family>>(image_, applies_, destination, protocol, length);
+  return winner == nullptr ? kNoRule : winner->rule;
 }
 
-bool Matcher::empty() const noexcept { return index_->empty; }
+template <Family family>
+[[gnu::noinline, gnu::hot]] const Rule* Matcher::find_in(const Endpoint& destination,
+                                                         Protocol protocol) const noexcept {
+  const Candidate* winner = family_lookup<Traits<family>>(image_, applies_, destination, protocol);
+  return winner == nullptr || rules_ == nullptr ? nullptr : rules_ + winner->rule;
+}
 
-bool Matcher::uses_protocol_filter() const noexcept { return index_->uses_protocol_filter; }
+template std::uint32_t Matcher::find_index_in<Family::v4>(const Endpoint&, Protocol, unsigned*) const noexcept;
+template std::uint32_t Matcher::find_index_in<Family::v6>(const Endpoint&, Protocol, unsigned*) const noexcept;
+template const Rule* Matcher::find_in<Family::v4>(const Endpoint&, Protocol) const noexcept;
+template const Rule* Matcher::find_in<Family::v6>(const Endpoint&, Protocol) const noexcept;
 
 }  // namespace srcbind

@@ -99,6 +99,7 @@ bool set_source(Rule& rule, const IpAddress& address, std::string_view from, con
 
 bool parse_named_source(std::string_view item, Rule& rule, const HostInterfaces& host, const Reporter& report) {
   const std::string_view name = item.substr(1);
+  rule.named_source = true;
   if (name.empty()) {
     report.error("source \"@\" needs an interface or alias label after the @ (e.g. @eth0 or @eth0:1)");
     return false;

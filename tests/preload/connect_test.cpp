@@ -286,6 +286,18 @@ TEST_F(Connect, QuickModeWithALoopbackSourceSteersLoopbackDestinations) {
   EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
 }
 
+// The quick-mode rule is written after every file rule: it wins by a longer
+// prefix (a loopback source confines it to 127.0.0.0/8) and loses a tie.
+TEST_F(Connect, QuickModeRuleWinsByALongerPrefixAndLosesATieToTheFile) {
+  ChildOptions options;
+  options.env = {{"SRCBIND_SOURCE", "127.0.0.4"}};
+  last = run_with_config(one_rule("destination = 0.0.0.0/0\nsource = 127.0.0.3"), tcp_client(peer), options);
+  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
+  last = run_with_config(one_rule("destination = 127.0.0.0/8\nsource = 127.0.0.3"), tcp_client(peer), options);
+  ASSERT_TRUE(peer.wait_for(2)) << describe(last);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.4", "127.0.0.3"));
+}
+
 TEST_F(Connect, QuickModeWithAnExternalSourceLeavesLoopbackAlone) {
   ChildOptions options;
   options.env = {{"LD_PRELOAD", preload_list()}, {"SRCBIND_SOURCE", "198.51.100.99"}};

@@ -4,6 +4,7 @@
 #include "control_message.hpp"
 #include "fd_table.hpp"
 #include "line_buffer.hpp"
+#include "srcbind/compiled_rules.hpp"
 
 #include <gmock/gmock.h>
 
@@ -84,22 +85,24 @@ TEST(LineBufferText, LongTextIsCutButTheLineStillEnds) {
   EXPECT_EQ(text.back(), '\n');
 }
 
-// The log names a rule exactly as --check and --explain do (Rule::reference).
+// The log names a rule exactly as --check and --explain do (Rule::reference),
+// from the record the library keeps of it (compiled_rules.hpp).
 TEST(LineBufferRule, NamesARuleAsEveryOtherOutputDoes) {
-  Rule named;
-  named.name = "client-ftp";
-  named.line = 3;
-  Rule unnamed;
-  unnamed.line = 12;
-  Rule quick;
-  quick.file = "SRCBIND_SOURCE";
-  for (const Rule* r : {&named, &unnamed, &quick}) {
+  std::vector<Rule> rules(3);
+  rules[0].name = "client-ftp";
+  rules[0].line = 3;
+  rules[1].line = 12;
+  rules[2].file = "SRCBIND_SOURCE";
+  const CompiledRules compiled = compile_rules(rules);
+  const RuleRecords records = compiled.view();
+  for (std::size_t i = 0; i < rules.size(); ++i) {
+    const RuleRecord& record = records.rules()[i];
     LineBuffer line;
-    line.rule(*r);
+    line.rule(records.label(record), record.line);
     const std::string_view text = line.finish();
-    EXPECT_EQ(text.substr(0, text.size() - 1), r->reference());
+    EXPECT_EQ(text.substr(0, text.size() - 1), rules[i].reference());
   }
-  EXPECT_EQ(unnamed.reference(), "rule at line 12");
+  EXPECT_EQ(rules[1].reference(), "rule at line 12");
 }
 
 // A control buffer holding one IP_TTL message, then `extra` bytes of garbage.

@@ -9,17 +9,44 @@
 
 #include <gtest/gtest.h>
 
+#include <unistd.h>
+
+#include <cstdlib>
 #include <string>
 #include <vector>
 
 namespace srcbind::test {
 
 inline std::string test_client() { return SRCBIND_TEST_CLIENT_PATH; }
+inline std::string srcbind_command() { return SRCBIND_COMMAND_PATH; }
+
+// The second run of the connect and datagram suites (tests/preload/CMakeLists.txt)
+// sets SRCBIND_TEST_COMPILED_TABLE=1: each configuration is compiled first, as
+// `srcbind --check --compile` does for users, and the library reads the table
+// wherever one can be written. Removed with the configuration.
+class CompiledTableIfAsked {
+ public:
+  explicit CompiledTableIfAsked(const std::string& config_path) {
+    const char* asked = std::getenv("SRCBIND_TEST_COMPILED_TABLE");
+    if (asked == nullptr || std::string(asked) != "1") return;
+    table_ = config_path + ".compiled";
+    run_child({srcbind_command(), "--check", "--compile", "-c", config_path});
+  }
+  ~CompiledTableIfAsked() {
+    if (!table_.empty()) ::unlink(table_.c_str());
+  }
+  CompiledTableIfAsked(const CompiledTableIfAsked&) = delete;
+  CompiledTableIfAsked& operator=(const CompiledTableIfAsked&) = delete;
+
+ private:
+  std::string table_;
+};
 
 // Runs `argv` under the library with `config` as SRCBIND_CONFIG.
 inline ChildResult run_with_config(const std::string& config, const std::vector<std::string>& argv,
                                    ChildOptions options = {}) {
   TempFile file(config);
+  CompiledTableIfAsked table(file.path());
   for (const auto& [k, v] : preload_env(file.path())) options.env.emplace(k, v);
   return run_child(argv, options);
 }

@@ -44,6 +44,8 @@ class ConfigFile {
   const std::string& error() const noexcept { return error_; }
   // Why `trust` refuses the file's owner or mode; empty when it is trusted.
   const std::string& trust_problem() const noexcept { return trust_problem_; }
+  // The trust the file was opened with: what a table derived from it must meet too.
+  FileTrust trust() const noexcept { return trust_; }
 
   // The text. A mapped file is copied into private memory here: one truncated
   // meanwhile gives an error, never SIGBUS; one changed on disk since open() is

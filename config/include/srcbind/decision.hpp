@@ -75,9 +75,13 @@ inline const char* program_owns(const SocketState& s, SocketCall call) noexcept 
 
 }  // namespace decision_detail
 
+// `rule`: a Rule, or the ActionRecord the library keeps of one (compiled_rules.hpp);
+// both spell source_for(), source_missing and interface alike, and the table
+// test checks that they decide alike.
 // Inline: it runs on every matched send, and compiled into its caller it adds no
 // code page to the per-call path (preload/hot_path.hpp).
-[[gnu::always_inline]] inline Decision decide(const Rule& rule, const Endpoint& destination, SocketCall call,
+template <class RuleOrAction>
+[[gnu::always_inline]] inline Decision decide(const RuleOrAction& rule, const Endpoint& destination, SocketCall call,
                                               const SocketState& s) noexcept {
   using namespace decision_detail;
   // docs/linux-facts.md Q5: a repeated connect (EINPROGRESS, EINTR, EALREADY)

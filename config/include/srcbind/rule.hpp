@@ -66,6 +66,9 @@ struct Rule {
   // `source = @NAME` named nothing on this host when the file was loaded: the
   // rule still matches, and its connections fail with EADDRNOTAVAIL (on_error).
   bool source_missing = false;
+  // Some source was given as `@NAME`: resolved from this host's interfaces when
+  // the file was loaded (a compiled table does not keep such rules).
+  bool named_source = false;
   OnError on_error = OnError::fail;      // effective: the rule's own, else [srcbind]'s
 
   // How every output names the rule (the log line, --check, --explain):

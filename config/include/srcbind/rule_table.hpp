@@ -103,6 +103,11 @@ struct CapturedConfiguration {
 CapturedConfiguration capture_configuration(const Environment& env, ConfigFile::Capture how,
                                             const char* system_config_path = kSystemConfigPath);
 
+// What the variables add to a loaded file: the quick-mode rule appended, and
+// SRCBIND_LOG / SRCBIND_LOG_FILE over the file's settings (not in secure mode:
+// the caller checks env.secure).
+void apply_environment(const Environment& env, const HostInterfaces& host, RuleTable& table);
+
 // The one way to load a configuration: the chosen file, then the quick-mode rule
 // (SRCBIND_SOURCE / SRCBIND_INTERFACE) appended, losing every tie to a file rule;
 // SRCBIND_LOG / SRCBIND_LOG_FILE override the file's settings. Diagnostics are

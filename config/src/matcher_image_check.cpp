@@ -1,0 +1,133 @@
+// Matcher::open's check of an image (matcher_image.hpp) that may come from
+// anywhere: a file truncated, corrupted, or written by another version. Every
+// field a lookup reads is checked here, once, against the image's size, so
+// that the lookup itself checks nothing (it is on the library's per-call path).
+// Fields a lookup does not read for addresses (masks, lengths, the header's
+// counts) are checked too: an image that passes is one build_image could have
+// written.
+#include "matcher_image.hpp"
+#include "srcbind/rule.hpp"
+
+namespace srcbind::image {
+namespace {
+
+// `count` objects of type T at `offset`: inside the image, and aligned.
+template <class T>
+bool fits(std::span<const std::byte> image, std::uint64_t offset, std::uint64_t count) noexcept {
+  return offset % kAlign == 0 && offset <= image.size() && count <= (image.size() - offset) / sizeof(T);
+}
+
+struct Counts {
+  std::uint64_t candidates = 0;
+  std::uint64_t unfiltered = 0;
+  std::uint64_t unfiltered_protocol = 0;
+  std::uint64_t filtered_protocol = 0;
+};
+
+class Checker {
+ public:
+  Checker(std::span<const std::byte> image, std::uint32_t rule_count) noexcept
+      : image_(image), header_(*at<Header>(image.data(), 0)), rule_count_(rule_count) {}
+
+  bool ports() const noexcept {
+    if (!fits<PortRange>(image_, header_.port_ranges, header_.port_range_count)) return false;
+    const PortRange* ranges = at<PortRange>(image_.data(), header_.port_ranges);
+    for (std::uint32_t i = 0; i < header_.port_range_count; ++i) {
+      if (ranges[i].first > ranges[i].last) return false;
+    }
+    return true;
+  }
+
+  template <class F>
+  bool family(Counts& counts) const noexcept {
+    const FamilyHeader& family = family_header<F>(header_);
+    if (family.has_short_prefix > 1 || family.has_wildcard > 1) return false;
+    if (!fits<Table<F>>(image_, family.tables, family.table_count) ||
+        !fits<Candidate>(image_, family.candidates, family.candidate_count)) {
+      return false;
+    }
+    const Table<F>* tables = at<Table<F>>(image_.data(), family.tables);
+    unsigned longer = F::kBits + 1;
+    for (std::uint32_t t = 0; t < family.table_count; ++t) {
+      if (tables[t].length >= longer || !table(tables[t], family.candidate_count)) return false;
+      longer = tables[t].length;
+    }
+    const Candidate* candidates = at<Candidate>(image_.data(), family.candidates);
+    for (std::uint32_t i = 0; i < family.candidate_count; ++i) {
+      if (!candidate(candidates[i], counts)) return false;
+    }
+    return true;
+  }
+
+ private:
+  // The slots must be a power of two (the probe wraps with slot_mask) with an
+  // empty one (the probe stops there), each slot's candidates in range.
+  template <class F>
+  bool table(const Table<F>& table, std::uint32_t candidate_count) const noexcept {
+    if (table.length > F::kBits || table.mask != F::mask(table.length)) return false;
+    const std::uint64_t slot_count = std::uint64_t{table.slot_mask} + 1;
+    if (slot_count < 2 || !std::has_single_bit(slot_count) ||
+        table.shift != 64 - static_cast<unsigned>(std::countr_zero(slot_count)) ||
+        !fits<Slot<F>>(image_, table.slots, slot_count)) {
+      return false;
+    }
+    const Slot<F>* slots = at<Slot<F>>(image_.data(), table.slots);
+    bool some_empty = false;
+    for (std::uint64_t s = 0; s < slot_count; ++s) {
+      const Slot<F>& slot = slots[s];
+      if (slot.count == 0) {
+        some_empty = true;
+      } else if (slot.first > candidate_count || slot.count > candidate_count - slot.first ||
+                 F::apply(slot.key, table.mask) != slot.key) {
+        return false;
+      }
+    }
+    return some_empty;
+  }
+
+  bool candidate(const Candidate& c, Counts& counts) const noexcept {
+    if (c.rule >= rule_count_ || (c.flags & ~Candidate::kKnownFlags) != 0 ||
+        (c.flags & Candidate::kProtocol) == Candidate::kProtocol || c.reserved != 0) {
+      return false;
+    }
+    if (((c.flags & Candidate::kPorts) != 0) != (c.port_count != 0) ||
+        c.port_first > header_.port_range_count || c.port_count > header_.port_range_count - c.port_first) {
+      return false;
+    }
+    const bool program = (c.flags & Candidate::kProgram) != 0;
+    const bool protocol = (c.flags & Candidate::kProtocol) != 0;
+    ++counts.candidates;
+    counts.unfiltered += !program;
+    counts.unfiltered_protocol += !program && protocol;
+    counts.filtered_protocol += program && protocol;
+    return true;
+  }
+
+  std::span<const std::byte> image_;
+  const Header& header_;
+  std::uint32_t rule_count_;
+};
+
+}  // namespace
+
+bool valid(std::span<const std::byte> image, std::size_t rule_count, std::size_t applies_words) noexcept {
+  if (reinterpret_cast<std::uintptr_t>(image.data()) % kAlign != 0 || image.size() < sizeof(Header)) return false;
+  const Header& header = *at<Header>(image.data(), 0);
+  if (header.magic != kMagic || header.format != kFormat || header.size != image.size() ||
+      header.rule_count != rule_count) {
+    return false;
+  }
+  const Checker check(image, header.rule_count);
+  Counts counts;
+  if (!check.ports() || !check.family<V4>(counts) || !check.family<V6>(counts)) return false;
+  if (counts.unfiltered != header.unfiltered_candidates ||
+      counts.unfiltered_protocol != header.unfiltered_protocol_candidates ||
+      counts.filtered_protocol != header.filtered_protocol_candidates) {
+    return false;
+  }
+  // A lookup reads `applies` for the rules of candidates with a program filter.
+  const bool filtered = counts.candidates > counts.unfiltered;
+  return !filtered || applies_words >= (std::uint64_t{header.rule_count} + 63) / 64;
+}
+
+}  // namespace srcbind::image
