@@ -3,6 +3,7 @@
 #include "srcbind/matcher.hpp"
 #include "srcbind/rule_table.hpp"
 
+#include "rule_sets.hpp"
 #include "test_support.hpp"
 
 #include <gtest/gtest.h>
@@ -17,27 +18,11 @@ using test::fake_host;
 constexpr int kRuleCount = 100'000;
 constexpr int kSamples = 300;   // each costs a brute-force pass over every rule
 
-// The SPEC's sentence, literally: among rules whose filters all match, the longest
-// matching prefix wins; ties go to the rule written first.
+// The SPEC's reference (rule_sets.hpp), as a rule.
 const Rule* brute_force_find(const std::vector<Rule>& rules, std::span<const std::string> programs,
                              const Endpoint& destination, Protocol protocol) {
-  const Rule* best = nullptr;
-  int best_length = -1;
-  for (const Rule& rule : rules) {
-    if (!rule.matches_program(programs) || !rule.applies_to(destination.address.family) ||
-        !rule.matches_port(destination.port) || !rule.matches_protocol(protocol)) {
-      continue;
-    }
-    for (const auto& pattern : rule.destinations) {
-      if (!pattern.prefix.contains(destination.address)) continue;
-      if (pattern.wildcard && destination.address.is_loopback()) continue;
-      if (pattern.prefix.length > best_length) {
-        best = &rule;
-        best_length = pattern.prefix.length;
-      }
-    }
-  }
-  return best;
+  const std::uint32_t index = test::brute_force_find(rules, programs, destination, protocol);
+  return index == Matcher::kNoRule ? nullptr : &rules[index];
 }
 
 IpAddress random_v4(std::mt19937& random) {
