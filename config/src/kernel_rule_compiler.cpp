@@ -249,6 +249,58 @@ sb_action action_for(const Rule& rule, SocketCall call, Family family, bool sour
   return a;
 }
 
+SocketState kernel_socket_state(unsigned bits) noexcept {
+  SocketState s;
+  s.datagram = (bits & SB_SOCKET_DATAGRAM) != 0;
+  s.local_wildcard = (bits & SB_SOCKET_ADDRESS) == 0;
+  s.has_port = (bits & SB_SOCKET_PORT) != 0;
+  // A port without the lock was the kernel's choice: at a UDP socket's first
+  // send, or at bind() to the wildcard with port 0 (the library's auto_bound).
+  s.port_chosen_by_kernel = s.has_port && (bits & SB_SOCKET_PORT_LOCKED) == 0;
+  // An address or port the program chose; and a TCP socket has a port before its
+  // connect only from bind(), which the library's bind hook also counts as the
+  // program's (preload/descriptor_hooks.cpp).
+  s.bound_by_program = (bits & (SB_SOCKET_ADDRESS_LOCKED | SB_SOCKET_PORT_LOCKED)) != 0 || (!s.datagram && s.has_port);
+  s.device_pinned = (bits & SB_SOCKET_DEVICE) != 0;
+  // connect4/6 run at a TCP socket's first connect only (tcp_v4_pre_connect);
+  // a UDP socket connecting again has its address set by the first connect.
+  s.repeated_connect = false;
+  return s;
+}
+
+const SocketVerdicts& socket_verdicts() {
+  static const SocketVerdicts verdicts = [] {
+    SocketVerdicts v;
+    v.reasons.push_back(kKernelCannotGiveBackPort);
+    // A rule with a source: what decide() says of the socket does not depend on
+    // the rule, except that a source may need the port given back (rebind_kernel_port).
+    Rule probe;
+    probe.source_v4 = IpAddress::parse("127.0.0.1");
+    Endpoint destination;
+    destination.address.family = Family::v4;
+    for (unsigned datagram_send = 0; datagram_send < SB_SOCKET_CALLS; ++datagram_send) {
+      const SocketCall call = datagram_send != 0 ? SocketCall::datagram_send : SocketCall::connect;
+      for (unsigned bits = 0; bits < SB_SOCKET_STATES; ++bits) {
+        const Decision d = decide(probe, destination, call, kernel_socket_state(bits));
+        std::uint8_t verdict = SB_SOCKET_APPLY;
+        if (d.verdict == Verdict::unchanged) {
+          verdict = SB_SOCKET_UNCHANGED;
+        } else if (d.verdict == Verdict::left_alone) {
+          const std::string_view reason = d.reason;
+          auto it = std::find(v.reasons.begin(), v.reasons.end(), reason);
+          if (it == v.reasons.end()) it = v.reasons.insert(v.reasons.end(), reason);
+          verdict = static_cast<std::uint8_t>(SB_SOCKET_LEFT_ALONE + (it - v.reasons.begin()));
+        } else if (d.rebind_kernel_port) {
+          verdict = SB_SOCKET_APPLY_UNLESS_BIND;
+        }
+        v.table[sb_socket_verdict_index(datagram_send, bits)] = verdict;
+      }
+    }
+    return v;
+  }();
+  return verdicts;
+}
+
 std::uint32_t KernelTables::program_id(std::string_view name) const noexcept {
   for (std::size_t i = 0; i < programs.size(); ++i) {
     if (programs[i] == name) return static_cast<std::uint32_t>(i + 1);

@@ -20,6 +20,7 @@
 #define SO_BINDTODEVICE 25
 #define IPPROTO_TCP 6
 #define IPPROTO_UDP 17
+#define SOCK_BINDADDR_LOCK 4
 #define SOCK_BINDPORT_LOCK 8
 #define MAX_SCAN (1 << 23) /* bpf_loop's limit */
 
@@ -28,6 +29,9 @@ const volatile __u64 netns_cookie = 0;   /* only sockets of this network namespa
 const volatile __u32 log_applied = 0;    /* info: one event per applied rule */
 const volatile __u32 log_problems = 1;   /* error and warning events */
 const volatile __u32 uses_programs = 0;  /* some rule has `program =` */
+/* What a matched rule may do to a socket in each state: decide()'s answers
+ * (kernel_tables.h, enum sb_socket_verdict; kernel_rule_compiler.cpp). */
+const volatile __u8 socket_verdicts[SB_SOCKET_VERDICTS] = {};
 
 struct {
   __uint(type, BPF_MAP_TYPE_LPM_TRIE);
@@ -98,7 +102,8 @@ struct call {
   __u8 socket_v6;       /* AF_INET6 socket: bind/set the source in its form */
   __u8 datagram;
   __u8 program_read;    /* scratch_space holds the executable's name */
-  __u8 reserved[5];
+  __u8 datagram_send;   /* an unconnected datagram (sendmsg4/6), else a connect */
+  __u8 reserved[4];
   __s64 rule;
 };
 
@@ -244,7 +249,8 @@ __noinline int find_rule(struct call *c)
 __noinline int send_event(const struct call *c, const struct sb_rule *r, __u32 what, int error)
 {
   __u8 kind = what & 0xff;
-  if (!c || !r || (kind == SB_EVENT_APPLIED ? !log_applied : !log_problems))
+  int info = kind == SB_EVENT_APPLIED || kind == SB_EVENT_LEFT_ALONE;
+  if (!c || !r || (info ? !log_applied : !log_problems))
     return 0;
   struct sb_event *e = bpf_ringbuf_reserve(&events, sizeof *e, 0);
   if (!e)
@@ -311,14 +317,66 @@ static int netns_ok(struct bpf_sock_addr *ctx)
   return bpf_get_netns_cookie(ctx) == netns_cookie;
 }
 
-/* The program's own choices: an address, a port or a device already set
- * (bpf_bind would otherwise silently replace a NO_PORT bind). */
-static int bound_by_program(struct bpf_sock *sk)
+/* The full socket behind the context's, for fields it does not show. The
+ * verifier forbids arithmetic on the context's socket pointer: its value is
+ * taken as a plain number first. */
+static struct sock *full_socket(struct bpf_sock *sk)
 {
-  if (sk->src_port || sk->bound_dev_if || sk->src_ip4)
+  __u64 address = 0;
+  bpf_probe_read_kernel(&address, sizeof address, &sk);
+  return (struct sock *)address;
+}
+
+static __u32 user_locks(struct bpf_sock *sk)
+{
+  struct sock *full = full_socket(sk);
+  return (__u32)BPF_CORE_READ_BITFIELD_PROBED(full, sk_userlocks);
+}
+
+/* What the socket's state is, as kernel_tables.h's bits: whether the program
+ * (or the kernel) set its address, port or device. The locks are read only
+ * when an address or a port is set: bind() sets neither lock without them. */
+static __u32 socket_bits(struct bpf_sock *sk, int datagram)
+{
+  __u32 bits = datagram ? SB_SOCKET_DATAGRAM : 0;
+  if (sk->src_ip4 || (sk->family == AF_INET6 && (sk->src_ip6[0] | sk->src_ip6[1] | sk->src_ip6[2] | sk->src_ip6[3])))
+    bits |= SB_SOCKET_ADDRESS;
+  if (sk->src_port)
+    bits |= SB_SOCKET_PORT;
+  if (sk->bound_dev_if)
+    bits |= SB_SOCKET_DEVICE;
+  if (bits & (SB_SOCKET_ADDRESS | SB_SOCKET_PORT)) {
+    __u32 locks = user_locks(sk);
+    if (locks & SOCK_BINDADDR_LOCK)
+      bits |= SB_SOCKET_ADDRESS_LOCKED;
+    if (locks & SOCK_BINDPORT_LOCK)
+      bits |= SB_SOCKET_PORT_LOCKED;
+  }
+  return bits;
+}
+
+/* A matched rule that decide() leaves the socket alone for: an info event
+ * with its reason (event_log.cpp prints socket_verdicts()' text). */
+static int left_alone(const struct call *c, const struct sb_rule *r, __u32 reason)
+{
+  send_event(c, r, EVENT_WHAT(SB_EVENT_LEFT_ALONE, reason, 0, 0), 0);
+  return 1;
+}
+
+/* What decide() says of this socket for the matched rule's action `a`: 1 to
+ * apply the action, 0 when the call goes on unchanged (left alone, logged). */
+static int socket_lets_apply(const struct call *c, const struct sb_rule *r, const struct sb_action *a, __u32 bits)
+{
+  __u8 verdict = socket_verdicts[sb_socket_verdict_index(c->datagram_send, bits)];
+  if (verdict == SB_SOCKET_APPLY)
     return 1;
-  if (sk->family == AF_INET6)
-    return sk->src_ip6[0] | sk->src_ip6[1] | sk->src_ip6[2] | sk->src_ip6[3];
+  if (verdict == SB_SOCKET_APPLY_UNLESS_BIND) {
+    if (a->kind == SB_ACTION_STEER && (a->flags & SB_ACTION_BIND_SOURCE))
+      return !left_alone(c, r, 0);
+    return 1;
+  }
+  if (verdict >= SB_SOCKET_LEFT_ALONE)
+    left_alone(c, r, verdict - SB_SOCKET_LEFT_ALONE);
   return 0;
 }
 
@@ -333,12 +391,14 @@ static __always_inline const struct sb_rule *matched_rule(struct call *c)
   return bpf_map_lookup_elem(&rules, &index);
 }
 
-static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c)
+static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c, __u32 bits)
 {
   const struct sb_rule *r = matched_rule(c);
   if (!r)
     return 1;
   const struct sb_action *a = action_of(c, r, 1);
+  if (!socket_lets_apply(c, r, a, bits))
+    return 1;
   if (a->kind == SB_ACTION_FAIL)
     return action_failed(c, r, a);
   if (a->kind != SB_ACTION_STEER)
@@ -405,9 +465,7 @@ static int connect_protocol_ok(struct bpf_sock_addr *ctx, struct call *c)
  * says so, with its own errno. */
 static int v6_only(struct bpf_sock *sk)
 {
-  __u64 address = 0;
-  bpf_probe_read_kernel(&address, sizeof address, &sk);
-  struct sock *full = (struct sock *)address;
+  struct sock *full = full_socket(sk);
   return (int)BPF_CORE_READ_BITFIELD_PROBED(full, __sk_common.skc_ipv6only);
 }
 
@@ -418,12 +476,12 @@ int connect4(struct bpf_sock_addr *ctx)
   if (!connect_protocol_ok(ctx, &c) || !netns_ok(ctx))
     return 1;
   struct bpf_sock *sk = ctx->sk;
-  if (!sk || bound_by_program(sk))
+  if (!sk)
     return 1;
   __u32 ip = ctx->user_ip4;
   __builtin_memcpy(c.destination, &ip, 4);
   c.port = bpf_ntohs((__u16)ctx->user_port);
-  return apply_at_connect(ctx, &c);
+  return apply_at_connect(ctx, &c, socket_bits(sk, c.datagram));
 }
 
 SEC("cgroup/connect6")
@@ -433,45 +491,31 @@ int connect6(struct bpf_sock_addr *ctx)
   if (!connect_protocol_ok(ctx, &c) || !netns_ok(ctx))
     return 1;
   struct bpf_sock *sk = ctx->sk;
-  if (!sk || bound_by_program(sk))
+  if (!sk)
     return 1;
   __u32 ip6[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
   decode_v6(&c, ip6);
   if (c.v4 && v6_only(sk))
     return 1;
   c.port = bpf_ntohs((__u16)ctx->user_port);
-  return apply_at_connect(ctx, &c);
+  return apply_at_connect(ctx, &c, socket_bits(sk, c.datagram));
 }
 
-/* Unconnected datagrams. Left alone: a socket bound to an address or a device,
- * one bound to the wildcard with a port of the program's choosing (a server
- * answering: the kernel marks that choice in sk_userlocks; a port the kernel
- * picked at the first send is not marked), and a datagram whose source is set
- * already (IP_PKTINFO, or a nested srcbind's program that ran first). */
-/* sk_userlocks of the full socket. The verifier forbids arithmetic on the
- * context's socket pointer: its value is taken as a plain number first. */
-static __u32 user_locks(struct bpf_sock *sk)
-{
-  __u64 address = 0;
-  bpf_probe_read_kernel(&address, sizeof address, &sk);
-  struct sock *full = (struct sock *)address;
-  return (__u32)BPF_CORE_READ_BITFIELD_PROBED(full, sk_userlocks);
-}
-
-static int datagram_left_alone(struct bpf_sock_addr *ctx, int v6)
+/* Unconnected datagrams. A datagram whose source is set already (the program's
+ * IP_PKTINFO, or a nested srcbind's program that ran first) is the program's;
+ * what the socket's state allows is decide()'s (socket_lets_apply). The kernel
+ * starts the datagram's source as the socket's own address, so only a source
+ * other than that one was set for this datagram. */
+static int source_set_by_sender(struct bpf_sock_addr *ctx, int v6)
 {
   struct bpf_sock *sk = ctx->sk;
-  if (!sk || sk->bound_dev_if || sk->src_ip4)
-    return 1;
-  if (sk->family == AF_INET6 && (sk->src_ip6[0] | sk->src_ip6[1] | sk->src_ip6[2] | sk->src_ip6[3]))
-    return 1;
-  if (v6) {
-    if (ctx->msg_src_ip6[0] | ctx->msg_src_ip6[1] | ctx->msg_src_ip6[2] | ctx->msg_src_ip6[3])
-      return 1;
-  } else if (ctx->msg_src_ip4) {
-    return 1;
-  }
-  return (user_locks(sk) & SOCK_BINDPORT_LOCK) != 0;
+  if (!sk)
+    return 0;
+  if (v6)
+    return (ctx->msg_src_ip6[0] | ctx->msg_src_ip6[1] | ctx->msg_src_ip6[2] | ctx->msg_src_ip6[3]) != 0 &&
+           (ctx->msg_src_ip6[0] != sk->src_ip6[0] || ctx->msg_src_ip6[1] != sk->src_ip6[1] ||
+            ctx->msg_src_ip6[2] != sk->src_ip6[2] || ctx->msg_src_ip6[3] != sk->src_ip6[3]);
+  return ctx->msg_src_ip4 != 0 && ctx->msg_src_ip4 != sk->src_ip4;
 }
 
 static int apply_to_datagram(struct bpf_sock_addr *ctx, struct call *c, int v6_hook)
@@ -480,6 +524,9 @@ static int apply_to_datagram(struct bpf_sock_addr *ctx, struct call *c, int v6_h
   if (!r)
     return 1;
   const struct sb_action *a = action_of(c, r, 0);
+  struct bpf_sock *sk = ctx->sk;
+  if (!sk || !socket_lets_apply(c, r, a, socket_bits(sk, 1)))
+    return 1;
   if (a->kind == SB_ACTION_FAIL)
     return action_failed(c, r, a);
   /* Nothing, as for interface-only rules (no per-datagram device from BPF: README). */
@@ -511,8 +558,8 @@ static int apply_to_datagram(struct bpf_sock_addr *ctx, struct call *c, int v6_h
 SEC("cgroup/sendmsg4")
 int sendmsg4(struct bpf_sock_addr *ctx)
 {
-  struct call c = {.v4 = 1, .datagram = 1};
-  if (ctx->protocol != IPPROTO_UDP || !netns_ok(ctx) || datagram_left_alone(ctx, 0))
+  struct call c = {.v4 = 1, .datagram = 1, .datagram_send = 1};
+  if (ctx->protocol != IPPROTO_UDP || !netns_ok(ctx) || source_set_by_sender(ctx, 0))
     return 1;
   __u32 ip = ctx->user_ip4;
   __builtin_memcpy(c.destination, &ip, 4);
@@ -523,8 +570,8 @@ int sendmsg4(struct bpf_sock_addr *ctx)
 SEC("cgroup/sendmsg6")
 int sendmsg6(struct bpf_sock_addr *ctx)
 {
-  struct call c = {.datagram = 1, .socket_v6 = 1};
-  if (ctx->protocol != IPPROTO_UDP || !netns_ok(ctx) || datagram_left_alone(ctx, 1))
+  struct call c = {.datagram = 1, .datagram_send = 1, .socket_v6 = 1};
+  if (ctx->protocol != IPPROTO_UDP || !netns_ok(ctx) || source_set_by_sender(ctx, 1))
     return 1;
   __u32 ip6[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
   decode_v6(&c, ip6);

@@ -10,6 +10,8 @@ enum sb_event_kind {
   SB_EVENT_APPLIED = 1,   /* info: the source and/or device were set */
   SB_EVENT_FAILED = 2,    /* error: on_error = fail, the call fails */
   SB_EVENT_CONTINUED = 3, /* warning: on_error = continue, sent as without srcbind */
+  SB_EVENT_LEFT_ALONE = 4, /* info: the socket is the program's; `step` is the reason's
+                              index in socket_verdicts().reasons (kernel_rule_compiler.hpp) */
 };
 
 enum sb_event_step {
@@ -26,7 +28,7 @@ struct sb_event {
   __s32 error;           /* positive errno */
   __u16 port;            /* destination port, host order */
   __u8 kind;             /* enum sb_event_kind */
-  __u8 step;             /* enum sb_event_step */
+  __u8 step;             /* enum sb_event_step; SB_EVENT_LEFT_ALONE: the reason */
   __u8 datagram;         /* udp per-datagram source, else connect */
   __u8 v4;               /* destination family (mapped destinations are IPv4) */
   __u8 source_applied;

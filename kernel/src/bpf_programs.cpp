@@ -148,6 +148,9 @@ std::unique_ptr<BpfPrograms> BpfPrograms::load_with(const KernelTables& tables, 
   skeleton->rodata->log_applied = settings.log_applied ? 1 : 0;
   skeleton->rodata->log_problems = settings.log_problems ? 1 : 0;
   skeleton->rodata->uses_programs = tables.programs.empty() ? 0 : 1;
+  const auto& verdicts = socket_verdicts().table;
+  static_assert(sizeof skeleton->rodata->socket_verdicts == sizeof verdicts);
+  std::memcpy(const_cast<__u8*>(skeleton->rodata->socket_verdicts), verdicts.data(), sizeof verdicts);
   bpf_map__set_max_entries(skeleton->maps.prefixes_v4, entries(tables.v4));
   bpf_map__set_max_entries(skeleton->maps.prefixes_v6, entries(tables.v6));
   bpf_map__set_max_entries(skeleton->maps.slices, entries(tables.slices));

@@ -1,5 +1,6 @@
 #include "srcbind/kernel/event_log.hpp"
 
+#include "srcbind/kernel_rule_compiler.hpp"
 #include "srcbind_events.h"
 
 #include <cstring>
@@ -59,6 +60,13 @@ std::string format_event(const sb_event& e, std::span<const Rule> rules) {
       if (e.device_applied && r) line += " dev " + r->interface;
       line += rule;
       break;
+    case SB_EVENT_LEFT_ALONE: {
+      const auto& reasons = socket_verdicts().reasons;
+      line += call + " left alone: " +
+              std::string(e.step < reasons.size() ? reasons[e.step] : std::string_view("the socket is the program's")) +
+              rule;
+      break;
+    }
     case SB_EVENT_FAILED:
       line += "error: " + call + ": " + step_text(e.step) + ": " + error_text(e.error) + rule +
               "; the call fails (on_error = fail)";

@@ -24,7 +24,8 @@ struct Printer {
 
 bool wanted(const sb_event& e, LogLevel level) {
   switch (e.kind) {
-    case SB_EVENT_APPLIED: return level >= LogLevel::info;
+    case SB_EVENT_APPLIED:
+    case SB_EVENT_LEFT_ALONE: return level >= LogLevel::info;
     case SB_EVENT_FAILED: return level >= LogLevel::error;
     default: return level >= LogLevel::warn;
   }

@@ -144,116 +144,71 @@ TEST(KernelRuleCompiler, HundredThousandRulesDecideLikeTheMatcher) {
   EXPECT_GT(matched, 100);
 }
 
-}  // namespace
-}  // namespace srcbind
-
-namespace srcbind {
-namespace {
-
-// The action a BPF program can apply for decide()'s decision on a fresh socket,
-// with the kernel backend's documented differences (README, "Two backends"): a
-// datagram gets no device from BPF, and a source not on the host fails the
-// datagram with EADDRNOTAVAIL when compiled (the kernel's UDP path would say
-// EINVAL).
-sb_action expected_action(const Decision& d, SocketCall call, bool source_local) {
-  sb_action a{};
-  if (d.verdict == Verdict::fail) return {SB_ACTION_FAIL, 0, SB_FAIL_SOURCE_MISSING, static_cast<__u8>(d.error)};
-  if (d.verdict != Verdict::steer) return a;
-  if (call == SocketCall::connect) {
-    a.kind = SB_ACTION_STEER;
-    if (d.set_device) a.flags |= SB_ACTION_SET_DEVICE;
-    if (d.source != nullptr) a.flags |= SB_ACTION_BIND_SOURCE;
-    return a;
+// What the programs do with a matched rule, by the socket's state (kernel_tables.h,
+// socket_verdicts()): the states a program can put a socket in, spelled out.
+std::string socket_verdict(SocketCall call, unsigned bits) {
+  const SocketVerdicts& v = socket_verdicts();
+  const std::uint8_t verdict = v.table[sb_socket_verdict_index(call == SocketCall::datagram_send, bits)];
+  switch (verdict) {
+    case SB_SOCKET_APPLY: return "apply";
+    case SB_SOCKET_APPLY_UNLESS_BIND: return "apply unless it binds a source";
+    case SB_SOCKET_UNCHANGED: return "unchanged";
+    default:
+      if (verdict >= SB_SOCKET_LEFT_ALONE && verdict - SB_SOCKET_LEFT_ALONE < static_cast<int>(v.reasons.size()))
+        return "left alone: " + std::string(v.reasons[verdict - SB_SOCKET_LEFT_ALONE]);
+      return "bad verdict " + std::to_string(verdict);
   }
-  if (d.source == nullptr) return a;
-  if (!source_local) return {SB_ACTION_FAIL, 0, SB_FAIL_SOURCE_NOT_LOCAL, EADDRNOTAVAIL};
-  return {SB_ACTION_STEER, SB_ACTION_PACKET_SOURCE, 0, 0};
 }
 
-std::string describe(const sb_action& a) {
-  return "kind " + std::to_string(a.kind) + " flags " + std::to_string(a.flags) + " reason " +
-         std::to_string(a.reason) + " error " + std::to_string(a.error);
+TEST(KernelSocketVerdicts, EachStateAProgramCanMakeIsDecidedAsTheLibraryDoes) {
+  constexpr unsigned udp = SB_SOCKET_DATAGRAM, address = SB_SOCKET_ADDRESS, port = SB_SOCKET_PORT,
+                     address_lock = SB_SOCKET_ADDRESS_LOCKED, port_lock = SB_SOCKET_PORT_LOCKED,
+                     device = SB_SOCKET_DEVICE;
+  const auto connect = [](unsigned bits) { return socket_verdict(SocketCall::connect, bits); };
+  const auto send = [](unsigned bits) { return socket_verdict(SocketCall::datagram_send, bits); };
+  const std::string tcp_bound = "left alone: a TCP socket bound by the program cannot be rebound";
+  EXPECT_EQ(connect(0), "apply") << "a fresh TCP socket";
+  EXPECT_EQ(connect(address | port | address_lock), tcp_bound) << "bind(address, 0)";
+  EXPECT_EQ(connect(address | address_lock), tcp_bound) << "bind(address, 0) with IP_BIND_ADDRESS_NO_PORT";
+  EXPECT_EQ(connect(port), tcp_bound) << "bind(0.0.0.0, 0): a TCP port only comes from bind()";
+  EXPECT_EQ(connect(port | port_lock), tcp_bound) << "bind(0.0.0.0, PORT)";
+  EXPECT_EQ(connect(device), "left alone: pinned to a device by the program");
+  EXPECT_EQ(send(udp), "apply") << "a fresh UDP socket";
+  EXPECT_EQ(send(udp | port), "apply") << "the kernel's port: bind(0.0.0.0, 0) or an earlier send";
+  EXPECT_EQ(connect(udp), "apply") << "a fresh UDP socket connects (glibc's resolver)";
+  EXPECT_EQ(connect(udp | port), "apply unless it binds a source") << "dig's pattern: the port must be given back";
+  EXPECT_EQ(send(udp | port | port_lock), "left alone: bound by the program to a port of its own (a server's socket)");
+  EXPECT_EQ(send(udp | address | port | address_lock), "left alone: bound by the program to an address");
+  EXPECT_EQ(send(udp | address | port), "left alone: bound to an address (connected)") << "connected before";
+  EXPECT_EQ(connect(udp | address | port), "left alone: already bound to an address") << "connects again";
+  EXPECT_EQ(send(udp | device), "left alone: pinned to a device by the program");
 }
 
-struct ActionCase {
-  const char* what;
-  std::optional<const char*> source_v4, source_v6;
-  const char* interface;
-  bool source_missing;
-};
-
-Rule rule_of(const ActionCase& c) {
-  Rule r;
-  r.name = c.what;
-  if (c.source_v4) r.source_v4 = IpAddress::parse(*c.source_v4);
-  if (c.source_v6) r.source_v6 = IpAddress::parse(*c.source_v6);
-  r.interface = c.interface;
-  r.source_missing = c.source_missing;
-  return r;
-}
-
-}  // namespace
-
-// The BPF programs only apply what the compiler stored per rule and situation;
-// that is decide()'s decision (config/include/srcbind/decision.hpp) for every
-// kind of rule, call and family.
-TEST(KernelRuleCompiler, ActionsAreTheLibrarysDecision) {
-  const ActionCase cases[] = {
-      {"IPv4 source", "198.51.100.12", std::nullopt, "", false},
-      {"IPv6 source not on the host", std::nullopt, "2001:db8:9::1", "", false},
-      {"both families", "198.51.100.110", "fe80::10", "eth0", false},
-      {"interface only", std::nullopt, std::nullopt, "eth1", false},
-      {"interface and source", "198.51.100.12", std::nullopt, "eth1", false},
-      {"@NAME missing at start", std::nullopt, std::nullopt, "", true},
-      {"IPv4 source not on the host", "203.0.113.99", std::nullopt, "", false},
-  };
-  std::vector<Rule> rules;
-  for (const ActionCase& c : cases) rules.push_back(rule_of(c));
-  const HostInterfaces host = fake_host();
-  const KernelTables tables = compile_kernel_tables(rules, host);
-  ASSERT_TRUE(tables.ok());
-  ASSERT_EQ(tables.rules.size(), rules.size());
-  int checked = 0;
-  for (std::size_t i = 0; i < rules.size(); ++i) {
-    for (const SocketCall call : {SocketCall::connect, SocketCall::datagram_send}) {
-      for (const Family family : {Family::v4, Family::v6}) {
-        Endpoint destination = test::endpoint(family == Family::v4 ? "203.0.113.10" : "2001:db8::10", 21);
-        SocketState fresh;
-        fresh.datagram = call == SocketCall::datagram_send;
-        const auto& source = rules[i].source_for(family);
-        const sb_action want =
-            expected_action(decide(rules[i], destination, call, fresh), call, !source || host.is_local(*source));
-        const sb_action got = tables.rules[i].actions[situation(call, family)];
-        EXPECT_EQ(describe(got), describe(want))
-            << cases[i].what << (call == SocketCall::connect ? ", connect" : ", datagram")
-            << (family == Family::v4 ? ", IPv4" : ", IPv6");
-        ++checked;
-        if (call != SocketCall::connect) continue;
-        // A UDP socket that connects (glibc's resolver) gets the connect action.
-        fresh.datagram = true;
-        EXPECT_EQ(describe(got), describe(expected_action(decide(rules[i], destination, call, fresh), call, true)))
-            << cases[i].what << ", connect of a UDP socket";
+TEST(KernelSocketVerdicts, AreDecideForEveryStateAndEveryReasonIsNamed) {
+  const SocketVerdicts& v = socket_verdicts();
+  EXPECT_EQ(v.reasons.front(), kKernelCannotGiveBackPort);
+  Rule probe;
+  probe.source_v4 = IpAddress::parse("127.0.0.2");
+  Endpoint destination;
+  destination.address.family = Family::v4;
+  for (const SocketCall call : {SocketCall::connect, SocketCall::datagram_send}) {
+    for (unsigned bits = 0; bits < SB_SOCKET_STATES; ++bits) {
+      const Decision d = decide(probe, destination, call, kernel_socket_state(bits));
+      const std::string got = socket_verdict(call, bits);
+      if (d.verdict == Verdict::left_alone) {
+        EXPECT_EQ(got, "left alone: " + std::string(d.reason)) << bits;
+      } else if (d.verdict == Verdict::steer) {
+        EXPECT_EQ(got, d.rebind_kernel_port ? "apply unless it binds a source" : "apply") << bits;
+      } else {
+        EXPECT_EQ(got, "unchanged") << bits;
       }
     }
   }
-  EXPECT_EQ(checked, 28);
-
-  // The same, spelled out for the cases where the backends differ or fail.
-  const auto action = [&](std::size_t rule, SocketCall call, Family family) {
-    return describe(tables.rules[rule].actions[situation(call, family)]);
-  };
-  const auto steer = [](__u8 flags) { return describe({SB_ACTION_STEER, flags, 0, 0}); };
-  EXPECT_EQ(action(0, SocketCall::connect, Family::v4), steer(SB_ACTION_BIND_SOURCE));
-  EXPECT_EQ(action(0, SocketCall::datagram_send, Family::v4), steer(SB_ACTION_PACKET_SOURCE));
-  EXPECT_EQ(action(0, SocketCall::connect, Family::v6), steer(0)) << "no IPv6 source: nothing to bind";
-  EXPECT_EQ(action(1, SocketCall::connect, Family::v6), steer(SB_ACTION_BIND_SOURCE)) << "bpf_bind() says EADDRNOTAVAIL";
-  EXPECT_EQ(action(1, SocketCall::datagram_send, Family::v6),
-            describe({SB_ACTION_FAIL, 0, SB_FAIL_SOURCE_NOT_LOCAL, EADDRNOTAVAIL}));
-  EXPECT_EQ(action(3, SocketCall::connect, Family::v4), steer(SB_ACTION_SET_DEVICE));
-  EXPECT_EQ(action(3, SocketCall::datagram_send, Family::v4), describe({})) << "no per-datagram device from BPF";
-  EXPECT_EQ(action(4, SocketCall::connect, Family::v4), steer(SB_ACTION_SET_DEVICE | SB_ACTION_BIND_SOURCE));
-  for (const SocketCall call : {SocketCall::connect, SocketCall::datagram_send})
-    EXPECT_EQ(action(5, call, Family::v4), describe({SB_ACTION_FAIL, 0, SB_FAIL_SOURCE_MISSING, EADDRNOTAVAIL}));
+  for (std::size_t i = 0; i < v.reasons.size(); ++i) {
+    for (std::size_t j = i + 1; j < v.reasons.size(); ++j) EXPECT_NE(v.reasons[i], v.reasons[j]);
+  }
+  EXPECT_LT(SB_SOCKET_LEFT_ALONE + v.reasons.size(), 256u);
 }
 
+}  // namespace
 }  // namespace srcbind

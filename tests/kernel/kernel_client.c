@@ -10,6 +10,9 @@
  *       as udp, from a socket bound to the wildcard and port 0 first
  *   kernel_client udp-server PORT COUNT
  *       bound to 0.0.0.0:PORT, answers COUNT datagrams with "pong"
+ *   kernel_client socket tcp|udp ADDR PORT [bind ADDR PORT] [noport] [device DEV] connect|send
+ *       one socket, set up as listed, then a connect (and for UDP one datagram)
+ *       or an unconnected datagram; prints the server's one-line answer
  *   kernel_client fds
  *       prints the descriptors it inherited above 2 ("none" if none)
  *   kernel_client many ADDR PORT1 PORT2 COUNT [close]
@@ -69,42 +72,16 @@ static void timeouts(int fd)
   setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tv, sizeof tv);
 }
 
-static int tcp(int argc, char **argv)
+static void print_answer(int fd)
 {
-  struct sockaddr_storage to;
-  socklen_t to_len = make_address(argv[2], atoi(argv[3]), &to);
-  int fd = socket(to.ss_family, SOCK_STREAM | SOCK_CLOEXEC, 0);
-  if (fd < 0)
-    fail("socket");
-  timeouts(fd);
-  for (int i = 4; i < argc; i++) {
-    if (strcmp(argv[i], "noport") == 0) {
-      int on = 1;
-      if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on) != 0)
-        fail("IP_BIND_ADDRESS_NO_PORT");
-    } else if (strcmp(argv[i], "device") == 0 && i + 1 < argc) {
-      const char *dev = argv[++i];
-      if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev) + 1) != 0)
-        fail("SO_BINDTODEVICE");
-    } else if (strcmp(argv[i], "bind") == 0 && i + 1 < argc) {
-      struct sockaddr_storage from;
-      socklen_t from_len = make_address(argv[++i], 0, &from);
-      if (bind(fd, (struct sockaddr *)&from, from_len) != 0)
-        fail("bind");
-    }
-  }
-  if (connect(fd, (struct sockaddr *)&to, to_len) != 0)
-    fail("connect");
   char line[128];
-  ssize_t n = read(fd, line, sizeof line - 1);
+  ssize_t n = recv(fd, line, sizeof line - 1, 0);
   if (n < 0)
-    fail("read");
-  line[n > 0 ? n : 0] = 0;
+    fail("recv");
+  line[n] = 0;
   printf("%s", line);
   if (n == 0 || line[n - 1] != '\n')
     printf("\n");
-  close(fd);
-  return 0;
 }
 
 static int udp(int argc, char **argv, int first, int bind_wildcard)
@@ -126,17 +103,76 @@ static int udp(int argc, char **argv, int first, int bind_wildcard)
     socklen_t to_len = make_address(argv[i], atoi(argv[i + 1]), &to);
     if (sendto(fd, "ping", 4, 0, (struct sockaddr *)&to, to_len) != 4)
       fail("sendto");
-    char line[128];
-    ssize_t n = recv(fd, line, sizeof line - 1, 0);
-    if (n < 0)
-      fail("recv");
-    line[n] = 0;
-    printf("%s", line);
-    if (n == 0 || line[n - 1] != '\n')
-      printf("\n");
+    print_answer(fd);
   }
   close(fd);
   return 0;
+}
+
+static int socket_in_state(int argc, char **argv)
+{
+  int datagram = strcmp(argv[2], "udp") == 0;
+  struct sockaddr_storage to;
+  socklen_t to_len = make_address(argv[3], atoi(argv[4]), &to);
+  int fd = socket(to.ss_family, (datagram ? SOCK_DGRAM : SOCK_STREAM) | SOCK_CLOEXEC, 0);
+  if (fd < 0)
+    fail("socket");
+  timeouts(fd);
+  for (int i = 5; i < argc; i++) {
+    if (strcmp(argv[i], "noport") == 0) {
+      int on = 1;
+      if (setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on) != 0)
+        fail("IP_BIND_ADDRESS_NO_PORT");
+    } else if (strcmp(argv[i], "device") == 0 && i + 1 < argc) {
+      const char *dev = argv[++i];
+      if (setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, dev, (socklen_t)strlen(dev) + 1) != 0)
+        fail("SO_BINDTODEVICE");
+    } else if (strcmp(argv[i], "bind") == 0 && i + 2 < argc) {
+      struct sockaddr_storage from;
+      socklen_t from_len = make_address(argv[i + 1], atoi(argv[i + 2]), &from);
+      i += 2;
+      if (bind(fd, (struct sockaddr *)&from, from_len) != 0)
+        fail("bind");
+    } else if (strcmp(argv[i], "connect") == 0) {
+      if (connect(fd, (struct sockaddr *)&to, to_len) != 0)
+        fail("connect");
+      if (datagram && send(fd, "ping", 4, 0) != 4)
+        fail("send");
+      print_answer(fd);
+    } else if (strcmp(argv[i], "send") == 0) {
+      if (sendto(fd, "ping", 4, 0, (struct sockaddr *)&to, to_len) != 4)
+        fail("sendto");
+      print_answer(fd);
+    } else {
+      fprintf(stderr, "unknown step %s\n", argv[i]);
+      return 64;
+    }
+  }
+  close(fd);
+  return 0;
+}
+
+/* tcp ADDR PORT OPTIONS...: socket tcp ADDR PORT OPTIONS... connect, where
+ * `bind ADDR` is `bind ADDR 0`. */
+static int tcp(int argc, char **argv)
+{
+  char *steps[64];
+  int n = 0;
+  steps[n++] = argv[0];
+  steps[n++] = (char *)"socket";
+  steps[n++] = (char *)"tcp";
+  steps[n++] = argv[2];
+  steps[n++] = argv[3];
+  for (int i = 4; i < argc && n < 60; i++) {
+    steps[n++] = argv[i];
+    if (strcmp(argv[i], "bind") == 0 && i + 1 < argc) {
+      steps[n++] = argv[++i];
+      steps[n++] = (char *)"0";
+    }
+  }
+  steps[n++] = (char *)"connect";
+  steps[n] = NULL;
+  return socket_in_state(n, steps);
 }
 
 static int udp_server(char **argv)
@@ -215,6 +251,8 @@ int main(int argc, char **argv)
     return udp_server(argv);
   if (argc >= 6 && strcmp(argv[1], "many") == 0)
     return many(argv);
+  if (argc >= 6 && strcmp(argv[1], "socket") == 0)
+    return socket_in_state(argc, argv);
   if (argc >= 2 && strcmp(argv[1], "fds") == 0)
     return fds();
   fprintf(stderr, "usage: see kernel_client.c\n");

@@ -9,10 +9,12 @@
 #include "srcbind/kernel_tables.h"
 #include "srcbind/rule.hpp"
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <span>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -45,6 +47,22 @@ unsigned situation(SocketCall call, Family family) noexcept;
 // one decision, config/include/srcbind/decision.hpp) in the terms the BPF
 // programs apply. `source_local`: the family's source is on this host.
 sb_action action_for(const Rule& rule, SocketCall call, Family family, bool source_local) noexcept;
+
+// The socket's state as decide() takes it, from what the BPF programs see of
+// the socket (enum sb_socket_bits).
+SocketState kernel_socket_state(unsigned bits) noexcept;
+
+// decide() for every socket state, in the form the programs read it
+// (enum sb_socket_verdict), and the reasons their left-alone events name.
+struct SocketVerdicts {
+  std::array<std::uint8_t, SB_SOCKET_VERDICTS> table{};
+  std::vector<std::string_view> reasons;   // verdict SB_SOCKET_LEFT_ALONE + i: reasons[i]
+};
+const SocketVerdicts& socket_verdicts();
+
+// Reason 0: the one state in which the kernel cannot do what decide() says.
+inline constexpr std::string_view kKernelCannotGiveBackPort =
+    "bound to a port the kernel chose, which a BPF program cannot give back to rebind it";
 
 // The kernel's lookup done on the host: longest listed prefix (the LPM trie),
 // then the shared scan (sb_scan_chain). Returns the rule index or nullopt.

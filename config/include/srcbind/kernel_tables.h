@@ -117,6 +117,39 @@ struct sb_rule {
   struct sb_action actions[SB_SITUATIONS];
 };
 
+/* What a program sees of the socket at the call, as bits. The socket states
+ * decide() distinguishes (left alone, steered, ...) are told apart by these;
+ * config/src/kernel_rule_compiler.cpp (kernel_socket_state) says how. */
+enum sb_socket_bits {
+  SB_SOCKET_DATAGRAM = 1,        /* UDP, else TCP */
+  SB_SOCKET_ADDRESS = 2,         /* a local address is set (not the wildcard) */
+  SB_SOCKET_PORT = 4,            /* a local port is set */
+  SB_SOCKET_ADDRESS_LOCKED = 8,  /* bind() chose that address (sk_userlocks SOCK_BINDADDR_LOCK) */
+  SB_SOCKET_PORT_LOCKED = 16,    /* bind() chose that port (SOCK_BINDPORT_LOCK) */
+  SB_SOCKET_DEVICE = 32,         /* bound to a device (sk_bound_dev_if) */
+  SB_SOCKET_STATES = 64,
+};
+
+/* What a matched rule may do to a socket in a given state: decide() run for
+ * every state by the rule compiler (socket_verdicts()), filled into the
+ * programs before they load. Index: sb_socket_verdict_index(). */
+enum sb_socket_verdict {
+  SB_SOCKET_APPLY = 0,            /* apply the rule's action (steer, or fail) */
+  SB_SOCKET_APPLY_UNLESS_BIND = 1, /* as APPLY, but binding a source needs the port the
+                                      kernel chose given back first, which BPF cannot do:
+                                      an action that binds a source leaves it alone */
+  SB_SOCKET_UNCHANGED = 2,        /* nothing, silently (decided at an earlier call) */
+  SB_SOCKET_LEFT_ALONE = 16,      /* and above: left alone, reason N - 16 (for the log) */
+};
+
+#define SB_SOCKET_CALLS 2 /* 0: connect (or a TCP fast-open send), 1: an unconnected datagram */
+#define SB_SOCKET_VERDICTS (SB_SOCKET_CALLS * SB_SOCKET_STATES)
+
+static inline __u32 sb_socket_verdict_index(__u32 datagram_send, __u32 bits)
+{
+  return (datagram_send ? SB_SOCKET_STATES : 0) + (bits & (SB_SOCKET_STATES - 1));
+}
+
 /* What is known about the call. */
 struct sb_query {
   __u16 port;     /* destination port, host byte order */
