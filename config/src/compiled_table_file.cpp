@@ -6,7 +6,7 @@
 #include "file_checks.hpp"
 #include "prefault.hpp"
 
-#include <elf.h>
+#include <link.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -56,25 +56,13 @@ constexpr std::string_view kSuffix = ".compiled";
 constexpr char kMagic[16] = {'s', 'r', 'c', 'b', 'i', 'n', 'd', '-', 't', 'a', 'b', 'l', 'e', '\0', '\0', '\0'};
 constexpr std::uint32_t kByteOrderMark = 0x01020304;
 
-// The writer's machine, as ELF names it: a table holds native integers and
-// layouts, so it is read only where it was made.
-#if defined(__x86_64__)
-constexpr std::uint32_t kMachine = EM_X86_64;
-#elif defined(__aarch64__)
-constexpr std::uint32_t kMachine = EM_AARCH64;
-#elif defined(__i386__)
-constexpr std::uint32_t kMachine = EM_386;
-#elif defined(__arm__)
-constexpr std::uint32_t kMachine = EM_ARM;
-#elif defined(__riscv)
-constexpr std::uint32_t kMachine = EM_RISCV;
-#elif defined(__powerpc64__)
-constexpr std::uint32_t kMachine = EM_PPC64;
-#elif defined(__s390x__)
-constexpr std::uint32_t kMachine = EM_S390;
-#else
-constexpr std::uint32_t kMachine = EM_NONE;
-#endif
+// The ELF header of the object this code is linked into: the linker defines
+// __ehdr_start in every executable and shared library. Its machine is the one
+// a table's native integers and layouts belong to, so a table is read only
+// where it was made.
+extern "C" [[gnu::visibility("hidden")]] const ElfW(Ehdr) __ehdr_start;
+
+std::uint32_t this_machine() noexcept { return __ehdr_start.e_machine; }
 
 struct DirectoryEntry {
   std::uint32_t tag;
@@ -204,7 +192,7 @@ FileHeader make_header(const Layout& layout, const SourceIdentity& source, std::
   std::memcpy(header.magic, kMagic, sizeof kMagic);
   header.format = kCompiledTableFormat;
   header.byte_order = kByteOrderMark;
-  header.machine = kMachine;
+  header.machine = this_machine();
   header.pointer_size = sizeof(void*);
   header.header_size = sizeof(FileHeader);
   header.section_count = static_cast<std::uint32_t>(sections.size());
@@ -459,11 +447,11 @@ bool CompiledTableFile::check_header(FileHeader& header, const std::string& path
     refuse(Status::truncated, "truncated: " + path + " has " + size_text + ", less than a header" + recompile_hint(path));
     return false;
   }
-  if (header.machine != kMachine || header.pointer_size != sizeof(void*)) {
+  if (header.machine != this_machine() || header.pointer_size != sizeof(void*)) {
     refuse(Status::other_architecture, "other architecture: " + path + " was made for machine " +
                                            std::to_string(header.machine) + " with " +
                                            std::to_string(header.pointer_size) + "-byte pointers, this is machine " +
-                                           std::to_string(kMachine) + " with " + std::to_string(sizeof(void*)) +
+                                           std::to_string(this_machine()) + " with " + std::to_string(sizeof(void*)) +
                                            "-byte pointers" + recompile_hint(path));
     return false;
   }
