@@ -22,6 +22,7 @@
 // Root only (the kernel backend's requirements): otherwise it says why and
 // exits 0 without figures.
 #include "bench_support.hpp"
+#include "child_process.hpp"
 
 #include "srcbind/kernel/cgroup.hpp"
 
@@ -30,7 +31,6 @@
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
-#include <spawn.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
@@ -52,7 +52,6 @@
 #include <thread>
 #include <vector>
 
-extern char** environ;
 
 namespace {
 
@@ -80,54 +79,7 @@ enum Side { kKernel = 0, kPlain = 1 };
 // Where a batch's connections or datagrams are counted: its side and kind.
 int slot(Side side, Kind kind) { return static_cast<int>(side) * kKinds + static_cast<int>(kind); }
 
-// Per slot, what the peer saw and how much of it came from kSource.
-struct Counts {
-  long from_source[2 * kKinds] = {}, seen[2 * kKinds] = {};
-};
-
-// Accepts on the wildcard address (both destinations) and counts each
-// connection for the batch being measured.
-struct TcpSink {
-  int fd = -1;
-  int port = 0;
-  std::atomic<int> current{0};
-  std::atomic<long> from_source[2 * kKinds] = {}, seen[2 * kKinds] = {};
-  std::thread thread;
-
-  TcpSink() {
-    fd = srcbind::bench::tcp_listener("0.0.0.0", port);
-    thread = std::thread([this] {
-      in_addr source;
-      inet_pton(AF_INET, kSource, &source);
-      for (;;) {
-        sockaddr_in peer{};
-        socklen_t plen = sizeof peer;
-        const int c = accept(fd, reinterpret_cast<sockaddr*>(&peer), &plen);
-        if (c < 0) return;
-        const int k = current.load();
-        if (peer.sin_addr.s_addr == source.s_addr) ++from_source[k];
-        ++seen[k];
-        close(c);
-      }
-    });
-  }
-  ~TcpSink() {
-    shutdown(fd, SHUT_RDWR);
-    if (thread.joinable()) thread.join();
-    close(fd);
-  }
-  // Until the peer has seen `total` connections, at most 2 s (bounded), so the
-  // next batch's connections are counted for its own slot.
-  void wait_for(long total) const {
-    const auto deadline = Clock::now() + std::chrono::seconds(2);
-    const auto all = [this] {
-      long n = 0;
-      for (const auto& s : seen) n += s;
-      return n;
-    };
-    while (all() < total && Clock::now() < deadline) std::this_thread::yield();
-  }
-};
+using Counts = srcbind::bench::SourceCounts<2 * kKinds>;   // per slot()
 
 // `n` times socket, connect, close with RST (no TIME_WAIT): µs per connection.
 double tcp_batch(const char* destination, int port, int n) {
@@ -142,37 +94,6 @@ double tcp_batch(const char* destination, int port, int n) {
   }
   return std::chrono::duration<double, std::micro>(Clock::now() - start).count() / n;
 }
-
-// Receives on 127.0.0.1, drained between batches (a receiving thread woken per
-// datagram made the sender pay for it: bench/README.md).
-struct UdpSink {
-  int fd = -1;
-  int port = 0;
-
-  UdpSink() {
-    fd = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
-    int big = 8 << 20;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
-    sockaddr_in a = address(kMatched, 0);
-    if (bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a) != 0) std::abort();
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-  }
-  ~UdpSink() { close(fd); }
-  void drain(int into, Counts& counts) {
-    in_addr source;
-    inet_pton(AF_INET, kSource, &source);
-    char buf[64];
-    sockaddr_in peer{};
-    socklen_t plen = sizeof peer;
-    while (recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&peer), &plen) >= 0) {
-      if (peer.sin_addr.s_addr == source.s_addr) ++counts.from_source[into];
-      ++counts.seen[into];
-      plen = sizeof peer;
-    }
-  }
-};
 
 // `n` unconnected datagrams from a socket made for the batch (a socket belongs
 // to the cgroup it was made in): with `packet_info` the program sets kSource
@@ -293,10 +214,10 @@ int worker(int batches, int per_batch, bool program_clock) {
   const ProgramClock connect4(cgroups.run, BPF_CGROUP_INET4_CONNECT, "connect4");
   const ProgramClock sendmsg4(cgroups.run, BPF_CGROUP_UDP4_SENDMSG, "sendmsg4");
   long clock_runs[kKinds] = {}, clock_ns[kKinds] = {};
-  TcpSink tcp;
-  UdpSink udp;
+  // The TCP peer on the wildcard address: both destinations reach it.
+  srcbind::bench::TcpSink<2 * kKinds> tcp("0.0.0.0", kSource);
+  srcbind::bench::UdpSink<2 * kKinds> udp(kMatched, kSource);
   std::vector<double> times[2][kKinds];
-  Counts counts;
   long total = 0;
   // b = -1: warm-up. The side that goes first alternates from one round of
   // batches to the next (which one runs first changes its time:
@@ -310,16 +231,16 @@ int worker(int batches, int per_batch, bool program_clock) {
       }
       for (int kind = 0; kind < kKinds; ++kind) {
         const Kind what = static_cast<Kind>(kind);
-        tcp.current = slot(side, what);
+        tcp.count_for(slot(side, what));
         const ProgramClock& clock = what == kUdp ? sendmsg4 : connect4;
         const auto before = clock.read();
-        const double us = batch(side, what, tcp.port, udp.port, per_batch);
+        const double us = batch(side, what, tcp.port(), udp.port(), per_batch);
         const auto after = clock.read();
         if (b >= 0 && side == kKernel) {
           clock_runs[kind] += after.first - before.first;
           clock_ns[kind] += after.second - before.second;
         }
-        if (what == kUdp) udp.drain(slot(side, what), counts);
+        if (what == kUdp) udp.drain(slot(side, what));
         else tcp.wait_for(total += per_batch);
         if (b >= 0) times[side][kind].push_back(us);
       }
@@ -333,12 +254,11 @@ int worker(int batches, int per_batch, bool program_clock) {
     for (std::size_t i = 0; i + 1 < kernel.size() && i + 1 < plain.size(); i += 2)
       ratios.push_back((kernel[i] + kernel[i + 1]) / (plain[i] + plain[i + 1]));
     const Kind what = static_cast<Kind>(kind);
-    const auto count = [&](const auto& udp_counts, const auto& tcp_counts, Side side) -> long {
-      return what == kUdp ? udp_counts[slot(side, what)] : static_cast<long>(tcp_counts[slot(side, what)]);
-    };
+    const Counts counts = what == kUdp ? udp.counts() : tcp.counts();
+    const int on_kernel = slot(kKernel, what), on_plain = slot(kPlain, what);
     std::printf("%s %.5f %.4f %.4f %ld %ld %ld %ld\n", kKindNames[kind], median(ratios), median(kernel), median(plain),
-                count(counts.from_source, tcp.from_source, kKernel), count(counts.seen, tcp.seen, kKernel),
-                count(counts.from_source, tcp.from_source, kPlain), count(counts.seen, tcp.seen, kPlain));
+                counts.from_source[on_kernel], counts.seen[on_kernel], counts.from_source[on_plain],
+                counts.seen[on_plain]);
     if (program_clock) std::printf("clock %s %ld %ld\n", kKindNames[kind], clock_runs[kind], clock_ns[kind]);
   }
   if (stats >= 0) close(stats);
@@ -347,56 +267,20 @@ int worker(int batches, int per_batch, bool program_clock) {
 
 // ---------------------------------------------------------------- driver side
 
-struct Spawned {
-  std::string out, err;
-  int status = -1;
-  double wall_ms = 0;
-};
+// Runs argv with SRCBIND_* and LD_PRELOAD removed from its environment, its
+// output captured (the tests' runner, tests/harness/child_process.hpp).
+using Spawned = srcbind::test::ChildResult;
+Spawned spawn(const std::vector<std::string>& argv) {
+  srcbind::test::ChildOptions options;
+  options.deadline = std::chrono::minutes(10);
+  return srcbind::test::run_child(argv, options);
+}
 
-// Runs argv with SRCBIND_* and LD_PRELOAD removed from the environment; standard
-// output (and, with `capture_err`, standard error) captured.
-Spawned spawn(const std::vector<std::string>& argv, bool capture_err = false) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    const std::string s = *e;
-    if (s.rfind("SRCBIND_", 0) != 0 && s.rfind("LD_PRELOAD=", 0) != 0) env.push_back(s);
-  }
-  std::vector<char*> envp, args;
-  for (auto& s : env) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_copy = argv;
-  for (auto& s : argv_copy) args.push_back(s.data());
-  args.push_back(nullptr);
-
-  int out[2], err[2];
-  if (pipe(out) != 0 || pipe(err) != 0) std::abort();
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  posix_spawn_file_actions_adddup2(&actions, out[1], 1);
-  if (capture_err) posix_spawn_file_actions_adddup2(&actions, err[1], 2);
-  posix_spawn_file_actions_addclose(&actions, out[0]);
-  posix_spawn_file_actions_addclose(&actions, err[0]);
-  Spawned result;
-  pid_t pid;
+// The wall time of spawn(argv), in ms: start-up is a difference of two of these.
+double wall_ms(const std::vector<std::string>& argv) {
   const auto start = Clock::now();
-  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data()) != 0) {
-    std::fprintf(stderr, "cannot run %s\n", args[0]);
-    std::exit(2);
-  }
-  posix_spawn_file_actions_destroy(&actions);
-  close(out[1]);
-  close(err[1]);
-  // Standard error is small (one line at most); read it after the output.
-  char buf[65536];
-  ssize_t n;
-  while ((n = read(out[0], buf, sizeof buf)) > 0) result.out.append(buf, static_cast<std::size_t>(n));
-  while ((n = read(err[0], buf, sizeof buf)) > 0) result.err.append(buf, static_cast<std::size_t>(n));
-  close(out[0]);
-  close(err[0]);
-  while (waitpid(pid, &result.status, 0) < 0 && errno == EINTR) {
-  }
-  result.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  return result;
+  spawn(argv);
+  return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
 // One worker's figures per kind.
@@ -472,8 +356,8 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
     std::printf("kernel_bench: skipped: not root (srcbind --kernel needs root)\n");
     return 0;
   }
-  const Spawned probe = spawn({srcbind, "--check", "--kernel", "-s", kSource}, true);
-  if (probe.status != 0) {
+  const Spawned probe = spawn({srcbind, "--check", "--kernel", "-s", kSource});
+  if (probe.exit_code != 0) {
     std::string reason = probe.err.substr(0, probe.err.find('\n'));
     std::printf("kernel_bench: skipped: the kernel backend cannot work here: %s\n", reason.c_str());
     return 0;
@@ -493,9 +377,9 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
   const auto add = [&](const std::string& tag, const Spawned& run) {
     const WorkerResult k = parse(run.out);
     for (const char* kind : kKindNames) {
-      if (run.status != 0 || !k.count(kind) || k.at(kind).ratio <= 0) {
+      if (run.exit_code != 0 || !k.count(kind) || k.at(kind).ratio <= 0) {
         ++failed_workers;
-        std::fprintf(stderr, "kernel_bench: a worker failed (status %d): %s\n", run.status, run.err.c_str());
+        std::fprintf(stderr, "kernel_bench: a worker failed (%s)\n", srcbind::test::describe(run).c_str());
         return;
       }
       const Measured& m = k.at(kind);
@@ -510,8 +394,8 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
     }
   };
   for (int r = 0; r < rounds; ++r) {
-    add("1k:", spawn(kernel_worker(small), true));
-    add("100k:", spawn(kernel_worker(big), true));
+    add("1k:", spawn(kernel_worker(small)));
+    add("100k:", spawn(kernel_worker(big)));
   }
 
   // The in-kernel view: the programs' own run time per call (BPF statistics
@@ -522,12 +406,12 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
     for (const auto& [tag, config] : {std::pair{"1k:", small}, std::pair{"100k:", big}}) {
       auto argv = kernel_worker(config);
       argv.push_back("clock");
-      const Spawned run = spawn(argv, true);
+      const Spawned run = spawn(argv);
       const WorkerResult k = parse(run.out);
       for (const char* kind : {"tcp", "tcp-nomatch"}) {
-        if (run.status != 0 || !k.count(kind) || k.at(kind).clock_runs <= 0) {
+        if (run.exit_code != 0 || !k.count(kind) || k.at(kind).clock_runs <= 0) {
           ++failed_workers;
-          std::fprintf(stderr, "kernel_bench: a clock worker failed (status %d): %s\n", run.status, run.err.c_str());
+          std::fprintf(stderr, "kernel_bench: a clock worker failed (%s)\n", srcbind::test::describe(run).c_str());
           break;
         }
         const Measured& m = k.at(kind);
@@ -541,11 +425,11 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
   std::map<std::string, std::vector<double>> startup;
   const int startup_runs = 4 * rounds;
   for (int i = 0; i < startup_runs; ++i) {
-    startup["plain"].push_back(spawn({"/bin/true"}).wall_ms);
-    startup["small"].push_back(spawn({srcbind, "--kernel", "-q", "-c", small, "--", "/bin/true"}).wall_ms);
+    startup["plain"].push_back(wall_ms({"/bin/true"}));
+    startup["small"].push_back(wall_ms({srcbind, "--kernel", "-q", "-c", small, "--", "/bin/true"}));
     if (i % 4 == 0) {
-      startup["plain-big"].push_back(spawn({"/bin/true"}).wall_ms);
-      startup["big"].push_back(spawn({srcbind, "--kernel", "-q", "-c", big, "--", "/bin/true"}).wall_ms);
+      startup["plain-big"].push_back(wall_ms({"/bin/true"}));
+      startup["big"].push_back(wall_ms({srcbind, "--kernel", "-q", "-c", big, "--", "/bin/true"}));
     }
   }
 

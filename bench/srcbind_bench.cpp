@@ -17,14 +17,13 @@
 // Every worker also checks the source its peers saw, for both sides: a fast run
 // that did not force the source is reported as a failure, not as a result.
 #include "bench_support.hpp"
+#include "child_process.hpp"
 
 #include <arpa/inet.h>
 #include <dlfcn.h>
 #include <netinet/in.h>
 #include <poll.h>
-#include <spawn.h>
 #include <sys/socket.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -42,7 +41,6 @@
 #include <utility>
 #include <vector>
 
-extern char** environ;
 
 namespace {
 
@@ -68,59 +66,9 @@ sockaddr_in loopback(const char* address, int port) { return srcbind::bench::ipv
 // Which side of a worker (worker()) is sending: the sinks count per side.
 enum Side { kFloor = 0, kLinked = 1 };
 
-// Per side, how many connections or datagrams the peer saw, and how many of them
-// were not from kSource.
-struct SourceCounts {
-  long wrong[2] = {};
-  long seen[2] = {};
-};
-
-// Accepts on 127.0.0.1 and counts each connection for the side that is sending.
-// Both sides share this one listener and thread: with one each, the scheduler's
-// placement of the two threads (2 cores) made one side persistently faster than
-// the other, by up to 6 %, in a run where both sides made the same plain connect.
-struct TcpSink {
-  int fd = -1;
-  int port = 0;
-  std::atomic<int> side{kFloor};
-  std::atomic<long> wrong[2] = {}, seen[2] = {};
-  std::thread thread;
-
-  TcpSink() {
-    fd = srcbind::bench::tcp_listener("127.0.0.1", port);
-    thread = std::thread([this] {
-      in_addr expected;
-      inet_pton(AF_INET, kSource, &expected);
-      for (;;) {
-        sockaddr_in peer{};
-        socklen_t plen = sizeof peer;
-        int c = accept(fd, reinterpret_cast<sockaddr*>(&peer), &plen);
-        if (c < 0) return;
-        const int s = side.load();
-        if (peer.sin_addr.s_addr != expected.s_addr) ++wrong[s];
-        ++seen[s];
-        close(c);
-      }
-    });
-  }
-  ~TcpSink() {
-    shutdown(fd, SHUT_RDWR);
-    thread.join();
-    close(fd);
-  }
-
-  // Until the peer has seen `total` connections (both sides), at most 2 s: the
-  // next batch may then count for the other side. Outside the timed loop.
-  void wait_for(long total) const {
-    const auto deadline = Clock::now() + std::chrono::seconds(2);
-    while (seen[0] + seen[1] < total && Clock::now() < deadline) std::this_thread::yield();
-  }
-  SourceCounts counts() const {
-    SourceCounts c;
-    for (int s = 0; s < 2; ++s) c.wrong[s] = wrong[s], c.seen[s] = seen[s];
-    return c;
-  }
-};
+using SourceCounts = srcbind::bench::SourceCounts<2>;   // per Side
+using TcpSink = srcbind::bench::TcpSink<2>;
+using UdpSink = srcbind::bench::UdpSink<2>;
 
 // The socket calls a batch makes, through function pointers on both sides so
 // that the two differ only in where the pointers lead:
@@ -185,43 +133,6 @@ double tcp_batch(const SocketCalls& c, bool bind_source, int port, int n) {
   return std::chrono::duration<double, std::micro>(Clock::now() - start).count() / n;
 }
 
-// Receives datagrams on 127.0.0.1; drain() counts them for the side that sent them.
-// Drained between batches, not during them: a receiver thread woken per datagram
-// made the sender pay for wake-ups and scheduling on these 2 cores, which swamped
-// the fraction of a microsecond being measured. Loopback delivers within the
-// sender's syscall, so each batch is queued whole by the time it has been sent
-// (the buffer holds far more than one batch).
-struct UdpSink {
-  int fd = -1;
-  int port = 0;
-  SourceCounts counts;
-  in_addr expected{};
-
-  UdpSink() {
-    fd = socket(AF_INET, SOCK_DGRAM, 0);
-    int big = 8 << 20;
-    setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &big, sizeof big);
-    sockaddr_in a = loopback("127.0.0.1", 0);
-    bind(fd, reinterpret_cast<sockaddr*>(&a), sizeof a);
-    socklen_t len = sizeof a;
-    getsockname(fd, reinterpret_cast<sockaddr*>(&a), &len);
-    port = ntohs(a.sin_port);
-    inet_pton(AF_INET, kSource, &expected);
-  }
-  ~UdpSink() { close(fd); }
-
-  void drain(Side side) {
-    char buf[64];
-    sockaddr_in peer{};
-    socklen_t plen = sizeof peer;
-    while (recvfrom(fd, buf, sizeof buf, MSG_DONTWAIT, reinterpret_cast<sockaddr*>(&peer), &plen) >= 0) {
-      if (peer.sin_addr.s_addr != expected.s_addr) ++counts.wrong[side];
-      ++counts.seen[side];
-      plen = sizeof peer;
-    }
-  }
-};
-
 // One batch of `n` datagrams to 127.0.0.1:port. `packet_info`: the program sets
 // the source kSource per datagram itself (sendmsg + IP_PKTINFO); else plain sendto.
 double udp_batch(const SocketCalls& c, bool packet_info, int fd, int port, int n) {
@@ -275,29 +186,29 @@ int worker(const std::string& mode, int batches, int per_batch) {
   };
   if (mode == "udp-self" || mode == "udp-plain") {
     const bool floor_sets_source = mode == "udp-self";
-    UdpSink sink;
+    UdpSink sink("127.0.0.1", kSource);
     // Made through the library's hook, as a program's socket would be.
     int fd = linked.socket(AF_INET, SOCK_DGRAM, 0);
     for (int b = -1; b < batches; ++b) {
       for (int k = 0; k < 2; ++k) {
         const Side side = side_of(b, k);
-        record(b, side, side == kFloor ? udp_batch(direct, floor_sets_source, fd, sink.port, per_batch)
-                                       : udp_batch(linked, false, fd, sink.port, per_batch));
+        record(b, side, side == kFloor ? udp_batch(direct, floor_sets_source, fd, sink.port(), per_batch)
+                                       : udp_batch(linked, false, fd, sink.port(), per_batch));
         sink.drain(side);
       }
     }
     linked.close(fd);
-    counts = sink.counts;
+    counts = sink.counts();
   } else if (mode == "tcp-self" || mode == "tcp-plain") {
     const bool floor_binds = mode == "tcp-self";
-    TcpSink sink;
+    TcpSink sink("127.0.0.1", kSource);
     long total = 0;
     for (int b = -1; b < batches; ++b) {
       for (int k = 0; k < 2; ++k) {
         const Side side = side_of(b, k);
-        sink.side = side;
-        record(b, side, side == kFloor ? tcp_batch(direct, floor_binds, sink.port, per_batch)
-                                       : tcp_batch(linked, false, sink.port, per_batch));
+        sink.count_for(side);
+        record(b, side, side == kFloor ? tcp_batch(direct, floor_binds, sink.port(), per_batch)
+                                       : tcp_batch(linked, false, sink.port(), per_batch));
         sink.wait_for(total += per_batch);
       }
     }
@@ -311,60 +222,27 @@ int worker(const std::string& mode, int batches, int per_batch) {
     for (double t : *times) std::printf(" %.4f", t);
     std::printf("\n");
   }
-  std::printf("floor-wrong=%ld floor-seen=%ld linked-wrong=%ld linked-seen=%ld\n", counts.wrong[kFloor],
-              counts.seen[kFloor], counts.wrong[kLinked], counts.seen[kLinked]);
+  std::printf("floor-wrong=%ld floor-seen=%ld linked-wrong=%ld linked-seen=%ld\n",
+              counts.seen[kFloor] - counts.from_source[kFloor], counts.seen[kFloor],
+              counts.seen[kLinked] - counts.from_source[kLinked], counts.seen[kLinked]);
   return 0;
 }
 
 // ---------------------------------------------------------------- driver side
 
-struct Spawned {
-  std::string out;
-  int status = -1;
-  double wall_ms = 0;
-};
-
-Spawned spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env_extra, bool capture) {
-  std::vector<std::string> env;
-  for (char** e = environ; *e; ++e) {
-    std::string s = *e;
-    if (s.rfind("SRCBIND_", 0) == 0 || s.rfind("LD_PRELOAD=", 0) == 0) continue;
-    env.push_back(s);
-  }
-  for (const auto& [k, v] : env_extra) env.push_back(k + "=" + v);
-  std::vector<char*> envp, args;
-  for (auto& s : env) envp.push_back(s.data());
-  envp.push_back(nullptr);
-  std::vector<std::string> argv_copy = argv;
-  for (auto& s : argv_copy) args.push_back(s.data());
-  args.push_back(nullptr);
-
-  int pipefd[2] = {-1, -1};
-  posix_spawn_file_actions_t actions;
-  posix_spawn_file_actions_init(&actions);
-  if (capture) {
-    if (pipe(pipefd) != 0) std::abort();
-    posix_spawn_file_actions_adddup2(&actions, pipefd[1], 1);
-    posix_spawn_file_actions_addclose(&actions, pipefd[0]);
-  }
-  Spawned result;
-  pid_t pid;
-  auto start = Clock::now();
-  if (posix_spawn(&pid, args[0], &actions, nullptr, args.data(), envp.data()) != 0) {
-    std::fprintf(stderr, "cannot run %s\n", args[0]);
+// A worker: this program again, with SRCBIND_* and LD_PRELOAD removed from its
+// environment and `env` added (the tests' runner, tests/harness/child_process.hpp);
+// its standard output.
+std::string run_worker(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env) {
+  srcbind::test::ChildOptions options;
+  for (const auto& [name, value] : env) options.env[name] = value;
+  options.deadline = std::chrono::minutes(5);
+  const srcbind::test::ChildResult run = srcbind::test::run_child(argv, options);
+  if (run.exit_code == 127 && run.out.empty()) {
+    std::fprintf(stderr, "cannot run %s: %s\n", argv[0].c_str(), run.err.c_str());
     std::exit(2);
   }
-  posix_spawn_file_actions_destroy(&actions);
-  if (capture) {
-    close(pipefd[1]);
-    char buf[65536];
-    ssize_t n;
-    while ((n = read(pipefd[0], buf, sizeof buf)) > 0) result.out.append(buf, static_cast<size_t>(n));
-    close(pipefd[0]);
-  }
-  waitpid(pid, &result.status, 0);
-  result.wall_ms = std::chrono::duration<double, std::milli>(Clock::now() - start).count();
-  return result;
+  return run.out;
 }
 
 // What the workers of one kind measured, over all rounds.
@@ -481,8 +359,8 @@ int driver(const std::string& self, const std::string& library, const std::strin
   for (int r = 0; r < rounds; ++r) {
     for (size_t k = 0; k < variants.size(); ++k) {
       const Variant& v = variants[(k + static_cast<size_t>(r)) % variants.size()];   // rotating order
-      Spawned s = spawn({self, "worker", v.mode, std::to_string(batches), std::to_string(per_batch)}, v.env, true);
-      parse_worker(s.out, series[v.name]);
+      parse_worker(run_worker({self, "worker", v.mode, std::to_string(batches), std::to_string(per_batch)}, v.env),
+                   series[v.name]);
     }
   }
 
@@ -490,8 +368,8 @@ int driver(const std::string& self, const std::string& library, const std::strin
   auto rss = [&](const std::map<std::string, std::string>& env) {
     std::vector<double> v;
     for (int i = 0; i < 3; ++i) {
-      Spawned s = spawn({self, "worker", "rss", "0", "0"}, env, true);
-      v.push_back(std::atof(s.out.c_str() + s.out.find('=') + 1));
+      const std::string out = run_worker({self, "worker", "rss", "0", "0"}, env);
+      v.push_back(std::atof(out.c_str() + out.find('=') + 1));
     }
     return median(v);
   };
