@@ -125,6 +125,13 @@ ParsedOptions parse_options(int argc, char* const argv[]) {
     o.mode = m;
     return {};
   };
+  // -c and -i: given once, and not empty.
+  auto set_once = [](std::optional<std::string>& value, const char* option, const char* needs) -> std::string {
+    if (value) return std::string(option) + " given twice";
+    if (*optarg == '\0') return std::string(option) + " needs " + needs;
+    value = optarg;
+    return {};
+  };
   auto set_verbosity = [&](Verbosity v) -> std::string {
     if (o.verbosity != Verbosity::normal && o.verbosity != v) return "-v and -q cannot be combined";
     o.verbosity = v;
@@ -144,28 +151,14 @@ ParsedOptions parse_options(int argc, char* const argv[]) {
     }
     std::string error;
     switch (c) {
-      case 'c':
-        if (o.config_file)
-          error = "-c given twice";
-        else if (*optarg == '\0')
-          error = "-c needs a file name";
-        else
-          o.config_file = optarg;
-        break;
+      case 'c': error = set_once(o.config_file, "-c", "a file name"); break;
       case 's':
         if (*optarg == '\0')
           error = "-s needs an address";
         else
           o.sources.emplace_back(optarg);
         break;
-      case 'i':
-        if (o.interface)
-          error = "-i given twice";
-        else if (*optarg == '\0')
-          error = "-i needs an interface name";
-        else
-          o.interface = optarg;
-        break;
+      case 'i': error = set_once(o.interface, "-i", "an interface name"); break;
       case 'v': error = set_verbosity(Verbosity::verbose); break;
       case 'q': error = set_verbosity(Verbosity::quiet); break;
       case kCheck: error = set_mode(Mode::check); break;

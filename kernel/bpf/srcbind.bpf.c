@@ -461,6 +461,15 @@ static int connect_protocol_ok(struct bpf_sock_addr *ctx, struct call *c)
   return 1;
 }
 
+/* The socket of a connect srcbind may steer: TCP or UDP, in srcbind's network
+ * namespace; NULL leaves the call alone. */
+static __always_inline struct bpf_sock *connecting_socket(struct bpf_sock_addr *ctx, struct call *c)
+{
+  if (!connect_protocol_ok(ctx, c) || !netns_ok(ctx))
+    return NULL;
+  return ctx->sk;
+}
+
 /* IPV6_V6ONLY: a mapped destination cannot be reached; the kernel's own connect
  * says so, with its own errno. */
 static int v6_only(struct bpf_sock *sk)
@@ -473,9 +482,7 @@ SEC("cgroup/connect4")
 int connect4(struct bpf_sock_addr *ctx)
 {
   struct call c = {.v4 = 1};
-  if (!connect_protocol_ok(ctx, &c) || !netns_ok(ctx))
-    return 1;
-  struct bpf_sock *sk = ctx->sk;
+  struct bpf_sock *sk = connecting_socket(ctx, &c);
   if (!sk)
     return 1;
   __u32 ip = ctx->user_ip4;
@@ -488,9 +495,7 @@ SEC("cgroup/connect6")
 int connect6(struct bpf_sock_addr *ctx)
 {
   struct call c = {.socket_v6 = 1};
-  if (!connect_protocol_ok(ctx, &c) || !netns_ok(ctx))
-    return 1;
-  struct bpf_sock *sk = ctx->sk;
+  struct bpf_sock *sk = connecting_socket(ctx, &c);
   if (!sk)
     return 1;
   __u32 ip6[4] = {ctx->user_ip6[0], ctx->user_ip6[1], ctx->user_ip6[2], ctx->user_ip6[3]};
