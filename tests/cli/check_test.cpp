@@ -9,8 +9,11 @@
 namespace srcbind::cli::test {
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
+// `srcbind --check -c FILE`, which must exit with `exit_code`.
+ChildResult check(const std::string& file, int exit_code) {
+  ChildResult r = srcbind({"--check", "-c", file});
+  EXPECT_EQ(r.exit_code, exit_code) << describe(r);
+  return r;
 }
 
 TEST(Check, PrintsEachRuleOnOneLineAndExits0ForAValidFile) {
@@ -31,15 +34,12 @@ on_error = fail
 destination = 127.0.0.0/8
 source = 127.0.0.1
 )");
-  const ChildResult r = srcbind({"--check", "-c", file});
-  EXPECT_EQ(r.exit_code, 0) << describe(r);
-  EXPECT_TRUE(contains(r.out, file + ":5: rule ftp: destination=127.0.0.1,::1 port=21,30000-30100 protocol=tcp "
-                                     "program=wget,lftp source=127.0.0.1,::1 interface=- on_error=fail\n"))
-      << r.out;
-  EXPECT_TRUE(contains(r.out, file + ":13: rule at line 13: destination=127.0.0.0/8 port=any protocol=any "
-                                     "program=any source=127.0.0.1 interface=- on_error=continue\n"))
-      << r.out;
-  EXPECT_TRUE(contains(r.out, file + ": valid: 2 rules\n")) << r.out;
+  const ChildResult r = check(file, 0);
+  expect_contains_all(r.out, {file + ":5: rule ftp: destination=127.0.0.1,::1 port=21,30000-30100 protocol=tcp "
+                                     "program=wget,lftp source=127.0.0.1,::1 interface=- on_error=fail\n",
+                              file + ":13: rule at line 13: destination=127.0.0.0/8 port=any protocol=any "
+                                     "program=any source=127.0.0.1 interface=- on_error=continue\n",
+                              file + ": valid: 2 rules\n"});
   EXPECT_EQ(r.err, "");
 }
 
@@ -54,26 +54,18 @@ port = 70000
 source = 127.0.0.1
 [nonsense]
 )");
-  const ChildResult r = srcbind({"--check", "-c", file});
-  EXPECT_EQ(r.exit_code, 1) << describe(r);
-  EXPECT_TRUE(contains(r.err, file + ":2: ")) << r.err;
-  EXPECT_TRUE(contains(r.err, file + ":6: ")) << r.err;
-  EXPECT_TRUE(contains(r.err, file + ":8: ")) << r.err;
-  EXPECT_TRUE(contains(r.err, "invalid")) << r.err;
+  expect_contains_all(check(file, 1).err, {file + ":2: ", file + ":6: ", file + ":8: ", "invalid"});
 }
 
 TEST(Check, LinkLocalSourceWithoutAnInterfaceIsAnError) {
   TempDir dir;
   const std::string path = dir.write("ll.ini", "[rule ll]\ndestination = fe80::/10\nsource = fe80::a\n");
-  const ChildResult r = srcbind({"--check", "-c", path});
-  EXPECT_EQ(r.exit_code, 1) << describe(r);
-  EXPECT_NE(r.err.find(path + ":1: rule ll: link-local source fe80::a needs `interface =`"), std::string::npos)
-      << r.err;
+  const ChildResult r = check(path, 1);
+  EXPECT_TRUE(contains(r.err, path + ":1: rule ll: link-local source fe80::a needs `interface =`")) << r.err;
 }
 
 TEST(Check, Exits1ForAMissingFile) {
-  const ChildResult r = srcbind({"--check", "-c", "/nonexistent/srcbind.ini"});
-  EXPECT_EQ(r.exit_code, 1) << describe(r);
+  const ChildResult r = check("/nonexistent/srcbind.ini", 1);
   EXPECT_TRUE(contains(r.err, "/nonexistent/srcbind.ini")) << r.err;
 }
 
@@ -110,16 +102,10 @@ TEST(Check, ASourceTheKernelLetsBindIsNotWarnedAbout) {
 
 TEST(Check, WarnsAboutARuleThatCanNeverWin) {
   TempDir dir;
-  const std::string file = dir.write("shadow.ini", R"([rule first]
-destination = 127.0.0.0/8
-source = 127.0.0.1
-[rule second]
-destination = 127.0.0.0/8
-port = 80
-source = 127.0.0.1
-)");
-  const ChildResult r = srcbind({"--check", "-c", file});
-  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  const std::string file =
+      dir.write("shadow.ini", "[rule first]\ndestination = 127.0.0.0/8\nsource = 127.0.0.1\n"
+                              "[rule second]\ndestination = 127.0.0.0/8\nport = 80\nsource = 127.0.0.1\n");
+  const ChildResult r = check(file, 0);
   EXPECT_TRUE(contains(r.err, file + ":4: warning: rule second can never win: rule first (" + file + ":1)")) << r.err;
 }
 
@@ -134,8 +120,7 @@ TEST(Check, ReadsSrcbindConfigWithoutDashC) {
 TEST(Check, ChecksTheQuickModeToo) {
   const ChildResult r = srcbind({"--check", "-s", "198.51.100.12"}, {{"SRCBIND_CONFIG", std::nullopt}});
   EXPECT_EQ(r.exit_code, 0) << describe(r);   // not on this host: a warning, still valid
-  EXPECT_TRUE(contains(r.out, "destination=* ")) << r.out;
-  EXPECT_TRUE(contains(r.out, "source=198.51.100.12 ")) << r.out;
+  expect_contains_all(r.out, {"destination=* ", "source=198.51.100.12 "});
   // A loopback source is confined to loopback destinations (README: deviations).
   const ChildResult loop = srcbind({"--check", "-s", "127.0.0.2"}, {{"SRCBIND_CONFIG", std::nullopt}});
   EXPECT_TRUE(contains(loop.out, "destination=127.0.0.0/8")) << loop.out;
@@ -147,8 +132,7 @@ TEST(Check, WarnsWhenTheLibraryWouldRefuseTheFileForItsPermissions) {
   TempDir dir;
   const std::string file =
       dir.write("writable.ini", "[rule loop]\ndestination = 127.0.0.1\nsource = 127.0.0.1\n", 0666);
-  const ChildResult r = srcbind({"--check", "-c", file});
-  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  const ChildResult r = check(file, 0);
   EXPECT_TRUE(contains(r.err, "warning: libsrcbind.so would refuse this file as SRCBIND_CONFIG")) << r.err;
 }
 

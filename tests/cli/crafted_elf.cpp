@@ -117,4 +117,10 @@ void write_crafted_elf(const std::string& path, const CraftedElf& spec) {
   if (!file) throw std::runtime_error("cannot write " + path);
 }
 
+std::string write_crafted_elf(const srcbind::test::TempDir& dir, std::string_view name, const CraftedElf& spec) {
+  const std::string path = dir / name;
+  write_crafted_elf(path, spec);
+  return path;
+}
+
 }  // namespace srcbind::cli::test

@@ -3,8 +3,11 @@
 // They are never executed.
 #pragma once
 
+#include "temp_dir.hpp"
+
 #include <cstdint>
 #include <string>
+#include <string_view>
 
 namespace srcbind::cli::test {
 
@@ -20,5 +23,7 @@ struct CraftedElf {
 };
 
 void write_crafted_elf(const std::string& path, const CraftedElf& spec);
+// Writes it as dir/name; returns that path.
+std::string write_crafted_elf(const srcbind::test::TempDir& dir, std::string_view name, const CraftedElf& spec);
 
 }  // namespace srcbind::cli::test

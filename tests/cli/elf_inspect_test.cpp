@@ -51,8 +51,7 @@ TEST(ElfInspect, CallsAStaticPieStaticDespiteItsDynamicSegment) {
 TEST(ElfInspect, FindsTheGoNoteInAProgramHeader) {
   // No Go toolchain is needed: a crafted ELF carries the note Go's linker writes.
   TempDir dir;
-  const std::string path = dir / "go-note";
-  write_crafted_elf(path, CraftedElf{.go_note = true});
+  const std::string path = write_crafted_elf(dir, "go-note", CraftedElf{.go_note = true});
   const ElfInfo info = inspect_ok(path);
   EXPECT_TRUE(info.go_note);
   EXPECT_TRUE(info.is_go());
@@ -61,8 +60,7 @@ TEST(ElfInspect, FindsTheGoNoteInAProgramHeader) {
 
 TEST(ElfInspect, FindsTheGoBuildinfoSection) {
   TempDir dir;
-  const std::string path = dir / "go-buildinfo";
-  write_crafted_elf(path, CraftedElf{.go_buildinfo_section = true});
+  const std::string path = write_crafted_elf(dir, "go-buildinfo", CraftedElf{.go_buildinfo_section = true});
   const ElfInfo info = inspect_ok(path);
   EXPECT_FALSE(info.go_note);
   EXPECT_TRUE(info.go_buildinfo);
@@ -71,16 +69,15 @@ TEST(ElfInspect, FindsTheGoBuildinfoSection) {
 
 TEST(ElfInspect, DoesNotTakeOtherNotesForGo) {
   TempDir dir;
-  const std::string path = dir / "gnu-note-only";
-  write_crafted_elf(path, CraftedElf{});
+  const std::string path = write_crafted_elf(dir, "gnu-note-only", CraftedElf{});
   EXPECT_FALSE(inspect_ok(path).is_go());
   EXPECT_FALSE(inspect_ok(SRCBIND_TEST_HELLO_DYNAMIC).is_go());
 }
 
 TEST(ElfInspect, ReadsThirtyTwoBitFiles) {
   TempDir dir;
-  const std::string path = dir / "elf32";
-  write_crafted_elf(path, CraftedElf{.is_64bit = false, .machine = EM_386, .go_note = true});
+  const std::string path =
+      write_crafted_elf(dir, "elf32", CraftedElf{.is_64bit = false, .machine = EM_386, .go_note = true});
   const ElfInfo info = inspect_ok(path);
   EXPECT_EQ(info.elf_class, ELFCLASS32);
   EXPECT_EQ(info.machine, EM_386);
@@ -92,8 +89,7 @@ TEST(ElfInspect, ReadsThirtyTwoBitFiles) {
 
 TEST(ElfInspect, ReportsATruncatedFileAsAnError) {
   TempDir dir;
-  const std::string path = dir / "truncated";
-  write_crafted_elf(path, CraftedElf{.truncate_program_headers = true});
+  const std::string path = write_crafted_elf(dir, "truncated", CraftedElf{.truncate_program_headers = true});
   const ElfInspection r = inspect_elf(path);
   EXPECT_EQ(r.status, ElfInspection::Status::error);
   EXPECT_NE(r.error.find("truncated"), std::string::npos) << r.error;

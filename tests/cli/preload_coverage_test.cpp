@@ -51,15 +51,13 @@ TEST(PreloadCoverage, WarnsAboutAStaticPieExecutable) {
 
 TEST(PreloadCoverage, WarnsAboutADynamicallyLinkedGoProgram) {
   TempDir dir;
-  const std::string path = dir / "gocgo";
-  write_crafted_elf(path, CraftedElf{.go_note = true});
+  const std::string path = write_crafted_elf(dir, "gocgo", CraftedElf{.go_note = true});
   EXPECT_EQ(kinds_for({path}), std::vector{Kind::go_program});
 }
 
 TEST(PreloadCoverage, WarnsAboutAThirtyTwoBitProgram) {
   TempDir dir;
-  const std::string path = dir / "prog32";
-  write_crafted_elf(path, CraftedElf{.is_64bit = false, .machine = EM_386});
+  const std::string path = write_crafted_elf(dir, "prog32", CraftedElf{.is_64bit = false, .machine = EM_386});
   const auto problems = find_coverage_problems(ExecChain{{path}}, this_library_abi());
   ASSERT_EQ(problems.size(), 1u);
   EXPECT_EQ(problems[0].kind, Kind::foreign_abi);
@@ -68,8 +66,7 @@ TEST(PreloadCoverage, WarnsAboutAThirtyTwoBitProgram) {
 
 TEST(PreloadCoverage, JudgesTheInterpreterOfAScriptNotTheScript) {
   TempDir dir;
-  const std::string go = dir / "go-interpreter";
-  write_crafted_elf(go, CraftedElf{.go_note = true});
+  const std::string go = write_crafted_elf(dir, "go-interpreter", CraftedElf{.go_note = true});
   const std::string script = dir.write("script", "#!" + go + "\n", 0755);
   EXPECT_EQ(kinds_for({script, go}), std::vector{Kind::go_program});
   EXPECT_TRUE(kinds_for({script, SRCBIND_TEST_HELLO_DYNAMIC}).empty());
@@ -77,8 +74,7 @@ TEST(PreloadCoverage, JudgesTheInterpreterOfAScriptNotTheScript) {
 
 TEST(PreloadCoverage, WarnsAboutASetuidProgramOwnedBySomeoneElse) {
   TempDir dir;
-  const std::string path = dir / "setuid-copy";
-  write_crafted_elf(path, CraftedElf{});
+  const std::string path = write_crafted_elf(dir, "setuid-copy", CraftedElf{});
   ASSERT_EQ(chmod(path.c_str(), 04755), 0);
   const uid_t other = getuid() == 0 ? 65534 : 0;
   if (chown(path.c_str(), other, static_cast<gid_t>(-1)) != 0)
@@ -93,8 +89,7 @@ TEST(PreloadCoverage, WarnsAboutASetuidProgramOwnedBySomeoneElse) {
 TEST(PreloadCoverage, IgnoresTheSetuidBitOfAProgramTheCallerOwns) {
   // ld.so keeps LD_PRELOAD when the effective user does not change (Q10, case 5).
   TempDir dir;
-  const std::string path = dir / "own-setuid";
-  write_crafted_elf(path, CraftedElf{});
+  const std::string path = write_crafted_elf(dir, "own-setuid", CraftedElf{});
   ASSERT_EQ(chmod(path.c_str(), 04755), 0);
   EXPECT_TRUE(kinds_for({path}).empty());
 }

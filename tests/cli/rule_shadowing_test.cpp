@@ -26,136 +26,64 @@ std::vector<std::string> shadowed_names(std::string_view text) {
 using Names = std::vector<std::string>;
 
 TEST(RuleShadowing, ALaterRuleWithTheSameDestinationAndNoNarrowerFiltersNeverWins) {
-  EXPECT_EQ(shadowed_names(R"(
-[rule a]
-destination = 203.0.113.0/24
-source = 198.51.100.12
-[rule b]
-destination = 203.0.113.0/24
-port = 21
-protocol = tcp
-program = ftp
-source = 198.51.100.10
-)"),
+  EXPECT_EQ(shadowed_names("[rule a]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n"
+                           "[rule b]\ndestination = 203.0.113.0/24\nport = 21\nprotocol = tcp\nprogram = ftp\n"
+                           "source = 198.51.100.10\n"),
             Names{"b"});
 }
 
 TEST(RuleShadowing, ALongerPrefixWinsWhateverTheOrder) {
-  EXPECT_EQ(shadowed_names(R"(
-[rule wide]
-destination = 203.0.113.0/24
-source = 198.51.100.12
-[rule narrow]
-destination = 203.0.113.10
-source = 198.51.100.10
-)"),
+  EXPECT_EQ(shadowed_names("[rule wide]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n"
+                           "[rule narrow]\ndestination = 203.0.113.10\nsource = 198.51.100.10\n"),
             Names{});
 }
 
 TEST(RuleShadowing, NarrowerFiltersFirstLeaveTheLaterRuleAChance) {
-  EXPECT_EQ(shadowed_names(R"(
-[rule ftp-only]
-destination = 203.0.113.0/24
-port = 21
-source = 198.51.100.12
-[rule rest]
-destination = 203.0.113.0/24
-source = 198.51.100.10
-[rule udp-only]
-destination = 203.0.113.0/24
-protocol = udp
-source = 198.51.100.12
-)"),
+  EXPECT_EQ(shadowed_names("[rule ftp-only]\ndestination = 203.0.113.0/24\nport = 21\nsource = 198.51.100.12\n"
+                           "[rule rest]\ndestination = 203.0.113.0/24\nsource = 198.51.100.10\n"
+                           "[rule udp-only]\ndestination = 203.0.113.0/24\nprotocol = udp\nsource = 198.51.100.12\n"),
             Names{"udp-only"});
 }
 
 TEST(RuleShadowing, PortRangesAreComparedAsSets) {
-  EXPECT_EQ(shadowed_names(R"(
-[rule a]
-destination = 203.0.113.0/24
-port = 20-21, 22, 30000-30100
-source = 198.51.100.12
-[rule inside]
-destination = 203.0.113.0/24
-port = 21-22, 30050
-source = 198.51.100.10
-[rule outside]
-destination = 203.0.113.0/24
-port = 21, 23
-source = 198.51.100.10
-)"),
+  EXPECT_EQ(shadowed_names("[rule a]\ndestination = 203.0.113.0/24\nport = 20-21, 22, 30000-30100\n"
+                           "source = 198.51.100.12\n"
+                           "[rule inside]\ndestination = 203.0.113.0/24\nport = 21-22, 30050\nsource = 198.51.100.10\n"
+                           "[rule outside]\ndestination = 203.0.113.0/24\nport = 21, 23\nsource = 198.51.100.10\n"),
             Names{"inside"});
 }
 
 TEST(RuleShadowing, EveryDestinationOfTheRuleMustBeCovered) {
-  EXPECT_EQ(shadowed_names(R"(
-[rule a]
-destination = 203.0.113.0/24
-source = 198.51.100.12
-[rule b]
-destination = 203.0.113.0/24, 198.51.100.128/25
-source = 198.51.100.10
-)"),
+  EXPECT_EQ(shadowed_names("[rule a]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n"
+                           "[rule b]\ndestination = 203.0.113.0/24, 198.51.100.128/25\nsource = 198.51.100.10\n"),
             Names{});
 }
 
 TEST(RuleShadowing, ARuleWithoutASourceOfTheFamilyDoesNotCoverIt) {
-  EXPECT_EQ(shadowed_names(R"(
-[rule v4-only]
-destination = *
-source = 198.51.100.12
-[rule v6-too]
-destination = *
-source = 198.51.100.10, 2001:db8:2::12
-)"),
+  EXPECT_EQ(shadowed_names("[rule v4-only]\ndestination = *\nsource = 198.51.100.12\n"
+                           "[rule v6-too]\ndestination = *\nsource = 198.51.100.10, 2001:db8:2::12\n"),
             Names{});
 }
 
 TEST(RuleShadowing, StarDoesNotCoverAnExplicitDefaultRouteBecauseOfLoopback) {
-  EXPECT_EQ(shadowed_names(R"(
-[rule star]
-destination = *
-source = 198.51.100.12
-[rule all]
-destination = 0.0.0.0/0
-source = 198.51.100.10
-[rule star-again]
-destination = *
-source = 198.51.100.10
-)"),
+  EXPECT_EQ(shadowed_names("[rule star]\ndestination = *\nsource = 198.51.100.12\n"
+                           "[rule all]\ndestination = 0.0.0.0/0\nsource = 198.51.100.10\n"
+                           "[rule star-again]\ndestination = *\nsource = 198.51.100.10\n"),
             Names{"star-again"});
 }
 
 TEST(RuleShadowing, ProgramFiltersAreComparedAsSets) {
-  EXPECT_EQ(shadowed_names(R"(
-[rule a]
-destination = 203.0.113.0/24
-program = wget, curl
-source = 198.51.100.12
-[rule subset]
-destination = 203.0.113.0/24
-program = curl
-source = 198.51.100.10
-[rule other]
-destination = 203.0.113.0/24
-program = lftp
-source = 198.51.100.10
-)"),
+  EXPECT_EQ(shadowed_names("[rule a]\ndestination = 203.0.113.0/24\nprogram = wget, curl\nsource = 198.51.100.12\n"
+                           "[rule subset]\ndestination = 203.0.113.0/24\nprogram = curl\nsource = 198.51.100.10\n"
+                           "[rule other]\ndestination = 203.0.113.0/24\nprogram = lftp\nsource = 198.51.100.10\n"),
             Names{"subset"});
 }
 
 TEST(RuleShadowing, NamesTheRulesThatWin) {
-  const RuleTable t = parse(R"(
-[rule a]
-destination = 203.0.113.0/24
-source = 198.51.100.12
-[rule b]
-destination = 2001:db8:1::/48
-source = 2001:db8:2::12
-[rule c]
-destination = 203.0.113.0/24, 2001:db8:1::/48
-source = 198.51.100.10, 2001:db8:2::12
-)");
+  const RuleTable t = parse("[rule a]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n"
+                            "[rule b]\ndestination = 2001:db8:1::/48\nsource = 2001:db8:2::12\n"
+                            "[rule c]\ndestination = 203.0.113.0/24, 2001:db8:1::/48\n"
+                            "source = 198.51.100.10, 2001:db8:2::12\n");
   const auto shadowed = find_shadowed_rules(t.rules);
   ASSERT_EQ(shadowed.size(), 1u);
   EXPECT_EQ(shadowed[0].rule->name, "c");

@@ -7,20 +7,13 @@
 namespace srcbind::cli::test {
 namespace {
 
-class RunMode : public ::testing::Test {
+class RunMode : public SharedSrcbindTree {
  protected:
-  static void SetUpTestSuite() { tree_ = new SrcbindTree(); }
-  static void TearDownTestSuite() {
-    delete tree_;
-    tree_ = nullptr;
-  }
-  ChildResult run(std::vector<std::string> args, const EnvChanges& env = {}) { return tree_->run(args, env); }
+  ChildResult run(std::vector<std::string> args, const EnvChanges& env = {}) { return tree().run(args, env); }
   std::string config() { return write_loopback_config(files_); }
 
-  static SrcbindTree* tree_;
   TempDir files_;
 };
-SrcbindTree* RunMode::tree_ = nullptr;
 
 TEST_F(RunMode, ExitStatusIsTheCommandsOwn) {
   const ChildResult r = run({"-c", config(), "--", "sh", "-c", "exit 7"});
@@ -87,22 +80,22 @@ TEST_F(RunMode, PrependsTheLibraryToLdPreloadAndKeepsWhatWasThere) {
   const std::string other = SRCBIND_TEST_OTHER_PRELOAD;
   const ChildResult r = run({"-c", config(), "--", "sh", "-c", "echo \"$LD_PRELOAD\""}, {{"LD_PRELOAD", other}});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
-  EXPECT_EQ(r.out, tree_->library() + ":" + other + "\n");
+  EXPECT_EQ(r.out, tree().library() + ":" + other + "\n");
 }
 
 TEST_F(RunMode, DoesNotAddTheLibraryTwice) {
   const std::string other = SRCBIND_TEST_OTHER_PRELOAD;
   const ChildResult r =
-      run({"-c", config(), "--", "sh", "-c", "echo \"$LD_PRELOAD\""}, {{"LD_PRELOAD", other + " " + tree_->library()}});
+      run({"-c", config(), "--", "sh", "-c", "echo \"$LD_PRELOAD\""}, {{"LD_PRELOAD", other + " " + tree().library()}});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
-  EXPECT_EQ(r.out, tree_->library() + ":" + other + "\n");
+  EXPECT_EQ(r.out, tree().library() + ":" + other + "\n");
 }
 
 TEST_F(RunMode, WorksThroughNestedSrcbind) {
   const ChildResult r =
-      run({"-c", config(), "--", tree_->exe(), "-c", config(), "--", "sh", "-c", "echo \"$LD_PRELOAD\""});
+      run({"-c", config(), "--", tree().exe(), "-c", config(), "--", "sh", "-c", "echo \"$LD_PRELOAD\""});
   EXPECT_EQ(r.exit_code, 0) << describe(r);
-  EXPECT_EQ(r.out, tree_->library() + "\n");
+  EXPECT_EQ(r.out, tree().library() + "\n");
 }
 
 TEST_F(RunMode, SetsTheVariablesTheLibraryReads) {
@@ -111,7 +104,7 @@ TEST_F(RunMode, SetsTheVariablesTheLibraryReads) {
   // A relative -c becomes absolute against srcbind's working directory, so that
   // COMMAND may change directory.
   const ChildResult r = run_child({"/bin/sh", "-c", "cd \"$1\" && shift && exec \"$@\"", "sh", files_.path(),
-                                   tree_->exe(), "-c", "sub/../sub/srcbind.ini", "-s", "127.0.0.1", "-s", "::1", "-i",
+                                   tree().exe(), "-c", "sub/../sub/srcbind.ini", "-s", "127.0.0.1", "-s", "::1", "-i",
                                    "lo", "-v", "--", "sh", "-c", "cd / && " + script},
                                   command_options());
   EXPECT_EQ(r.exit_code, 0) << describe(r);

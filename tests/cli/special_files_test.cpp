@@ -13,13 +13,8 @@ namespace {
 
 using namespace std::chrono_literals;
 
-class SpecialFiles : public ::testing::Test {
+class SpecialFiles : public SharedSrcbindTree {
  protected:
-  static void SetUpTestSuite() { tree_ = new SrcbindTree(); }
-  static void TearDownTestSuite() {
-    delete tree_;
-    tree_ = nullptr;
-  }
   // A FIFO that nobody writes to: opening it for reading would wait forever.
   std::string fifo() {
     const std::string path = files_ / "config.ini";
@@ -27,14 +22,12 @@ class SpecialFiles : public ::testing::Test {
     return path;
   }
   ChildResult run(std::vector<std::string> args) {
-    args.insert(args.begin(), tree_->exe());
+    args.insert(args.begin(), tree().exe());
     return run_child(args, command_options({}, 10s));
   }
 
-  static SrcbindTree* tree_;
   TempDir files_;
 };
-SrcbindTree* SpecialFiles::tree_ = nullptr;
 
 TEST_F(SpecialFiles, FifoAsConfigurationIsRefusedAtOnceInRunMode) {
   const std::string path = fifo();

@@ -4,8 +4,11 @@
 #include "child_process.hpp"
 #include "temp_dir.hpp"
 
+#include <gtest/gtest.h>
+
 #include <chrono>
 #include <filesystem>
+#include <initializer_list>
 #include <string>
 #include <vector>
 
@@ -17,6 +20,17 @@ using srcbind::test::describe;
 using srcbind::test::EnvChanges;
 using srcbind::test::run_child;
 using srcbind::test::TempDir;
+
+inline bool contains(const std::string& haystack, const std::string& needle) {
+  return haystack.find(needle) != std::string::npos;
+}
+
+// A failure for each of `needles` that `output` does not contain, showing all of `output`.
+inline void expect_contains_all(const std::string& output, std::initializer_list<std::string> needles) {
+  for (const std::string& needle : needles) {
+    EXPECT_TRUE(contains(output, needle)) << "no \"" << needle << "\" in:\n" << output;
+  }
+}
 
 // How these tests run a program: the srcbind command itself, directly or
 // through a shell.
@@ -61,6 +75,21 @@ class SrcbindTree {
 
  private:
   TempDir dir_;
+};
+
+// A fixture whose tests share one SrcbindTree: copying the command for every
+// test would be most of their time.
+class SharedSrcbindTree : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() { tree_ = new SrcbindTree(); }
+  static void TearDownTestSuite() {
+    delete tree_;
+    tree_ = nullptr;
+  }
+  static const SrcbindTree& tree() { return *tree_; }
+
+ private:
+  inline static SrcbindTree* tree_ = nullptr;
 };
 
 // A configuration file that is valid on every host: loopback to loopback.

@@ -11,10 +11,6 @@
 namespace srcbind::cli::test {
 namespace {
 
-bool contains(const std::string& haystack, const std::string& needle) {
-  return haystack.find(needle) != std::string::npos;
-}
-
 constexpr const char* kLoopbackRules = "[rule per-user]\ndestination = 127.0.0.1\nsource = 127.0.0.2\n";
 
 struct UserConfig {

@@ -9,10 +9,8 @@
 
 #include <cstring>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
-
-using test::ip;
 
 TEST(Address, ParsesIpv4AndIpv6) {
   const auto v4 = IpAddress::parse("198.51.100.12");
@@ -108,40 +106,45 @@ TEST(AddressPrefix, ContainsOnlyAddressesOfItsFamily) {
   EXPECT_FALSE(Prefix::parse("2001:db8::/33")->contains(ip("2001:db8:8000::1")));
 }
 
-TEST(AddressEndpoint, DecodesIpv4Sockaddr) {
-  sockaddr_in in{};
-  in.sin_family = AF_INET;
-  in.sin_port = htons(21);
-  inet_pton(AF_INET, "203.0.113.10", &in.sin_addr);
+// A sockaddr_in, or a sockaddr_in6 for an address with a colon, for address:port.
+sockaddr_storage socket_address(const char* address, std::uint16_t port) {
+  sockaddr_storage storage{};
+  if (std::strchr(address, ':') == nullptr) {
+    auto& in = reinterpret_cast<sockaddr_in&>(storage);
+    in.sin_family = AF_INET;
+    in.sin_port = htons(port);
+    inet_pton(AF_INET, address, &in.sin_addr);
+  } else {
+    auto& in6 = reinterpret_cast<sockaddr_in6&>(storage);
+    in6.sin6_family = AF_INET6;
+    in6.sin6_port = htons(port);
+    inet_pton(AF_INET6, address, &in6.sin6_addr);
+  }
+  return storage;
+}
+
+// Endpoint::from_sockaddr takes the first `length` bytes at `sa` for address:port, mapped or not.
+void expect_decoded(const void* sa, socklen_t length, std::string_view address, std::uint16_t port, bool mapped) {
   Endpoint e;
-  ASSERT_TRUE(Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&in), sizeof in, e));
-  EXPECT_EQ(e.address, ip("203.0.113.10"));
-  EXPECT_EQ(e.port, 21);
-  EXPECT_FALSE(e.mapped);
+  ASSERT_TRUE(Endpoint::from_sockaddr(static_cast<const sockaddr*>(sa), length, e)) << address;
+  EXPECT_EQ(e.address, ip(address));
+  EXPECT_EQ(e.port, port);
+  EXPECT_EQ(e.mapped, mapped);
+}
+
+TEST(AddressEndpoint, DecodesIpv4Sockaddr) {
+  const sockaddr_storage sa = socket_address("203.0.113.10", 21);
+  expect_decoded(&sa, sizeof(sockaddr_in), "203.0.113.10", 21, false);
 }
 
 TEST(AddressEndpoint, DecodesMappedIpv6SockaddrAsIpv4) {
-  sockaddr_in6 in6{};
-  in6.sin6_family = AF_INET6;
-  in6.sin6_port = htons(443);
-  inet_pton(AF_INET6, "::ffff:203.0.113.10", &in6.sin6_addr);
-  Endpoint e;
-  ASSERT_TRUE(Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&in6), sizeof in6, e));
-  EXPECT_EQ(e.address, ip("203.0.113.10"));
-  EXPECT_EQ(e.port, 443);
-  EXPECT_TRUE(e.mapped);
+  const sockaddr_storage sa = socket_address("::ffff:203.0.113.10", 443);
+  expect_decoded(&sa, sizeof(sockaddr_in6), "203.0.113.10", 443, true);
 }
 
 TEST(AddressEndpoint, DecodesIpv6SockaddrIncludingTheShortRfc2133Form) {
-  sockaddr_in6 in6{};
-  in6.sin6_family = AF_INET6;
-  in6.sin6_port = htons(22);
-  inet_pton(AF_INET6, "2001:db8::5", &in6.sin6_addr);
-  Endpoint e;
-  ASSERT_TRUE(Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(&in6), 24, e));
-  EXPECT_EQ(e.address, ip("2001:db8::5"));
-  EXPECT_EQ(e.port, 22);
-  EXPECT_FALSE(e.mapped);
+  const sockaddr_storage sa = socket_address("2001:db8::5", 22);
+  expect_decoded(&sa, 24, "2001:db8::5", 22, false);
 }
 
 TEST(AddressEndpoint, RefusesNullShortAndOtherFamilies) {
@@ -158,15 +161,12 @@ TEST(AddressEndpoint, RefusesNullShortAndOtherFamilies) {
 
 TEST(AddressEndpoint, ReadsUnalignedSockaddr) {
   alignas(8) unsigned char buffer[sizeof(sockaddr_in) + 1]{};
-  sockaddr_in in{};
-  in.sin_family = AF_INET;
-  in.sin_port = htons(8080);
-  inet_pton(AF_INET, "198.51.100.101", &in.sin_addr);
-  std::memcpy(buffer + 1, &in, sizeof in);
+  const sockaddr_storage sa = socket_address("198.51.100.101", 8080);
+  std::memcpy(buffer + 1, &sa, sizeof(sockaddr_in));
   Endpoint e;
-  ASSERT_TRUE(Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(buffer + 1), sizeof in, e));
+  ASSERT_TRUE(Endpoint::from_sockaddr(reinterpret_cast<sockaddr*>(buffer + 1), sizeof(sockaddr_in), e));
   EXPECT_EQ(e.port, 8080);
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

@@ -17,10 +17,8 @@
 #include <fstream>
 #include <random>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
-
-using test::parse;
 
 // A process called "test".
 std::vector<std::string> names(bool) { return {"test"}; }
@@ -28,7 +26,7 @@ std::vector<std::string> names(bool) { return {"test"}; }
 TEST(CompiledRules, LabelsAreTheRulesOwn) {
   RuleTable table = parse("[rule far]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n"
                           "[rule]\ndestination = 198.51.100.0/24\nsource = 198.51.100.12\n");
-  table.rules.push_back(*quick_mode_rule("198.51.100.12", "", test::fake_host(), table.diagnostics));
+  table.rules.push_back(*quick_mode_rule("198.51.100.12", "", fake_host(), table.diagnostics));
   const CompiledRules compiled = compile_rules(table.rules);
   const RuleRecords records = compiled.view();
   ASSERT_EQ(records.rules().size(), 3u);
@@ -149,7 +147,7 @@ TEST(CompiledRules, ARecordDecidesAsItsRule) {
 
 class CompiledTableFiles : public ::testing::Test {
  protected:
-  test::TempDir dir;
+  TempDir dir;
 
   CapturedConfiguration capture(const std::string& path) {
     Environment env;
@@ -158,7 +156,7 @@ class CompiledTableFiles : public ::testing::Test {
   }
   std::string compile(const std::string& path) {
     const auto before = identity_of(path);
-    RuleTable table = load_config_file(path, test::fake_host());
+    RuleTable table = load_config_file(path, fake_host());
     return before ? compile_to_file(table, *before) : "no such file";
   }
 };
@@ -183,7 +181,7 @@ TEST_F(CompiledTableFiles, ATableWrittenAndReadDecidesAsTheFile) {
 
   CapturedConfiguration from_table = capture(path);
   LoadedRules table;
-  load_rules(table, from_table, test::fake_host(), names);
+  load_rules(table, from_table, fake_host(), names);
   ASSERT_EQ(table.table_status, CompiledTableFile::Status::used) << table.table_problem;
   EXPECT_EQ(table.settings.log_level, LogLevel::info);
 
@@ -191,7 +189,7 @@ TEST_F(CompiledTableFiles, ATableWrittenAndReadDecidesAsTheFile) {
   ASSERT_EQ(::unlink(compiled_table_path(path).c_str()), 0);
   CapturedConfiguration from_text = capture(path);
   LoadedRules parsed;
-  load_rules(parsed, from_text, test::fake_host(), names);
+  load_rules(parsed, from_text, fake_host(), names);
   ASSERT_EQ(parsed.table_status, CompiledTableFile::Status::absent);
   ASSERT_EQ(table.records.rules().size(), parsed.records.rules().size());
 
@@ -225,10 +223,10 @@ TEST_F(CompiledTableFiles, AStaleTableIsNotUsed) {
   dir.write("rules.ini", "[rule a]\ndestination = 203.0.113.0/24\nsource = 198.51.100.11\n");
   CapturedConfiguration captured = capture(path);
   LoadedRules loaded;
-  load_rules(loaded, captured, test::fake_host(), names);
+  load_rules(loaded, captured, fake_host(), names);
   EXPECT_EQ(loaded.table_status, CompiledTableFile::Status::stale);
   ASSERT_EQ(loaded.records.rules().size(), 1u);
-  EXPECT_EQ(*loaded.records.action(loaded.records.rules()[0]).source_for(Family::v4), test::ip("198.51.100.11"));
+  EXPECT_EQ(*loaded.records.action(loaded.records.rules()[0]).source_for(Family::v4), ip("198.51.100.11"));
 }
 
 // The container checks its header; what a section holds is checked by its
@@ -249,7 +247,7 @@ TEST_F(CompiledTableFiles, ADamagedSectionMeansTheFileIsParsed) {
     f.close();
     CapturedConfiguration captured = capture(path);
     LoadedRules loaded;
-    load_rules(loaded, captured, test::fake_host(), names);
+    load_rules(loaded, captured, fake_host(), names);
     ASSERT_EQ(loaded.records.rules().size(), 1u) << "word at " << at;
     const auto matcher = Matcher::open(loaded.matcher_image, {}, 1);
     ASSERT_TRUE(matcher) << "word at " << at;
@@ -279,7 +277,7 @@ TEST_F(CompiledTableFiles, TheQuickRuleComesFromTheEnvironmentNotTheTable) {
   env.log = "debug";
   CapturedConfiguration captured = capture_configuration(env, ConfigFile::Capture::map, nullptr);
   LoadedRules loaded;
-  load_rules(loaded, captured, test::fake_host(), names);
+  load_rules(loaded, captured, fake_host(), names);
   ASSERT_EQ(loaded.table_status, CompiledTableFile::Status::used);
   EXPECT_EQ(loaded.settings.log_level, LogLevel::debug);
   const RuleRecords quick = loaded.quick.view();
@@ -289,4 +287,4 @@ TEST_F(CompiledTableFiles, TheQuickRuleComesFromTheEnvironmentNotTheTable) {
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

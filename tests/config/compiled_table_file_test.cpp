@@ -24,10 +24,9 @@
 #include <string>
 #include <vector>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
 
-using test::TempDir;
 using Status = CompiledTableFile::Status;
 using Bytes = std::vector<std::byte>;
 
@@ -104,15 +103,21 @@ class CompiledTable : public ::testing::Test {
     return CompiledTableFile::read(path, trust, identity_of(ini));
   }
   CompiledTableFile read_table() const { return read_table(table); }
-  // The table with `change` applied to its bytes, read back.
+  // A table written afresh, with `change` applied to its bytes, read back.
   template <typename Change>
   CompiledTableFile read_patched(Change change) const {
+    write_table();
     Bytes bytes = read_file(table);
     change(bytes);
     write_file(table, bytes);
     return read_table();
   }
   std::string hint() const { return " (run srcbind --check --compile -c " + ini + ")"; }
+  // `file` is refused as not a table, its problem "not a table: TABLE<reason> (run ...)".
+  void expect_not_a_table(const CompiledTableFile& file, const std::string& reason) const {
+    EXPECT_EQ(file.status(), Status::not_a_table) << reason;
+    EXPECT_EQ(file.problem(), "not a table: " + table + reason + hint());
+  }
 };
 
 TEST_F(CompiledTable, PathIsTheIniPathWithCompiledAppended) {
@@ -204,12 +209,10 @@ TEST_F(CompiledTable, TableCutShortAtAnyLengthIsTruncated) {
 }
 
 TEST_F(CompiledTable, TableWithBytesAfterItsEndIsNotATable) {
-  write_table();
   for (std::size_t extra : {1u, 8u}) {
-    const CompiledTableFile file = read_patched([&](Bytes& bytes) { bytes.resize(bytes.size() + extra); });
-    EXPECT_EQ(file.status(), Status::not_a_table) << extra;
-    EXPECT_EQ(file.problem(), "not a table: " + table + ": its header has a wrong file size" + hint());
-    write_table();
+    SCOPED_TRACE(extra);
+    expect_not_a_table(read_patched([&](Bytes& bytes) { bytes.resize(bytes.size() + extra); }),
+                       ": its header has a wrong file size");
   }
 }
 
@@ -219,20 +222,15 @@ TEST_F(CompiledTable, OtherFilesAreNotTables) {
   write_file(table, bytes_of("srcbind-tabl"));   // a prefix of the magic: cut short
   EXPECT_EQ(read_table().status(), Status::truncated);
   write_file(table, bytes_of("srcbind-tablX"));
-  const CompiledTableFile file = read_table();
-  EXPECT_EQ(file.status(), Status::not_a_table);
-  EXPECT_EQ(file.problem(), "not a table: " + table + " is not a compiled srcbind table" + hint());
+  expect_not_a_table(read_table(), " is not a compiled srcbind table");
 }
 
 TEST_F(CompiledTable, WrongMagicIsNotATable) {
-  write_table();
   EXPECT_EQ(read_patched([](Bytes& b) { b[3] = std::byte{'X'}; }).status(), Status::not_a_table);
-  write_table();
   EXPECT_EQ(read_patched([](Bytes& b) { b[15] = std::byte{1}; }).status(), Status::not_a_table);
 }
 
 TEST_F(CompiledTable, OtherFormatVersionIsOtherFormat) {
-  write_table();
   const CompiledTableFile file = read_patched([](Bytes& b) { patch(b, kFormatAt, kCompiledTableFormat + 1); });
   EXPECT_EQ(file.status(), Status::other_format);
   EXPECT_EQ(file.problem(), "other format: " + table + " is in format " + std::to_string(kCompiledTableFormat + 1) +
@@ -240,20 +238,17 @@ TEST_F(CompiledTable, OtherFormatVersionIsOtherFormat) {
 }
 
 TEST_F(CompiledTable, OtherByteOrderIsOtherArchitecture) {
-  write_table();
   const CompiledTableFile file = read_patched([](Bytes& b) { patch(b, kByteOrderAt, std::uint32_t{0x04030201}); });
   EXPECT_EQ(file.status(), Status::other_architecture);
   EXPECT_EQ(file.problem(), "other architecture: " + table + " was written in another byte order" + hint());
 }
 
 TEST_F(CompiledTable, OtherMachineOrPointerSizeIsOtherArchitecture) {
-  write_table();
   const CompiledTableFile other_machine = read_patched([](Bytes& b) { patch(b, kMachineAt, std::uint32_t{9999}); });
   EXPECT_EQ(other_machine.status(), Status::other_architecture);
   EXPECT_TRUE(other_machine.problem().starts_with("other architecture: " + table + " was made for machine 9999 with " +
                                                   std::to_string(sizeof(void*)) + "-byte pointers, this is machine "))
       << other_machine.problem();
-  write_table();
   EXPECT_EQ(read_patched([](Bytes& b) { patch(b, kPointerSizeAt, std::uint32_t{sizeof(void*) == 8 ? 4 : 8}); })
                 .status(),
             Status::other_architecture);
@@ -274,12 +269,11 @@ TEST_F(CompiledTable, HeaderFieldsOutOfRangeAreNotATable) {
                         Case{"section count", kSectionCountAt, 17, false},
                         Case{"section count", kSectionCountAt, 0xffffffff, false},
                         Case{"file size", kFileSizeAt, size - 8, true}, Case{"file size", kFileSizeAt, 0, true}}) {
-    write_table();
     const CompiledTableFile file = read_patched([&](Bytes& b) {
       c.wide ? patch(b, c.at, c.value) : patch(b, c.at, static_cast<std::uint32_t>(c.value));
     });
-    EXPECT_EQ(file.status(), Status::not_a_table) << c.what << " " << c.value;
-    EXPECT_EQ(file.problem(), "not a table: " + table + ": its header has a wrong " + c.what + hint()) << c.value;
+    SCOPED_TRACE(c.value);
+    expect_not_a_table(file, std::string(": its header has a wrong ") + c.what);
   }
 }
 
@@ -298,7 +292,6 @@ TEST_F(CompiledTable, SectionsOutsideTheirPlaceAreNotATable) {
                         Case{"offset wraps around", 4, ~std::uint64_t{7}, 16}, Case{"over the header", 0, 0, 8},
                         Case{"over the directory", 0, kDirectoryAt + kEntrySize, 8},
                         Case{"over the section before", 1, area, 8}, Case{"misaligned", 0, area + 4, 1}}) {
-    write_table();
     const CompiledTableFile file = read_patched([&](Bytes& b) {
       patch(b, kDirectoryAt + c.entry * kEntrySize + 8, c.offset);
       patch(b, kDirectoryAt + c.entry * kEntrySize + 16, c.length);
@@ -309,12 +302,9 @@ TEST_F(CompiledTable, SectionsOutsideTheirPlaceAreNotATable) {
 }
 
 TEST_F(CompiledTable, RepeatedTagOrNonZeroPaddingFieldIsNotATable) {
-  write_table();
   const CompiledTableFile repeated = read_patched(
       [](Bytes& b) { patch(b, kDirectoryAt + 1 * kEntrySize, static_cast<std::uint32_t>(SectionTag::settings)); });
-  EXPECT_EQ(repeated.status(), Status::not_a_table);
-  EXPECT_EQ(repeated.problem(), "not a table: " + table + ": section 1 (tag 1) repeats a tag" + hint());
-  write_table();
+  expect_not_a_table(repeated, ": section 1 (tag 1) repeats a tag");
   EXPECT_EQ(read_patched([](Bytes& b) { patch(b, kDirectoryAt + 4, std::uint32_t{1}); }).status(),
             Status::not_a_table);
 }
@@ -333,12 +323,9 @@ TEST_F(CompiledTable, AnyChangedHeaderOrDirectoryByteStopsTheTableFromBeingUsed)
 }
 
 TEST_F(CompiledTable, ChangedTagOrChecksumFailsTheChecksum) {
-  write_table();
   const CompiledTableFile file = read_patched(
       [](Bytes& b) { patch(b, kDirectoryAt + 2 * kEntrySize, static_cast<std::uint32_t>(SectionTag::programs)); });
-  EXPECT_EQ(file.status(), Status::not_a_table);
-  EXPECT_EQ(file.problem(), "not a table: " + table + ": its header does not match its checksum" + hint());
-  write_table();
+  expect_not_a_table(file, ": its header does not match its checksum");
   EXPECT_EQ(read_patched([](Bytes& b) { patch(b, kChecksumAt, std::uint64_t{0}); }).status(), Status::not_a_table);
 }
 
@@ -528,4 +515,4 @@ TEST_F(CompiledTable, TableTakesTheIniModeWithoutWriteForOthersWhateverTheUmask)
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

@@ -8,12 +8,9 @@
 #include <gtest/gtest.h>
 #include <unistd.h>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
 
-using test::fake_host;
-using test::messages;
-using test::TempDir;
 using ::testing::ElementsAre;
 
 constexpr std::string_view kRule = "[rule a]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n";
@@ -120,4 +117,4 @@ TEST(ConfigFile, FileOwnedByTheUserIsTrustedForSrcbindConfigOnly) {
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

@@ -11,13 +11,9 @@
 
 #include <cstdlib>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
 
-using test::fake_host;
-using test::ip;
-using test::messages;
-using test::TempDir;
 using ::testing::ElementsAre;
 
 constexpr std::string_view kSystemRules =
@@ -52,8 +48,7 @@ TEST_F(LoadEffectiveConfig, SystemFileIsReadWhenSrcbindConfigIsUnset) {
   const RuleTable table = load(Environment{});
   EXPECT_THAT(messages(table), ElementsAre());
   EXPECT_EQ(table.config_path, system_path);
-  ASSERT_EQ(table.rules.size(), 1u);
-  EXPECT_EQ(table.rules[0].name, "system");
+  EXPECT_THAT(rule_names(table), ElementsAre("system"));
   EXPECT_EQ(table.settings.log_level, LogLevel::info);
 }
 
@@ -62,8 +57,7 @@ TEST_F(LoadEffectiveConfig, SrcbindConfigReplacesTheSystemFile) {
   env.config = user_path;
   const RuleTable table = load(env);
   EXPECT_EQ(table.config_path, user_path);
-  ASSERT_EQ(table.rules.size(), 1u);
-  EXPECT_EQ(table.rules[0].name, "user");
+  EXPECT_THAT(rule_names(table), ElementsAre("user"));
 }
 
 TEST_F(LoadEffectiveConfig, EmptySrcbindConfigCountsAsUnset) {
@@ -164,8 +158,7 @@ TEST_F(LoadEffectiveConfig, SecureModeReadsOnlyTheSystemFileAndIgnoresEveryVaria
   const RuleTable table = load(env);
   EXPECT_THAT(messages(table), ElementsAre());
   EXPECT_EQ(table.config_path, system_path);
-  ASSERT_EQ(table.rules.size(), 1u);
-  EXPECT_EQ(table.rules[0].name, "system");
+  EXPECT_THAT(rule_names(table), ElementsAre("system"));
   EXPECT_EQ(table.settings.log_level, LogLevel::info);
   EXPECT_EQ(table.settings.log_file, "");
 }
@@ -206,16 +199,16 @@ TEST(Environment, FromProcessReadsTheSrcbindVariables) {
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
 
 // A missing interface or @label is the host's state, not a broken file: the
 // library keeps every rule, and those rules fail closed at connect time.
 TEST(LoadEffectiveConfigHostState, MissingInterfaceOrLabelKeepsTheRules) {
   if (::getuid() != 0) GTEST_SKIP() << "needs root: SRCBIND_CONFIG must be owned by the user or root";
-  test::TempDir dir;
+  TempDir dir;
   const std::string path = dir.write("vpn.ini",
                                      "[rule vpn]\ndestination = 203.0.113.0/24\ninterface = tun9\n"
                                      "[rule alias]\ndestination = 198.51.100.0/24\nsource = @eth0:7\n"
@@ -223,7 +216,7 @@ TEST(LoadEffectiveConfigHostState, MissingInterfaceOrLabelKeepsTheRules) {
                                      0644);
   Environment env;
   env.config = path;
-  const RuleTable table = load_effective_config(env, test::fake_host(), "/nonexistent/srcbind.ini");
+  const RuleTable table = load_effective_config(env, fake_host(), "/nonexistent/srcbind.ini");
   ASSERT_EQ(table.rules.size(), 3u);
   EXPECT_EQ(table.rules[0].interface, "tun9");
   EXPECT_TRUE(table.rules[1].source_missing);
@@ -234,13 +227,13 @@ TEST(LoadEffectiveConfigHostState, MissingInterfaceOrLabelKeepsTheRules) {
 
 TEST(LoadEffectiveConfigHostState, AFileErrorStillDropsEveryRule) {
   if (::getuid() != 0) GTEST_SKIP() << "needs root: SRCBIND_CONFIG must be owned by the user or root";
-  test::TempDir dir;
+  TempDir dir;
   const std::string path =
       dir.write("bad.ini", "[rule vpn]\ndestination = 203.0.113.0/24\ninterface = tun9\nbogus = 1\n", 0644);
   Environment env;
   env.config = path;
-  EXPECT_TRUE(load_effective_config(env, test::fake_host(), "/nonexistent/srcbind.ini").rules.empty());
+  EXPECT_TRUE(load_effective_config(env, fake_host(), "/nonexistent/srcbind.ini").rules.empty());
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

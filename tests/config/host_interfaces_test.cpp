@@ -5,11 +5,8 @@
 
 #include <gtest/gtest.h>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
-
-using test::fake_host;
-using test::ip;
 
 TEST(HostInterfaces, CurrentHasTheLoopbackDevice) {
   const HostInterfaces host = HostInterfaces::current();
@@ -57,4 +54,4 @@ TEST(HostInterfaces, DeviceOfALabelDefaultsToThePartBeforeTheColon) {
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

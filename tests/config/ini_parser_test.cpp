@@ -5,13 +5,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
 
-using test::errors;
-using test::ip;
-using test::messages;
-using test::parse;
 using ::testing::ElementsAre;
 
 constexpr const char* kSpecExample = R"(; global settings, all optional
@@ -381,9 +377,8 @@ TEST(Ini, ValidRulesAreKeptNextToBrokenOnesForCheck) {
       "[rule good]\ndestination = 10.0.0.0/8\nsource = 198.51.100.12\n"
       "[rule bad]\ndestination = 10.0.0.0/33\nsource = 198.51.100.12\n");
   EXPECT_FALSE(table.ok());
-  ASSERT_EQ(table.rules.size(), 1u);
-  EXPECT_EQ(table.rules[0].name, "good");
+  EXPECT_THAT(rule_names(table), ElementsAre("good"));
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

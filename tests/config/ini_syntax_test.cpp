@@ -8,13 +8,9 @@
 
 #include <random>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
 
-using test::errors;
-using test::ip;
-using test::messages;
-using test::parse;
 using ::testing::ElementsAre;
 using ::testing::HasSubstr;
 
@@ -203,4 +199,4 @@ TEST(IniSyntax, ControlCharactersAreEscapedInMessages) {
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

@@ -14,13 +14,8 @@
 #include <cerrno>
 #include <random>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
-
-using test::fake_host;
-using test::hundred_thousand_rules;
-using test::small_v4;
-using test::small_v6;
 
 std::string describe(const std::vector<Rule>& rules, std::optional<std::uint32_t> index) {
   if (!index) return "none";
@@ -58,8 +53,8 @@ TEST(KernelRuleCompiler, RandomRuleSetsDecideLikeTheMatcher) {
   const std::string programs[] = {"ftp", "curl", "wget", "other"};
   int matched = 0, compared = 0;
   for (int set = 0; set < 300; ++set) {
-    const RuleTable table = test::parse(random_rules(random, 1 + static_cast<int>(random() % 12)));
-    ASSERT_TRUE(table.ok()) << test::messages(table)[0];
+    const RuleTable table = parse(random_rules(random, 1 + static_cast<int>(random() % 12)));
+    ASSERT_TRUE(table.ok()) << messages(table)[0];
     const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
     ASSERT_TRUE(tables.ok()) << tables.errors[0];
     for (const std::string& program : programs) {
@@ -84,18 +79,18 @@ TEST(KernelRuleCompiler, RandomRuleSetsDecideLikeTheMatcher) {
 }
 
 TEST(KernelRuleCompiler, LoopbackNeedsAnExplicitRule) {
-  const RuleTable table = test::parse(
+  const RuleTable table = parse(
       "[rule any]\ndestination = *\nsource = 198.51.100.12\n"
       "[rule lo]\ndestination = 127.0.0.0/8\nport = 21\nsource = 198.51.100.12\n");
   const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
-  EXPECT_EQ(kernel_tables_find(tables, test::endpoint("127.0.0.1", 80), Protocol::tcp, "x"), std::nullopt);
-  EXPECT_EQ(kernel_tables_find(tables, test::endpoint("127.0.0.1", 21), Protocol::tcp, "x"), 1u);
-  EXPECT_EQ(kernel_tables_find(tables, test::endpoint("203.0.113.1", 21), Protocol::tcp, "x"), 0u);
-  EXPECT_EQ(kernel_tables_find(tables, test::endpoint("::1", 21), Protocol::tcp, "x"), std::nullopt);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("127.0.0.1", 80), Protocol::tcp, "x"), std::nullopt);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("127.0.0.1", 21), Protocol::tcp, "x"), 1u);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("203.0.113.1", 21), Protocol::tcp, "x"), 0u);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("::1", 21), Protocol::tcp, "x"), std::nullopt);
 }
 
 TEST(KernelRuleCompiler, SourcesNotOnTheHostFailDatagramsWhenCompiled) {
-  const RuleTable table = test::parse(
+  const RuleTable table = parse(
       "[rule here]\ndestination = *\nsource = 198.51.100.12, 2001:db8:9::1\n");
   const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
   ASSERT_EQ(tables.rules.size(), 1u);
@@ -105,7 +100,7 @@ TEST(KernelRuleCompiler, SourcesNotOnTheHostFailDatagramsWhenCompiled) {
 }
 
 TEST(KernelRuleCompiler, ProgramNamesTooLongForTheKernelAreErrors) {
-  const RuleTable table = test::parse("[rule]\ndestination = *\nsource = 198.51.100.12\nprogram = " +
+  const RuleTable table = parse("[rule]\ndestination = *\nsource = 198.51.100.12\nprogram = " +
                                       std::string(64, 'p') + "\n");
   ASSERT_TRUE(table.ok());
   const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
@@ -115,7 +110,7 @@ TEST(KernelRuleCompiler, ProgramNamesTooLongForTheKernelAreErrors) {
 
 TEST(KernelRuleCompiler, HundredThousandRulesDecideLikeTheMatcher) {
   std::mt19937 random(2024);
-  const test::TempDir dir;
+  const TempDir dir;
   const RuleTable table = load_config_file(dir.write("large.ini", hundred_thousand_rules(random)), fake_host());
   ASSERT_TRUE(table.ok());
   const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
@@ -211,4 +206,4 @@ TEST(KernelSocketVerdicts, AreDecideForEveryStateAndEveryReasonIsNamed) {
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

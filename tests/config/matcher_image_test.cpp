@@ -19,14 +19,8 @@
 #include <memory>
 #include <random>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
-
-using test::fake_host;
-using test::hundred_thousand_rules;
-using test::small_v4;
-using test::small_v6;
-using test::brute_force_find;
 
 // An image copied into a buffer of its own, of exactly its size: at another
 // address than where it was built, and with nothing after it to read by mistake.
@@ -116,8 +110,8 @@ TEST(MatcherImage, RandomRuleSetsDecideLikeTheMatcherAndTheSpec) {
   std::mt19937 random(23);
   int matched = 0, compared = 0, filtered_matches = 0;
   for (int set = 0; set < 300; ++set) {
-    const RuleTable table = test::parse(random_rules(random, 1 + static_cast<int>(random() % 12)));
-    ASSERT_TRUE(table.ok()) << test::messages(table)[0];
+    const RuleTable table = parse(random_rules(random, 1 + static_cast<int>(random() % 12)));
+    ASSERT_TRUE(table.ok()) << messages(table)[0];
     const std::vector<std::byte> built = Matcher::build_image(table.rules);
     const ImageCopy image(built);
     ASSERT_NE(image.bytes().data(), built.data());
@@ -158,7 +152,7 @@ TEST(MatcherImage, RandomRuleSetsDecideLikeTheMatcherAndTheSpec) {
 
 TEST(MatcherImage, HundredThousandRulesDecideLikeTheMatcher) {
   std::mt19937 random(2024);
-  const test::TempDir dir;
+  const TempDir dir;
   const RuleTable table = load_config_file(dir.write("large.ini", hundred_thousand_rules(random)), fake_host());
   ASSERT_TRUE(table.ok());
   const ImageCopy image(Matcher::build_image(table.rules));
@@ -195,7 +189,7 @@ TEST(MatcherImage, HundredThousandRulesDecideLikeTheMatcher) {
 
 TEST(MatcherImage, TheImageIsTheSameWhereverAndWhateverItIsBuiltFor) {
   std::mt19937 random(5);
-  const RuleTable table = test::parse(random_rules(random, 40));
+  const RuleTable table = parse(random_rules(random, 40));
   const std::vector<std::byte> first = Matcher::build_image(table.rules);
   EXPECT_EQ(Matcher::build_image(table.rules), first);
   EXPECT_EQ(first.size() % 8, 0u);
@@ -205,7 +199,7 @@ TEST(MatcherImage, TheImageIsTheSameWhereverAndWhateverItIsBuiltFor) {
 
 // A small image with every section: both families, ports, protocols, programs, `*`.
 RuleTable small_table() {
-  return test::parse(
+  return parse(
       "[rule ftp]\ndestination = 203.0.113.0/24, 2001:db8::/32\nport = 21, 1000-2000\nprogram = ftp\n"
       "source = 198.51.100.12, 2001:db8:2::12\n"
       "[rule dns]\ndestination = *\nport = 53\nprotocol = udp\nsource = 198.51.100.12, 2001:db8:2::12\n"
@@ -241,7 +235,7 @@ TEST(MatcherImage, OpenRefusesAMisalignedImageAWrongRuleCountOrMissingBits) {
   EXPECT_TRUE(Matcher::open(built, applies, table.rules.size()));
 
   // Without program filters, no bits are read, and none need be given.
-  const RuleTable unfiltered = test::parse("[rule a]\ndestination = *\nsource = 198.51.100.12\n");
+  const RuleTable unfiltered = parse("[rule a]\ndestination = *\nsource = 198.51.100.12\n");
   EXPECT_TRUE(Matcher::open(Matcher::build_image(unfiltered.rules), {}, 1));
 }
 
@@ -265,8 +259,8 @@ int look_up_everywhere(const Matcher& matcher, std::span<const Rule> rules, std:
     }
   }
   for (int i = 0; i < 8; ++i) check(random_destination(random));
-  check(test::endpoint("127.0.0.1", 53));
-  check(test::endpoint("::1", 53));
+  check(endpoint("127.0.0.1", 53));
+  check(endpoint("::1", 53));
   return found;
 }
 
@@ -274,8 +268,8 @@ TEST(MatcherImage, CorruptedImagesAreRefusedOrLookedUpInBounds) {
   std::mt19937 random(99);
   std::vector<RuleTable> tables;
   tables.push_back(small_table());
-  tables.push_back(test::parse(random_rules(random, 6)));
-  tables.push_back(test::parse(random_rules(random, 30)));
+  tables.push_back(parse(random_rules(random, 6)));
+  tables.push_back(parse(random_rules(random, 30)));
   int opened = 0, refused = 0;
   for (const RuleTable& table : tables) {
     ASSERT_TRUE(table.ok());
@@ -405,8 +399,8 @@ TEST_F(CorruptedField, CandidateCountsInTheHeader) {
 
 TEST(MatcherImage, EmptyOnlyWhenNoRuleAppliesToTheProcess) {
   const auto empty_for = [](std::string_view text, std::vector<std::string> names) {
-    const RuleTable table = test::parse(text);
-    EXPECT_TRUE(table.ok()) << test::messages(table)[0];
+    const RuleTable table = parse(text);
+    EXPECT_TRUE(table.ok()) << messages(table)[0];
     const std::vector<std::byte> image = Matcher::build_image(table.rules);
     const std::vector<std::uint64_t> applies = applies_for(table.rules, names);
     const std::optional<Matcher> opened = Matcher::open(image, applies, table.rules.size());
@@ -436,7 +430,7 @@ TEST(MatcherImage, ProtocolFiltersCountOnlyForRulesThatApply) {
   const std::string text =
       "[rule a]\ndestination = *\nsource = 198.51.100.12\n"
       "[rule b]\ndestination = 10.0.0.0/8\nprotocol = udp\nprogram = ftp\nsource = 198.51.100.12\n";
-  const RuleTable table = test::parse(text);
+  const RuleTable table = parse(text);
   const std::vector<std::byte> image = Matcher::build_image(table.rules);
   for (const auto& [program, uses] : {std::pair{"curl", false}, std::pair{"ftp", true}}) {
     const std::vector<std::string> names{program};
@@ -451,16 +445,16 @@ TEST(MatcherImage, AMovedMatcherKeepsItsImageAndTheOneMovedFromMatchesNothing) {
   const std::vector<std::string> names{"ftp"};
   Matcher first(table.rules, names);
   Matcher second(std::move(first));
-  EXPECT_EQ(second.find(test::endpoint("203.0.113.9", 21), Protocol::tcp), &table.rules[0]);
-  EXPECT_EQ(first.find_index(test::endpoint("203.0.113.9", 21), Protocol::tcp), Matcher::kNoRule);
+  EXPECT_EQ(second.find(endpoint("203.0.113.9", 21), Protocol::tcp), &table.rules[0]);
+  EXPECT_EQ(first.find_index(endpoint("203.0.113.9", 21), Protocol::tcp), Matcher::kNoRule);
   EXPECT_TRUE(first.empty());
   const std::vector<std::byte> image = Matcher::build_image(table.rules);
   const std::vector<std::uint64_t> applies = applies_for(table.rules, names);
   first = *Matcher::open(image, applies, table.rules.size());
-  EXPECT_EQ(first.find_index(test::endpoint("203.0.113.9", 21), Protocol::tcp), 0u);
+  EXPECT_EQ(first.find_index(endpoint("203.0.113.9", 21), Protocol::tcp), 0u);
   second = std::move(first);
-  EXPECT_EQ(second.find_index(test::endpoint("2001:db8::9", 1500), Protocol::udp), 0u);
-  EXPECT_EQ(second.find(test::endpoint("2001:db8::9", 1500), Protocol::udp), nullptr);   // opened: no rules
+  EXPECT_EQ(second.find_index(endpoint("2001:db8::9", 1500), Protocol::udp), 0u);
+  EXPECT_EQ(second.find(endpoint("2001:db8::9", 1500), Protocol::udp), nullptr);   // opened: no rules
 }
 
 // A candidate counts its rule's port ranges in 16 bits: a rule with more has
@@ -468,7 +462,7 @@ TEST(MatcherImage, AMovedMatcherKeepsItsImageAndTheOneMovedFromMatchesNothing) {
 TEST(MatcherImage, ARuleWithMoreThan65535PortRangesMatchesTheSamePorts) {
   std::vector<Rule> rules(1);
   rules[0].destinations.push_back({*Prefix::parse("203.0.113.0/24"), false});
-  rules[0].source_v4 = test::ip("198.51.100.12");
+  rules[0].source_v4 = ip("198.51.100.12");
   for (int i = 0; i < 70'000; ++i) {
     const auto port = static_cast<std::uint16_t>(2 * (i % 500) + 1);   // odd ports below 1,000, repeated
     rules[0].ports.push_back({port, port});
@@ -482,7 +476,7 @@ TEST(MatcherImage, ARuleWithMoreThan65535PortRangesMatchesTheSamePorts) {
   const std::vector<std::string> names{"curl"};
   const Matcher matcher(rules, names);
   for (unsigned port = 0; port <= 65535; ++port) {
-    const Endpoint destination = test::endpoint("203.0.113.1", static_cast<std::uint16_t>(port));
+    const Endpoint destination = endpoint("203.0.113.1", static_cast<std::uint16_t>(port));
     ASSERT_EQ(matcher.find(destination, Protocol::tcp) != nullptr, listed[port]) << port;
   }
 }
@@ -490,7 +484,7 @@ TEST(MatcherImage, ARuleWithMoreThan65535PortRangesMatchesTheSamePorts) {
 // The preload library keeps a small configuration's index in a 2 KiB buffer of
 // its hot data page (preload/runtime.hpp): a few rules' image must stay small.
 TEST(MatcherImage, AFewRulesMakeASmallImage) {
-  const RuleTable table = test::parse(
+  const RuleTable table = parse(
       "[rule ftp]\ndestination = 203.0.113.0/24\nport = 20-21\nsource = 198.51.100.12\n"
       "[rule host]\ndestination = 203.0.113.7\nsource = 198.51.100.110\n"
       "[rule rest]\ndestination = *\nsource = 198.51.100.12, 2001:db8:2::12\n");
@@ -500,4 +494,4 @@ TEST(MatcherImage, AFewRulesMakeASmallImage) {
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

@@ -7,13 +7,13 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <initializer_list>
 #include <memory_resource>
+#include <string_view>
+#include <utility>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
-
-using test::endpoint;
-using test::parse;
 
 // A parsed file and its matcher, for one program name.
 class Rules {
@@ -31,6 +31,10 @@ class Rules {
     const Rule* rule = matcher_.find(destination, protocol);
     return rule == nullptr ? "none" : rule->label();
   }
+  // For each {destination, label}: the label of the rule that wins at port 80, any protocol.
+  void expect_winners(std::initializer_list<std::pair<std::string_view, std::string_view>> winners) const {
+    for (const auto& [destination, label] : winners) EXPECT_EQ(match(destination), label) << "to " << destination;
+  }
   const Matcher& matcher() const { return matcher_; }
 
  private:
@@ -43,9 +47,7 @@ TEST(Matcher, LongestPrefixWinsOverEarlierShorterRule) {
   const Rules rules(
       "[rule wide]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n"
       "[rule narrow]\ndestination = 203.0.113.64/26\nsource = 198.51.100.12\n");
-  EXPECT_EQ(rules.match("203.0.113.70"), "narrow");
-  EXPECT_EQ(rules.match("203.0.113.10"), "wide");
-  EXPECT_EQ(rules.match("203.0.114.1"), "none");
+  rules.expect_winners({{"203.0.113.70", "narrow"}, {"203.0.113.10", "wide"}, {"203.0.114.1", "none"}});
 }
 
 TEST(Matcher, TieGoesToTheRuleWrittenFirst) {
@@ -102,30 +104,22 @@ TEST(Matcher, PrefixesOfLengthZeroAnd32And128) {
       "[rule v4host]\ndestination = 203.0.113.10/32\nsource = 198.51.100.12\n"
       "[rule v6all]\ndestination = ::/0\nsource = 2001:db8:2::12\n"
       "[rule v6host]\ndestination = 2001:db8::5/128\nsource = 2001:db8:2::12\n");
-  EXPECT_EQ(rules.match("203.0.113.10"), "v4host");
-  EXPECT_EQ(rules.match("203.0.113.11"), "v4all");
-  EXPECT_EQ(rules.match("2001:db8::5"), "v6host");
-  EXPECT_EQ(rules.match("2001:db8::6"), "v6all");
-  EXPECT_EQ(rules.match("127.0.0.1"), "v4all");   // explicit /0 is not `*`: loopback included
+  // 127.0.0.1: an explicit /0 is not `*`, loopback included.
+  rules.expect_winners({{"203.0.113.10", "v4host"}, {"203.0.113.11", "v4all"}, {"2001:db8::5", "v6host"},
+                        {"2001:db8::6", "v6all"}, {"127.0.0.1", "v4all"}});
 }
 
 TEST(Matcher, StarNeverMatchesLoopback) {
   const Rules rules("[rule any]\ndestination = *\nsource = 198.51.100.12, 2001:db8:2::12\n");
-  EXPECT_EQ(rules.match("203.0.113.1"), "any");
-  EXPECT_EQ(rules.match("2001:db8::1"), "any");
-  EXPECT_EQ(rules.match("127.0.0.1"), "none");
-  EXPECT_EQ(rules.match("127.1.2.3"), "none");
-  EXPECT_EQ(rules.match("::1"), "none");
-  EXPECT_EQ(rules.match("::ffff:127.0.0.1"), "none");
+  rules.expect_winners({{"203.0.113.1", "any"}, {"2001:db8::1", "any"}, {"127.0.0.1", "none"}, {"127.1.2.3", "none"},
+                        {"::1", "none"}, {"::ffff:127.0.0.1", "none"}});
 }
 
 TEST(Matcher, LoopbackListedExplicitlyMatches) {
   const Rules rules(
       "[rule any]\ndestination = *\nsource = 198.51.100.12\n"
       "[rule local]\ndestination = 127.0.0.0/8, ::1\ninterface = lo\n");
-  EXPECT_EQ(rules.match("127.0.0.1"), "local");
-  EXPECT_EQ(rules.match("::1"), "local");
-  EXPECT_EQ(rules.match("203.0.113.1"), "any");
+  rules.expect_winners({{"127.0.0.1", "local"}, {"::1", "local"}, {"203.0.113.1", "any"}});
 }
 
 // The first-byte filter turns loopback away when only `*` could match it, and
@@ -134,9 +128,7 @@ TEST(Matcher, LoopbackIsTurnedAwayOnlyWhenNoExplicitPrefixCoversIt) {
   const Rules star_and_networks(
       "[rule any]\ndestination = *\nsource = 198.51.100.12\n"
       "[rule ten]\ndestination = 10.0.0.0/8\nsource = 198.51.100.13\n");
-  EXPECT_EQ(star_and_networks.match("127.0.0.1"), "none");
-  EXPECT_EQ(star_and_networks.match("10.1.2.3"), "ten");
-  EXPECT_EQ(star_and_networks.match("203.0.113.1"), "any");
+  star_and_networks.expect_winners({{"127.0.0.1", "none"}, {"10.1.2.3", "ten"}, {"203.0.113.1", "any"}});
   const Rules star_and_short_prefix(
       "[rule any]\ndestination = *\nsource = 198.51.100.12\n"
       "[rule quarter]\ndestination = 64.0.0.0/2\nsource = 198.51.100.13\n");
@@ -198,7 +190,7 @@ TEST(Matcher, EmptyMatcherMatchesNothing) {
 TEST(Matcher, QuickRuleLosesToEveryFileRule) {
   RuleTable table = parse("[rule file]\ndestination = 0.0.0.0/0\nsource = 198.51.100.110\n");
   std::vector<Diagnostic> diagnostics;
-  table.rules.push_back(*quick_mode_rule("198.51.100.12", "", test::fake_host(), diagnostics));
+  table.rules.push_back(*quick_mode_rule("198.51.100.12", "", fake_host(), diagnostics));
   const std::vector<std::string> programs{"curl"};
   const Matcher matcher(table.rules, programs);
   EXPECT_EQ(matcher.find(endpoint("203.0.113.1"), Protocol::any)->label(), "file");
@@ -221,20 +213,13 @@ TEST(Matcher, ManyLengthsInBothFamilies) {
             "\nsource = 2001:db8:2::12\n";
   }
   const Rules rules(text);
-  EXPECT_EQ(rules.match("203.0.113.255"), "v4-32");
-  EXPECT_EQ(rules.match("203.0.113.254"), "v4-31");
-  EXPECT_EQ(rules.match("203.0.113.127"), "v4-24");
-  EXPECT_EQ(rules.match("203.0.112.1"), "v4-23");
-  EXPECT_EQ(rules.match("75.0.0.1"), "v4-0");
-  EXPECT_EQ(rules.match("2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff"), "v6-128");
-  EXPECT_EQ(rules.match("2001:db8:aaaa:bbbb:cccc:dddd:eeee:fffe"), "v6-127");
-  EXPECT_EQ(rules.match("2001:db8:aaaa:bbbb:cccc:dddd:0:1"), "v6-96");
-  EXPECT_EQ(rules.match("2001:db8:aaaa:bbbb::"), "v6-64");
-  EXPECT_EQ(rules.match("2001:db8:aaaa:bbbb:cccc::"), "v6-65");
-  EXPECT_EQ(rules.match("2001:db8:aaaa:bbba::"), "v6-63");
-  EXPECT_EQ(rules.match("2001:db8:1::"), "v6-32");
-  EXPECT_EQ(rules.match("2001::"), "v6-16");
-  EXPECT_EQ(rules.match("3000::"), "v6-0");
+  rules.expect_winners({{"203.0.113.255", "v4-32"}, {"203.0.113.254", "v4-31"}, {"203.0.113.127", "v4-24"},
+                        {"203.0.112.1", "v4-23"}, {"75.0.0.1", "v4-0"},
+                        {"2001:db8:aaaa:bbbb:cccc:dddd:eeee:ffff", "v6-128"},
+                        {"2001:db8:aaaa:bbbb:cccc:dddd:eeee:fffe", "v6-127"},
+                        {"2001:db8:aaaa:bbbb:cccc:dddd:0:1", "v6-96"}, {"2001:db8:aaaa:bbbb::", "v6-64"},
+                        {"2001:db8:aaaa:bbbb:cccc::", "v6-65"}, {"2001:db8:aaaa:bbba::", "v6-63"},
+                        {"2001:db8:1::", "v6-32"}, {"2001::", "v6-16"}, {"3000::", "v6-0"}});
 }
 
 // The lookup first turns away destinations by their first byte (matcher.cpp):
@@ -243,13 +228,8 @@ TEST(Matcher, PrefixesShorterThanAByteMatchEveryFirstByteTheyCover) {
   const Rules rules(
       "[rule v4]\ndestination = 198.0.0.0/7\nsource = 198.51.100.12\n"
       "[rule v6]\ndestination = 2000::/3\nsource = 2001:db8::12\n");
-  EXPECT_EQ(rules.match("198.0.0.1"), "v4");
-  EXPECT_EQ(rules.match("199.255.0.1"), "v4");
-  EXPECT_EQ(rules.match("200.0.0.1"), "none");
-  EXPECT_EQ(rules.match("197.255.255.255"), "none");
-  EXPECT_EQ(rules.match("2001:db8::1"), "v6");
-  EXPECT_EQ(rules.match("3fff::1"), "v6");
-  EXPECT_EQ(rules.match("4000::1"), "none");
+  rules.expect_winners({{"198.0.0.1", "v4"}, {"199.255.0.1", "v4"}, {"200.0.0.1", "none"}, {"197.255.255.255", "none"},
+                        {"2001:db8::1", "v6"}, {"3fff::1", "v6"}, {"4000::1", "none"}});
 }
 
 TEST(Matcher, FirstBytesOfLongPrefixesAreEachLetThrough) {
@@ -258,13 +238,9 @@ TEST(Matcher, FirstBytesOfLongPrefixesAreEachLetThrough) {
       "[rule b]\ndestination = 63.0.0.0/8\nsource = 198.51.100.12\n"
       "[rule c]\ndestination = 64.1.0.0/16\nsource = 198.51.100.12\n"
       "[rule d]\ndestination = 2001:db8::/32\nsource = 2001:db8::12\n");
-  EXPECT_EQ(rules.match("203.0.113.9"), "a");
-  EXPECT_EQ(rules.match("63.255.0.1"), "b");   // bit 63 and bit 0 of the next word
-  EXPECT_EQ(rules.match("64.1.2.3"), "c");
-  EXPECT_EQ(rules.match("64.2.2.3"), "none");
-  EXPECT_EQ(rules.match("127.0.0.1"), "none");
-  EXPECT_EQ(rules.match("2001:db8:5::1"), "d");
-  EXPECT_EQ(rules.match("2002:db8::1"), "none");
+  // 63.255.0.1: bit 63 and bit 0 of the next word.
+  rules.expect_winners({{"203.0.113.9", "a"}, {"63.255.0.1", "b"}, {"64.1.2.3", "c"}, {"64.2.2.3", "none"},
+                        {"127.0.0.1", "none"}, {"2001:db8:5::1", "d"}, {"2002:db8::1", "none"}});
 }
 
 // A memory resource that counts what is outstanding.
@@ -306,4 +282,4 @@ TEST(Matcher, IndexComesFromTheMemoryItIsGivenAndGoesBackToIt) {
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

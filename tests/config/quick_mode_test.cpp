@@ -6,12 +6,9 @@
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
 
-using test::fake_host;
-using test::ip;
-using test::messages;
 using ::testing::ElementsAre;
 
 struct Quick {
@@ -23,6 +20,13 @@ Quick quick(std::string_view sources, std::string_view interface = "") {
   Quick q;
   q.rule = quick_mode_rule(sources, interface, fake_host(), q.diagnostics);
   return q;
+}
+
+// The messages of a setting that must give no rule at all.
+std::vector<std::string> refusal(std::string_view sources, std::string_view interface = "") {
+  const Quick q = quick(sources, interface);
+  EXPECT_FALSE(q.rule) << "a rule for SRCBIND_SOURCE=\"" << sources << "\" SRCBIND_INTERFACE=\"" << interface << '"';
+  return messages(q.diagnostics);
 }
 
 TEST(QuickMode, OneIpv4SourceIsARuleForEveryDestinationButLoopback) {
@@ -77,17 +81,13 @@ TEST(QuickMode, OneSourceOfEachFamily) {
 }
 
 TEST(QuickMode, TwoIpv4SourcesAreAnError) {
-  const Quick q = quick("198.51.100.12,198.51.100.110");
-  EXPECT_FALSE(q.rule);
-  EXPECT_THAT(messages(q.diagnostics),
+  EXPECT_THAT(refusal("198.51.100.12,198.51.100.110"),
               ElementsAre("SRCBIND_SOURCE: two IPv4 sources (198.51.100.12 and 198.51.100.110); a rule has at most one "
                           "source per family"));
 }
 
 TEST(QuickMode, BadAddressIsAnError) {
-  const Quick q = quick("198.51.100.300");
-  EXPECT_FALSE(q.rule);
-  EXPECT_THAT(messages(q.diagnostics),
+  EXPECT_THAT(refusal("198.51.100.300"),
               ElementsAre("SRCBIND_SOURCE: source \"198.51.100.300\" is not an IPv4 or IPv6 address (or @INTERFACE)"));
 }
 
@@ -127,9 +127,7 @@ TEST(QuickMode, SourceAndItsInterface) {
 }
 
 TEST(QuickMode, SourceOnAnotherInterfaceIsAnError) {
-  const Quick q = quick("198.51.100.12", "eth0");
-  EXPECT_FALSE(q.rule);
-  EXPECT_THAT(messages(q.diagnostics),
+  EXPECT_THAT(refusal("198.51.100.12", "eth0"),
               ElementsAre("SRCBIND_SOURCE: source 198.51.100.12 is on interface eth1, not on eth0: packets would leave "
                           "through eth0 and replies arrive on eth1 (a silent hang)"));
 }
@@ -160,4 +158,4 @@ TEST(QuickMode, NothingSetIsNoRule) {
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

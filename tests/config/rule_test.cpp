@@ -6,10 +6,8 @@
 
 #include <gtest/gtest.h>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
-
-using test::ip;
 
 TEST(Rule, LabelIsTheNameOrTheLineOrTheVariable) {
   Rule rule;
@@ -84,4 +82,4 @@ TEST(ConfigDiagnostic, PrintsFileLineAndMessageAndMarksWarnings) {
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

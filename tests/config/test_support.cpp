@@ -50,4 +50,10 @@ std::vector<std::string> errors(const RuleTable& table) {
   return out;
 }
 
+std::vector<std::string> rule_names(const RuleTable& table) {
+  std::vector<std::string> names;
+  for (const Rule& rule : table.rules) names.push_back(rule.name);
+  return names;
+}
+
 }  // namespace srcbind::test

@@ -29,5 +29,7 @@ RuleTable parse(std::string_view text);
 std::vector<std::string> messages(const RuleTable& table);
 std::vector<std::string> messages(const std::vector<Diagnostic>& diagnostics);
 std::vector<std::string> errors(const RuleTable& table);
+// The names of the table's rules, in order.
+std::vector<std::string> rule_names(const RuleTable& table);
 
 }  // namespace srcbind::test

@@ -14,11 +14,11 @@
 #include <cstdlib>
 #include <filesystem>
 
-namespace srcbind {
+namespace srcbind::test {
 namespace {
 
-using test::fake_host;
-using test::TempDir;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
 
 TEST(UserConfigPath, XdgConfigHomeComesFirst) {
   EXPECT_EQ(user_config_path("/x/cfg", "/home/ann"), "/x/cfg/srcbind/srcbind.ini");
@@ -100,17 +100,15 @@ class PerUserFile : public ::testing::Test {
 TEST_F(PerUserFile, IsReadInsteadOfTheSystemFile) {
   dir.write("cfg/srcbind/srcbind.ini", kUserRules, 0644);
   const RuleTable table = load(user_env());
-  EXPECT_THAT(test::messages(table), ::testing::ElementsAre());
+  EXPECT_THAT(messages(table), ElementsAre());
   EXPECT_EQ(table.config_path, user_path);
-  ASSERT_EQ(table.rules.size(), 1u);
-  EXPECT_EQ(table.rules[0].name, "user");
+  EXPECT_THAT(rule_names(table), ElementsAre("user"));
 }
 
 TEST_F(PerUserFile, WhenAbsentTheSystemFileIsRead) {
   const RuleTable table = load(user_env());
   EXPECT_EQ(table.config_path, system_path);
-  ASSERT_EQ(table.rules.size(), 1u);
-  EXPECT_EQ(table.rules[0].name, "system");
+  EXPECT_THAT(rule_names(table), ElementsAre("system"));
 }
 
 TEST_F(PerUserFile, WhenBothAreAbsentThereIsNoFileAndNoComplaint) {
@@ -126,8 +124,7 @@ TEST_F(PerUserFile, SrcbindConfigWinsOverIt) {
   Environment env = user_env();
   env.config = dir.write("variable.ini", kVariableRules, 0644);
   const RuleTable table = load(env);
-  ASSERT_EQ(table.rules.size(), 1u);
-  EXPECT_EQ(table.rules[0].name, "variable");
+  EXPECT_THAT(rule_names(table), ElementsAre("variable"));
 }
 
 TEST_F(PerUserFile, WritableByOthersIsRefusedAndTheSystemFileIsNotReadInstead) {
@@ -136,7 +133,7 @@ TEST_F(PerUserFile, WritableByOthersIsRefusedAndTheSystemFileIsNotReadInstead) {
   EXPECT_EQ(table.config_path, user_path);
   EXPECT_FALSE(table.ok());
   EXPECT_TRUE(table.rules.empty());
-  EXPECT_THAT(test::messages(table), ::testing::ElementsAre(::testing::HasSubstr("not trusted: writable by others")));
+  EXPECT_THAT(messages(table), ElementsAre(HasSubstr("not trusted: writable by others")));
 }
 
 TEST_F(PerUserFile, OwnedByAnotherUserIsRefused) {
@@ -145,7 +142,7 @@ TEST_F(PerUserFile, OwnedByAnotherUserIsRefused) {
   const RuleTable table = load(user_env());
   EXPECT_FALSE(table.ok());
   EXPECT_TRUE(table.rules.empty());
-  EXPECT_THAT(test::messages(table), ::testing::ElementsAre(::testing::HasSubstr("not trusted: owned by uid 65534")));
+  EXPECT_THAT(messages(table), ElementsAre(HasSubstr("not trusted: owned by uid 65534")));
 }
 
 TEST_F(PerUserFile, IsIgnoredInSecureExecutionMode) {
@@ -154,8 +151,7 @@ TEST_F(PerUserFile, IsIgnoredInSecureExecutionMode) {
   env.secure = true;
   const RuleTable table = load(env);
   EXPECT_EQ(table.config_path, system_path);
-  ASSERT_EQ(table.rules.size(), 1u);
-  EXPECT_EQ(table.rules[0].name, "system");
+  EXPECT_THAT(rule_names(table), ElementsAre("system"));
 }
 
 TEST_F(PerUserFile, ADirectoryInItsPlaceIsAnErrorNotAFallBack) {
@@ -166,4 +162,4 @@ TEST_F(PerUserFile, ADirectoryInItsPlaceIsAnErrorNotAFallBack) {
 }
 
 }  // namespace
-}  // namespace srcbind
+}  // namespace srcbind::test

@@ -36,6 +36,14 @@ sb_event event(const char* destination, const char* source, unsigned port, unsig
   return e;
 }
 
+// `e` as the report of `step` failing with `error`, and what on_error made of it.
+sb_event failed(sb_event e, sb_event_kind kind, sb_event_step step, int error) {
+  e.kind = static_cast<__u8>(kind);
+  e.step = static_cast<__u8>(step);
+  e.error = error;
+  return e;
+}
+
 TEST(KernelEventLog, AppliedLinesAreTheLibrarysFormat) {
   const auto r = rules();
   EXPECT_EQ(format_event(event("203.0.113.10", "198.51.100.12", 21, 0), r),
@@ -51,17 +59,11 @@ TEST(KernelEventLog, AppliedLinesAreTheLibrarysFormat) {
 
 TEST(KernelEventLog, FailuresSayWhatOnErrorDid) {
   const auto r = rules();
-  sb_event e = event("203.0.113.10", "198.51.100.12", 21, 0);
-  e.kind = SB_EVENT_FAILED;
-  e.step = SB_STEP_BIND;
-  e.error = 99;
-  EXPECT_EQ(format_event(e, r),
+  const sb_event e = event("203.0.113.10", "198.51.100.12", 21, 0);
+  EXPECT_EQ(format_event(failed(e, SB_EVENT_FAILED, SB_STEP_BIND, 99), r),
             "srcbind[4242] ftp: error: tcp 203.0.113.10:21: cannot bind the source address: Cannot assign requested "
             "address (EADDRNOTAVAIL) (rule client-ftp); the call fails (on_error = fail)\n");
-  e.kind = SB_EVENT_CONTINUED;
-  e.step = SB_STEP_BINDTODEVICE;
-  e.error = 19;
-  EXPECT_EQ(format_event(e, r),
+  EXPECT_EQ(format_event(failed(e, SB_EVENT_CONTINUED, SB_STEP_BINDTODEVICE, 19), r),
             "srcbind[4242] ftp: warning: tcp 203.0.113.10:21: cannot set SO_BINDTODEVICE: No such device (ENODEV) "
             "(rule client-ftp); sent as without srcbind (on_error = continue)\n");
 }

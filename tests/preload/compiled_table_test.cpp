@@ -15,10 +15,6 @@
 namespace srcbind::test {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::Not;
-
 class TableUnderTheLibrary : public ::testing::Test {
  protected:
   TempDir dir;
@@ -116,12 +112,10 @@ TEST_F(TableUnderTheLibrary, QuickModeStillComesFromTheEnvironment) {
   options.env["SRCBIND_SOURCE"] = "127.0.0.4";
   options.env["SRCBIND_LOG"] = "debug";
   last = run_child(tcp_client(other, {}, "127.0.0.9"), options);
-  ASSERT_TRUE(other.wait_for(1)) << describe(last);
-  EXPECT_THAT(other.sources(), ElementsAre("127.0.0.4"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(other, last, {"127.0.0.4"}));
   EXPECT_THAT(last.err, HasSubstr("rules read from"));
   last = run_child(tcp_client(peer), options);
-  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(peer, last, {"127.0.0.2"});
 }
 
 TEST_F(TableUnderTheLibrary, RulesThatDependOnTheHostAreNotCompiled) {

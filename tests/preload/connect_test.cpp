@@ -17,11 +17,6 @@
 namespace srcbind::test {
 namespace {
 
-using ::testing::Each;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::Not;
-
 class Connect : public ::testing::Test {
  protected:
   Peer peer{Peer::Kind::tcp};
@@ -32,6 +27,12 @@ class Connect : public ::testing::Test {
     last = run_with_config(one_rule(rule), tcp_client(peer, extra));
     EXPECT_TRUE(peer.wait_for(expected)) << describe(last);
     return peer.sources();
+  }
+  // Runs the test client in quick mode: SRCBIND_SOURCE alone, no configuration file.
+  ChildResult run_in_quick_mode(const std::string& source) {
+    ChildOptions options;
+    options.env = {{"LD_PRELOAD", preload_list()}, {"SRCBIND_SOURCE", source}};
+    return run_child(tcp_client(peer), options);
   }
   ChildResult last;
 };
@@ -49,16 +50,14 @@ TEST_F(Connect, LongestPrefixWinsOverAnEarlierShorterRule) {
   last = run_with_config("[rule wide]\ndestination = 127.0.0.0/8\nsource = 127.0.0.3\n"
                          "[rule narrow]\ndestination = 127.0.0.1/32\nsource = 127.0.0.2\n",
                          tcp_client(peer));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(peer, last, {"127.0.0.2"});
 }
 
 TEST_F(Connect, TieGoesToTheRuleWrittenFirst) {
   last = run_with_config("[rule first]\ndestination = 127.0.0.1\nsource = 127.0.0.3\n"
                          "[rule second]\ndestination = 127.0.0.1\nsource = 127.0.0.2\n",
                          tcp_client(peer));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.3"));
+  expect_sources(peer, last, {"127.0.0.3"});
 }
 
 TEST_F(Connect, PortFilterMatchesOnlyItsPorts) {
@@ -68,8 +67,7 @@ TEST_F(Connect, PortFilterMatchesOnlyItsPorts) {
   Peer other{Peer::Kind::tcp};
   last = run_with_config(one_rule("destination = 127.0.0.1\nport = " + std::to_string(port) + "\nsource = 127.0.0.2"),
                          tcp_client(other));
-  ASSERT_TRUE(other.wait_for(1)) << describe(last);
-  EXPECT_THAT(other.sources(), ElementsAre("127.0.0.1"));
+  expect_sources(other, last, {"127.0.0.1"});
 }
 
 TEST_F(Connect, PortRangeIncludesBothEdges) {
@@ -79,8 +77,7 @@ TEST_F(Connect, PortRangeIncludesBothEdges) {
   Peer second{Peer::Kind::tcp};
   std::string upper = std::to_string(second.port() - 1) + "-" + std::to_string(second.port());
   last = run_with_config(one_rule("destination = 127.0.0.1\nport = " + upper + "\nsource = 127.0.0.3"), tcp_client(second));
-  ASSERT_TRUE(second.wait_for(1)) << describe(last);
-  EXPECT_THAT(second.sources(), ElementsAre("127.0.0.3"));
+  expect_sources(second, last, {"127.0.0.3"});
 }
 
 TEST_F(Connect, UdpOnlyRuleLeavesTcpAlone) {
@@ -151,8 +148,7 @@ TEST_F(Connect, OnErrorFailReturnsTheBindErrorAndSendsNothing) {
 TEST_F(Connect, OnErrorContinueWarnsAndConnectsFromTheDefault) {
   last = run_with_config("[srcbind]\non_error = continue\n" + one_rule("destination = 127.0.0.1\nsource = 198.51.100.99"),
                          tcp_client(peer));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.1"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(peer, last, {"127.0.0.1"}));
   EXPECT_EQ(last.exit_code, 0);
   EXPECT_THAT(last.err, HasSubstr("warning:"));
 }
@@ -176,14 +172,12 @@ TEST_F(Connect, MissingLabelAtStartFailsClosedWithEaddrnotavail) {
 
 TEST_F(Connect, MissingInterfaceWithContinueConnectsAsWithoutTheLibrary) {
   last = run_with_config(one_rule("destination = 127.0.0.1\ninterface = nosuch0\non_error = continue"), tcp_client(peer));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.1"));
+  expect_sources(peer, last, {"127.0.0.1"});
 }
 
 TEST_F(Connect, BrokenConfigLeavesTheProgramWorkingWithOneErrorLine) {
   last = run_with_config("[rule r1]\ndestination = 127.0.0.1\nsource = 127.0.0.2\nbogus = 1\n", tcp_client(peer));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.1"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(peer, last, {"127.0.0.1"}));
   EXPECT_EQ(last.exit_code, 0);
   EXPECT_TRUE(std::regex_search(last.err, std::regex(R"(^srcbind\[\d+\] srcbind_test_client: error: \S+:4: .*no rules applied\n$)")))
       << describe(last);
@@ -233,8 +227,7 @@ TEST_F(Connect, ProgramThatClosedItsDescriptorsNeverGetsOurLogInItsSocket) {
 TEST_F(Connect, IPv4MappedDestinationOnAnInet6SocketUsesTheMappedSource) {
   Peer dual{Peer::Kind::tcp, "::"};
   last = run_with_config(one_rule("destination = 127.0.0.1\nsource = 127.0.0.2"), tcp_client(dual, {"--mapped"}));
-  ASSERT_TRUE(dual.wait_for(1)) << describe(last);
-  EXPECT_THAT(dual.sources(), ElementsAre("127.0.0.2"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(dual, last, {"127.0.0.2"}));
   EXPECT_THAT(last.out, HasSubstr("local=::ffff:127.0.0.2:"));
 }
 
@@ -274,16 +267,12 @@ TEST_F(Connect, TenThousandConnectionsFromOneProcessDoNotRunOutOfPorts) {
 TEST_F(Connect, ForkAndExecChildInheritsTheBehaviour) {
   std::string cmd = test_client() + " tcp 127.0.0.1 " + peer.port_text();
   last = run_with_config(one_rule("destination = 127.0.0.1\nsource = 127.0.0.2"), {"/bin/sh", "-c", cmd + "; exit $?"});
-  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(peer, last, {"127.0.0.2"});
 }
 
 TEST_F(Connect, QuickModeWithALoopbackSourceSteersLoopbackDestinations) {
-  ChildOptions options;
-  options.env = {{"LD_PRELOAD", preload_list()}, {"SRCBIND_SOURCE", "127.0.0.2"}};
-  last = run_child(tcp_client(peer), options);
-  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  last = run_in_quick_mode("127.0.0.2");
+  expect_sources(peer, last, {"127.0.0.2"});
 }
 
 // The quick-mode rule is written after every file rule: it wins by a longer
@@ -294,16 +283,12 @@ TEST_F(Connect, QuickModeRuleWinsByALongerPrefixAndLosesATieToTheFile) {
   last = run_with_config(one_rule("destination = 0.0.0.0/0\nsource = 127.0.0.3"), tcp_client(peer), options);
   ASSERT_TRUE(peer.wait_for(1)) << describe(last);
   last = run_with_config(one_rule("destination = 127.0.0.0/8\nsource = 127.0.0.3"), tcp_client(peer), options);
-  ASSERT_TRUE(peer.wait_for(2)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.4", "127.0.0.3"));
+  expect_sources(peer, last, {"127.0.0.4", "127.0.0.3"});
 }
 
 TEST_F(Connect, QuickModeWithAnExternalSourceLeavesLoopbackAlone) {
-  ChildOptions options;
-  options.env = {{"LD_PRELOAD", preload_list()}, {"SRCBIND_SOURCE", "198.51.100.99"}};
-  last = run_child(tcp_client(peer), options);
-  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.1"));
+  last = run_in_quick_mode("198.51.100.99");
+  expect_sources(peer, last, {"127.0.0.1"});
 }
 
 TEST_F(Connect, ConnectOnNonSocketsFailsAsWithoutTheLibrary) {
@@ -332,8 +317,7 @@ TEST_F(RealClients, CurlArrivesFromTheRuleSource) {
   SRCBIND_SKIP_CURL_IN_SANITIZER_BUILD();
   last = run_with_config(one_rule("destination = 127.0.0.1\nsource = 127.0.0.2"),
                          {"curl", "-s", "-o", "/dev/null", "--max-time", "5", "http://127.0.0.1:" + peer.port_text() + "/"});
-  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(peer, last, {"127.0.0.2"});
 }
 
 TEST_F(RealClients, CurlInterfaceOptionWinsOverTheConfig) {
@@ -341,23 +325,20 @@ TEST_F(RealClients, CurlInterfaceOptionWinsOverTheConfig) {
   last = run_with_config(one_rule("destination = 127.0.0.1\nsource = 127.0.0.2"),
                          {"curl", "-s", "-o", "/dev/null", "--max-time", "5", "--interface", "127.0.0.5",
                           "http://127.0.0.1:" + peer.port_text() + "/"});
-  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.5"));
+  expect_sources(peer, last, {"127.0.0.5"});
 }
 
 TEST_F(RealClients, WgetArrivesFromTheRuleSource) {
   last = run_with_config(one_rule("destination = 127.0.0.1\nsource = 127.0.0.2"),
                          {"wget", "-q", "-O", "/dev/null", "-T", "5", "-t", "1", "http://127.0.0.1:" + peer.port_text() + "/"});
-  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(peer, last, {"127.0.0.2"});
 }
 
 TEST_F(RealClients, PythonSocketArrivesFromTheRuleSource) {
   last = run_with_config(one_rule("destination = 127.0.0.1\nsource = 127.0.0.2"),
                          {"python3", "-c", "import socket; s = socket.create_connection(('127.0.0.1', " + peer.port_text() +
                                                ")); print(s.recv(64).decode())"});
-  ASSERT_TRUE(peer.wait_for(1)) << describe(last);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(peer, last, {"127.0.0.2"}));
   EXPECT_THAT(last.out, HasSubstr("you are 127.0.0.2"));
 }
 

@@ -15,11 +15,6 @@
 namespace srcbind::test {
 namespace {
 
-using ::testing::Each;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::UnorderedElementsAre;
-
 // Two receivers on two loopback addresses; rules give each its own source.
 class Datagram : public ::testing::Test {
  protected:
@@ -104,8 +99,7 @@ TEST_F(Datagram, ConnectOnASocketBoundToTheWildcardWithPortZeroGetsTheSourceAndK
   std::vector<std::string> argv{test_client(), "udp", "127.0.0.1", a.port_text(), "--bind", "0.0.0.0:0",
                                 "--mode", "connect", "--reply"};
   ChildResult r = run_with_config(rules, argv);
-  ASSERT_TRUE(a.wait_for(1)) << describe(r);
-  EXPECT_THAT(a.sources(), ElementsAre("127.0.0.2"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(a, r, {"127.0.0.2"}));
   EXPECT_THAT(r.out, HasSubstr("connect rc=0 errno=EXDEV"));
   EXPECT_THAT(r.out, HasSubstr("replies=1"));
   EXPECT_EQ(port_after(r.out, "after-bind"), port_after(r.out, "ttl-check")) << describe(r);
@@ -186,8 +180,7 @@ TEST(DatagramServer, ServerOnTheWildcardRepliesFromTheAddressItWasAskedOn) {
 TEST_F(Datagram, ConnectedSocketIsBoundAtConnect) {
   std::vector<std::string> argv{test_client(), "udp", "127.0.0.1", a.port_text(), "--mode", "connect"};
   ChildResult r = run_with_config(rules, argv);
-  ASSERT_TRUE(a.wait_for(1)) << describe(r);
-  EXPECT_THAT(a.sources(), ElementsAre("127.0.0.2"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(a, r, {"127.0.0.2"}));
   EXPECT_THAT(r.out, HasSubstr("local=127.0.0.2:"));
 }
 
@@ -195,8 +188,7 @@ TEST_F(Datagram, MappedDestinationOnAnInet6SocketGetsTheRuleSource) {
   Peer dual{Peer::Kind::udp, "::"};
   std::vector<std::string> argv{test_client(), "udp", "127.0.0.1", dual.port_text(), "--mapped", "--reply"};
   ChildResult r = run_with_config(rules, argv);
-  ASSERT_TRUE(dual.wait_for(1)) << describe(r);
-  EXPECT_THAT(dual.sources(), ElementsAre("127.0.0.2"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(dual, r, {"127.0.0.2"}));
   EXPECT_THAT(r.out, HasSubstr("replies=1"));
 }
 
@@ -223,8 +215,7 @@ TEST_F(Datagram, SourceNotOnTheHostFailsWithOnErrorFailAndSendsNothing) {
 TEST_F(Datagram, SourceNotOnTheHostWithContinueIsSentFromTheDefault) {
   ChildResult r = run_with_config("[rule bad]\ndestination = 127.0.0.1\nsource = 198.51.100.99\non_error = continue\n",
                                   client({}));
-  ASSERT_TRUE(a.wait_for(1)) << describe(r);
-  EXPECT_THAT(a.sources(), ElementsAre("127.0.0.1"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(a, r, {"127.0.0.1"}));
   EXPECT_EQ(r.exit_code, 0) << describe(r);
   EXPECT_THAT(r.err, HasSubstr("warning:"));
 }
@@ -234,8 +225,7 @@ TEST_F(Datagram, SocatUdpSendtoArrivesFromTheRuleSource) {
   ChildOptions options;
   options.stdin_text = "hello\n";
   ChildResult r = run_with_config(rules, {"socat", "-u", "STDIN", "UDP-SENDTO:127.0.0.1:" + a.port_text()}, options);
-  ASSERT_TRUE(a.wait_for(1)) << describe(r);
-  EXPECT_THAT(a.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(a, r, {"127.0.0.2"});
 }
 
 TEST_F(Datagram, SendmmsgBatchLargerThanTheLibrarysChunkIsSentWhole) {
@@ -314,8 +304,7 @@ TEST_F(Datagram, NodeDgramIsSteeredThoughItBindsTheWildcardFirst) {
   ChildResult r = run_with_config(rules, {"node", "-e",
                                           "const d = require('dgram').createSocket('udp4');"
                                           "d.bind(0, () => d.send('x', " + a.port_text() + ", '127.0.0.1', () => d.close()));"});
-  ASSERT_TRUE(a.wait_for(1)) << describe(r);
-  EXPECT_THAT(a.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(a, r, {"127.0.0.2"});
 }
 
 TEST_F(Datagram, PythonSendtoArrivesFromTheRuleSource) {

@@ -10,11 +10,6 @@
 namespace srcbind::test {
 namespace {
 
-using ::testing::Each;
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::Not;
-
 std::set<std::string> distinct(const std::vector<std::string>& v) { return {v.begin(), v.end()}; }
 
 const std::string kRule = "[rule r1]\ndestination = 127.0.0.1\nsource = 127.0.0.2\n";
@@ -43,22 +38,19 @@ TEST(Hostile, SixtyFourThreadsTimesFiveHundredConnectionsWithAlternatingSources)
 TEST(Hostile, ForkWithoutExecKeepsTheRulesInBothProcesses) {
   Peer peer{Peer::Kind::tcp};
   ChildResult r = run_with_config(kRule, hostile("fork", peer));
-  ASSERT_TRUE(peer.wait_for(2)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2", "127.0.0.2"));
+  expect_sources(peer, r, {"127.0.0.2", "127.0.0.2"});
 }
 
 TEST(Hostile, VforkAndExecChildIsSteered) {
   Peer peer{Peer::Kind::tcp};
   ChildResult r = run_with_config(kRule, hostile("vfork", peer));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(peer, r, {"127.0.0.2"});
 }
 
 TEST(Hostile, PosixSpawnChildIsSteered) {
   Peer peer{Peer::Kind::tcp};
   ChildResult r = run_with_config(kRule, hostile("spawn", peer));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(peer, r, {"127.0.0.2"});
 }
 
 TEST(Hostile, ShellChainReachesCurl) {
@@ -66,15 +58,13 @@ TEST(Hostile, ShellChainReachesCurl) {
   Peer peer{Peer::Kind::tcp};
   std::string curl = "curl -s -o /dev/null --max-time 5 http://127.0.0.1:" + peer.port_text() + "/";
   ChildResult r = run_with_config(kRule, {"sh", "-c", "sh -c '" + curl + "'"});
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(peer, r, {"127.0.0.2"});
 }
 
 TEST(Hostile, ConnectFromASignalHandler) {
   Peer peer{Peer::Kind::tcp};
   ChildResult r = run_with_config(kRule, hostile("signal", peer));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(peer, r, {"127.0.0.2"}));
   EXPECT_THAT(r.out, HasSubstr("handler rc=0 local=127.0.0.2"));
 }
 
@@ -83,8 +73,7 @@ TEST(Hostile, ConnectInADependencysConstructorBeforeOursIsSteered) {
   ChildOptions options;
   options.env["EARLY_TARGET"] = "127.0.0.1 " + peer.port_text();
   ChildResult r = run_with_config(kRule, {SRCBIND_EARLY_MAIN_PATH}, options);
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(peer, r, {"127.0.0.2"}));
   EXPECT_EQ(r.exit_code, 0) << describe(r);
 }
 
@@ -93,8 +82,7 @@ TEST(Hostile, LibraryDlopenedLateIsSteered) {
   ChildOptions options;
   options.env["EARLY_TARGET"] = "127.0.0.1 " + peer.port_text();
   ChildResult r = run_with_config(kRule, hostile("dlopen", peer, {SRCBIND_EARLY_LIBRARY_PATH}), options);
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(peer, r, {"127.0.0.2"});
 }
 
 // Another interposer already preloaded, in either order: both keep working.
@@ -164,9 +152,7 @@ TEST(FdTable, DescriptorsBehindTheLibrarysBackAreAskedAboutNotGuessed) {
   EXPECT_THAT(r.out, HasSubstr("inherited-bound rc=0 errno=0 local=127.0.0.3")) << describe(r);
   // The descriptor numbers were really reused, or the cases prove less.
   EXPECT_THAT(r.out, Not(HasSubstr("reused no"))) << describe(r);
-  ASSERT_TRUE(peer.wait_for(7)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2", "127.0.0.3", "127.0.0.3", "127.0.0.3", "127.0.0.3",
-                                          "127.0.0.2", "127.0.0.3"));
+  expect_sources(peer, r, {"127.0.0.2", "127.0.0.3", "127.0.0.3", "127.0.0.3", "127.0.0.3", "127.0.0.2", "127.0.0.3"});
 }
 
 TEST(FdTable, DatagramSocketsBehindTheLibrarysBackAreAskedAboutNotGuessed) {
@@ -319,8 +305,7 @@ TEST(DeepBind, LibraryLoadedWithDeepBindIsSteered) {
   ChildResult r = run_with_config(kRule, {SRCBIND_DLOPEN_MAIN_PATH, "deep", SRCBIND_DEEP_CONNECT_PATH, "127.0.0.1",
                                           peer.port_text()},
                                   options);
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(peer, r, {"127.0.0.2"}));
   EXPECT_THAT(r.err, HasSubstr("is loaded with RTLD_DEEPBIND: its socket calls go through srcbind"));
 }
 
@@ -350,8 +335,7 @@ TEST(DeepBind, PhpSocketConnectIsSteered) {
       kRule, {"php", "-r",
               "$s = socket_create(AF_INET, SOCK_STREAM, SOL_TCP); socket_connect($s, '127.0.0.1', " +
                   peer.port_text() + "); socket_close($s);"});
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(peer, r, {"127.0.0.2"});
 }
 
 }  // namespace

@@ -13,23 +13,18 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <optional>
 #include <regex>
 
 namespace srcbind::test {
 namespace {
-
-using ::testing::ElementsAre;
-using ::testing::Each;
-using ::testing::HasSubstr;
-using ::testing::Not;
 
 TEST(Ipv6, RuleBindsTheIpv6Source) {
   SRCBIND_REQUIRE_NETNS();
   Peer peer{Peer::Kind::tcp, "2001:db8::1"};
   ChildResult r = run_with_config(one_rule("destination = 2001:db8::/32\nsource = 2001:db8::2"),
                                   tcp_client(peer, {}, "2001:db8::1"));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("2001:db8::2"));
+  expect_sources(peer, r, {"2001:db8::2"});
 }
 
 TEST(Ipv6, FamiliesAreNeverMixed) {
@@ -52,8 +47,7 @@ TEST(Ipv6, CurlOverIpv6ArrivesFromTheRuleSource) {
   ChildResult r = run_with_config(one_rule("destination = 2001:db8::1\nsource = 2001:db8::3"),
                                   {"curl", "-6", "-s", "-o", "/dev/null", "--max-time", "5",
                                    "http://[2001:db8::1]:" + peer.port_text() + "/"});
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("2001:db8::3"));
+  expect_sources(peer, r, {"2001:db8::3"});
 }
 
 TEST(Ipv6, DatagramsGetTheIpv6SourcePerDatagram) {
@@ -61,8 +55,7 @@ TEST(Ipv6, DatagramsGetTheIpv6SourcePerDatagram) {
   Peer peer{Peer::Kind::udp, "2001:db8::1"};
   ChildResult r = run_with_config(one_rule("destination = 2001:db8::1\nsource = 2001:db8::2"),
                                   {test_client(), "udp", "2001:db8::1", peer.port_text(), "--reply"});
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("2001:db8::2"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(peer, r, {"2001:db8::2"}));
   EXPECT_THAT(r.out, HasSubstr("replies=1"));
   EXPECT_THAT(r.out, HasSubstr("ttl-check local=:::"));   // still unbound
 }
@@ -81,8 +74,7 @@ TEST(Interface, RuleWithAnInterfacePinsTheSocket) {
   SRCBIND_REQUIRE_NETNS();
   Peer peer{Peer::Kind::tcp};
   ChildResult r = run_with_config(one_rule("destination = 127.0.0.1\ninterface = lo\nsource = 127.0.0.2"), tcp_client(peer));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(peer, r, {"127.0.0.2"}));
   EXPECT_THAT(r.out, HasSubstr("dev=lo"));
 }
 
@@ -96,27 +88,35 @@ TEST(Interface, ProgramsOwnDeviceIsKept) {
   EXPECT_THAT(r.out, HasSubstr("dev=lo"));
 }
 
+// Runs the test client to `peer` under the one rule `rule`, which names
+// `interface`: a veth that is up when the library loads and that the client
+// deletes before its connect. Nothing when the veth cannot be made.
+std::optional<ChildResult> run_while_interface_vanishes(const std::string& interface, const std::string& rule,
+                                                        const Peer& peer) {
+  const std::string add = "ip link add " + interface + " type veth peer name " + interface + "p";
+  if (std::system((add + " && ip link set " + interface + " up").c_str()) != 0) return std::nullopt;
+  ChildResult r = run_with_config(one_rule(rule), tcp_client(peer, {"--run", "ip link del " + interface}));
+  std::system(("ip link del " + interface + " 2>/dev/null").c_str());
+  return r;
+}
+
 TEST(Interface, InterfaceThatVanishedFailsWithEnodev) {
   SRCBIND_REQUIRE_NETNS();
-  ASSERT_EQ(std::system("ip link add gone0 type veth peer name gone0p && ip link set gone0 up"), 0);
   Peer peer{Peer::Kind::tcp};
-  // Present when the library loads, deleted before the connect.
-  ChildResult r = run_with_config(one_rule("destination = 127.0.0.1\ninterface = gone0"),
-                                  tcp_client(peer, {"--run", "ip link del gone0"}));
-  EXPECT_THAT(r.out, HasSubstr("connect#1 rc=-1 errno=ENODEV")) << describe(r);
+  const auto r = run_while_interface_vanishes("gone0", "destination = 127.0.0.1\ninterface = gone0", peer);
+  ASSERT_TRUE(r) << "cannot make the veth gone0";
+  EXPECT_THAT(r->out, HasSubstr("connect#1 rc=-1 errno=ENODEV")) << describe(*r);
   EXPECT_FALSE(peer.wait_for(1, std::chrono::milliseconds(300)));
-  std::system("ip link del gone0 2>/dev/null");
 }
 
 TEST(Interface, InterfaceThatVanishedWithContinueConnectsAsWithoutTheLibrary) {
   SRCBIND_REQUIRE_NETNS();
-  ASSERT_EQ(std::system("ip link add gone1 type veth peer name gone1p && ip link set gone1 up"), 0);
   Peer peer{Peer::Kind::tcp};
-  ChildResult r = run_with_config(one_rule("destination = 127.0.0.1\ninterface = gone1\non_error = continue"),
-                                  tcp_client(peer, {"--run", "ip link del gone1"}));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(r.out, HasSubstr("connect#1 rc=0"));
-  std::system("ip link del gone1 2>/dev/null");
+  const auto r =
+      run_while_interface_vanishes("gone1", "destination = 127.0.0.1\ninterface = gone1\non_error = continue", peer);
+  ASSERT_TRUE(r) << "cannot make the veth gone1";
+  ASSERT_TRUE(peer.wait_for(1)) << describe(*r);
+  EXPECT_THAT(r->out, HasSubstr("connect#1 rc=0"));
 }
 
 TEST(Interrupted, EintrRetryComesOutAsWithoutTheLibraryAndKeepsTheSource) {
@@ -143,8 +143,7 @@ TEST(FastOpen, SendtoWithMsgFastopenIsTreatedLikeConnect) {
   SRCBIND_REQUIRE_NETNS();
   Peer peer{Peer::Kind::tcp};
   ChildResult r = run_with_config(one_rule("destination = 127.0.0.1\nsource = 127.0.0.2"), tcp_client(peer, {"--tfo"}));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(peer, r, {"127.0.0.2"}));
   EXPECT_THAT(r.out, HasSubstr("connect#1 rc=0"));
 }
 
@@ -155,8 +154,7 @@ TEST(FastOpen, CurlTcpFastopenArrivesFromTheRuleSource) {
   ChildResult r = run_with_config(one_rule("destination = 127.0.0.1\nsource = 127.0.0.2"),
                                   {"curl", "--tcp-fastopen", "-s", "-o", "/dev/null", "--max-time", "5",
                                    "http://127.0.0.1:" + peer.port_text() + "/"});
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(peer, r, {"127.0.0.2"});
 }
 
 // glibc's stub resolver calls its internal __connect/__sendmmsg, which no
@@ -251,8 +249,7 @@ TEST(SecureExecution, SetuidProgramIgnoresSrcbindVariablesAndReadsOnlyEtc) {
   ChildOptions options;
   options.env = {{"SRCBIND_SOURCE", "127.0.0.2"}, {"SRCBIND_CONFIG", user_config.path()}, {"SRCBIND_LOG", "off"}};
   ChildResult r = run_as_nobody("/etc/setuid-client", peer, options);
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.3"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(peer, r, {"127.0.0.3"}));
 
   // The same, not setuid: the variables count (SRCBIND_CONFIG wins over /etc).
   ChildResult plain = run_as_nobody(test_client(), peer, options);
@@ -260,24 +257,25 @@ TEST(SecureExecution, SetuidProgramIgnoresSrcbindVariablesAndReadsOnlyEtc) {
   EXPECT_EQ(peer.sources()[1], "127.0.0.4") << describe(plain);
 }
 
+// The test client's connection to `destination` (fe80::b, on nic0peer) under the
+// one rule `rule` must leave from fe80::a on nic0: fe80::a%nic0peer, as the
+// peer's side of the link names it.
+void expect_link_local_source(const std::string& rule, const std::string& destination) {
+  Peer peer{Peer::Kind::tcp, "::"};
+  ChildResult r = run_with_config(one_rule(rule), tcp_client(peer, {}, destination));
+  expect_sources(peer, r, {"fe80::a%nic0peer"});
+}
+
 TEST(LinkLocal, SourceIsBoundWithTheDestinationsScope) {
   SRCBIND_REQUIRE_NETNS();
-  Peer peer{Peer::Kind::tcp, "::"};
-  ChildResult r = run_with_config(one_rule("destination = fe80::b\nsource = fe80::a"),
-                                  tcp_client(peer, {}, "fe80::b%nic0"));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("fe80::a%nic0peer"));   // as the peer's side of the link names it
+  expect_link_local_source("destination = fe80::b\nsource = fe80::a", "fe80::b%nic0");
 }
 
 TEST(LinkLocal, SourceTakesTheRulesInterfaceWhenTheDestinationHasNoScope) {
   SRCBIND_REQUIRE_NETNS();
-  Peer peer{Peer::Kind::tcp, "::"};
   // Without a scope the kernel cannot route fe80::b at all; with the rule's
   // interface the socket is pinned to nic0 and the bind carries its index.
-  ChildResult r = run_with_config(one_rule("destination = fe80::b\nsource = fe80::a\ninterface = nic0"),
-                                  tcp_client(peer, {}, "fe80::b"));
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("fe80::a%nic0peer"));
+  expect_link_local_source("destination = fe80::b\nsource = fe80::a\ninterface = nic0", "fe80::b");
 }
 
 TEST(PingSocket, IsNotUdpAndIsLeftAloneSayingWhy) {
@@ -300,8 +298,7 @@ TEST(ProgramName, ProgramRulesMatchWithoutProc) {
       one_rule("destination = 127.0.0.1\nprogram = srcbind_test_client\nsource = 127.0.0.2"),
       {"unshare", "--mount", "--propagation", "private", "sh", "-c",
        "mount -t tmpfs none /proc && test ! -e /proc/self/exe && exec " + client});
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(peer, r, {"127.0.0.2"});
 }
 
 // The per-user file ($XDG_CONFIG_HOME/srcbind/srcbind.ini) is a choice of the
@@ -319,8 +316,7 @@ TEST(SecureExecution, SetuidProgramIgnoresThePerUserFile) {
   ChildOptions options;
   options.env = {{"XDG_CONFIG_HOME", "/etc/nobody-config"}, {"SRCBIND_LOG", "off"}};
   ChildResult r = run_as_nobody("/etc/setuid-client", peer, options);
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.3"));
+  ASSERT_NO_FATAL_FAILURE(expect_sources(peer, r, {"127.0.0.3"}));
 
   ChildResult plain = run_as_nobody(test_client(), peer, options);
   ASSERT_TRUE(peer.wait_for(2)) << describe(plain);

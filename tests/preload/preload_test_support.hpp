@@ -7,15 +7,23 @@
 #include "peers.hpp"
 #include "temp_dir.hpp"
 
+#include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <unistd.h>
 
 #include <cstdlib>
+#include <source_location>
 #include <string>
 #include <vector>
 
 namespace srcbind::test {
+
+// The matchers the integration tests use.
+using ::testing::Each;
+using ::testing::ElementsAre;
+using ::testing::HasSubstr;
+using ::testing::Not;
 
 inline std::string test_client() { return SRCBIND_TEST_CLIENT_PATH; }
 inline std::string srcbind_command() { return SRCBIND_COMMAND_PATH; }
@@ -73,5 +81,16 @@ inline std::vector<std::string> tcp_client(const Peer& peer, std::vector<std::st
 
 // A rule file with one rule.
 inline std::string one_rule(const std::string& body) { return "[rule r1]\n" + body + "\n"; }
+
+// Waits (bounded) for one connection or datagram at `peer` per entry of
+// `expected`; they must come from those sources, in order. `run` sent them and
+// is shown when none arrive; a failure names the caller's line too. The wait is
+// fatal: a caller with checks after it wraps the call in ASSERT_NO_FATAL_FAILURE.
+inline void expect_sources(const Peer& peer, const ChildResult& run, const std::vector<std::string>& expected,
+                           const std::source_location caller = std::source_location::current()) {
+  const ::testing::ScopedTrace trace(caller.file_name(), static_cast<int>(caller.line()), "expect_sources");
+  ASSERT_TRUE(peer.wait_for(expected.size())) << describe(run);
+  EXPECT_THAT(peer.sources(), ::testing::ElementsAreArray(expected));
+}
 
 }  // namespace srcbind::test

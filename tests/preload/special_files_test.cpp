@@ -13,10 +13,6 @@
 namespace srcbind::test {
 namespace {
 
-using ::testing::ElementsAre;
-using ::testing::HasSubstr;
-using ::testing::Not;
-
 const std::string kRule = "[rule lo]\ndestination = 127.0.0.1\nsource = 127.0.0.2\n";
 
 class SpecialFiles : public ::testing::Test {
@@ -36,6 +32,15 @@ class SpecialFiles : public ::testing::Test {
     o.env["LD_PRELOAD"] = preload_list();
     o.deadline = deadline;
     return o;
+  }
+  // The test client to `peer` under kRule, logging its decisions to `log_file`.
+  ChildResult run_logging_to(const std::string& log_file, const Peer& peer) {
+    TempFile config(kRule);
+    ChildOptions o = quick();
+    o.env["SRCBIND_CONFIG"] = config.path();
+    o.env["SRCBIND_LOG"] = "info";
+    o.env["SRCBIND_LOG_FILE"] = log_file;
+    return run_child(tcp_client(peer), o);
   }
 
  private:
@@ -59,15 +64,9 @@ TEST_F(SpecialFiles, FifoAsConfigurationDoesNotBlockTheProgram) {
 
 TEST_F(SpecialFiles, FifoAsLogFileDoesNotBlockTheProgramsDecisions) {
   Peer peer{Peer::Kind::tcp};
-  TempFile config(kRule);
-  ChildOptions o = quick();
-  o.env["SRCBIND_CONFIG"] = config.path();
-  o.env["SRCBIND_LOG"] = "info";
-  o.env["SRCBIND_LOG_FILE"] = fifo("log");
-  ChildResult r = run_child(tcp_client(peer), o);
+  ChildResult r = run_logging_to(fifo("log"), peer);
   EXPECT_FALSE(r.timed_out) << describe(r);
-  ASSERT_TRUE(peer.wait_for(1)) << describe(r);
-  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.2"));
+  expect_sources(peer, r, {"127.0.0.2"});
 }
 
 TEST_F(SpecialFiles, FifoAsLogFileDoesNotBlockTheStartWithABrokenConfiguration) {
@@ -82,27 +81,17 @@ TEST_F(SpecialFiles, FifoAsLogFileDoesNotBlockTheStartWithABrokenConfiguration) 
 
 TEST_F(SpecialFiles, DevStderrAsLogFileMeansStandardError) {
   Peer peer{Peer::Kind::tcp};
-  TempFile config(kRule);
-  ChildOptions o = quick();
-  o.env["SRCBIND_CONFIG"] = config.path();
-  o.env["SRCBIND_LOG"] = "info";
-  o.env["SRCBIND_LOG_FILE"] = "/dev/stderr";
-  ChildResult r = run_child(tcp_client(peer), o);
+  ChildResult r = run_logging_to("/dev/stderr", peer);
   ASSERT_TRUE(peer.wait_for(1)) << describe(r);
   EXPECT_THAT(r.err, HasSubstr("-> 127.0.0.2 (rule lo)"));
 }
 
 TEST_F(SpecialFiles, SymlinkedLogFileIsNotFollowedAndSaysSoOnStderr) {
   Peer peer{Peer::Kind::tcp};
-  TempFile config(kRule);
   TempFile target("", ".log");
   const std::string link = target.path() + ".link";
   ASSERT_EQ(::symlink(target.path().c_str(), link.c_str()), 0);
-  ChildOptions o = quick();
-  o.env["SRCBIND_CONFIG"] = config.path();
-  o.env["SRCBIND_LOG"] = "info";
-  o.env["SRCBIND_LOG_FILE"] = link;
-  ChildResult r = run_child(tcp_client(peer), o);
+  ChildResult r = run_logging_to(link, peer);
   ::unlink(link.c_str());
   ASSERT_TRUE(peer.wait_for(1)) << describe(r);
   EXPECT_THAT(r.err, HasSubstr("is a symbolic link, which srcbind does not follow; logging to stderr"));

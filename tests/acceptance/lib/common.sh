@@ -31,6 +31,13 @@ ini() {
   printf '%s\n' "$f"
 }
 
+# partner_ini NAME LINE...: ini NAME with one rule, `[rule partner]` for
+# `destination = $SERVER`, and the given lines (source, interface ...).
+partner_ini() {
+  local name=$1; shift
+  { printf '[rule partner]\ndestination = %s\n' "$SERVER"; printf '%s\n' "$@"; } | ini "$name"
+}
+
 # [CAP_IN=FILE] capture NAME CMD...: runs CMD with a bounded run time (60 s), stdin
 # from CAP_IN (default /dev/null), stdout and stderr to $ACC_TMP/NAME.out and .err;
 # its exit status in CAP_RC. Never fails itself.

@@ -2,13 +2,7 @@
 
 scenario_load() {
   local conf clients=8 per_client=50 i pids=() rc
-  conf=$(ini load <<EOF
-[rule partner]
-destination = $SERVER
-protocol = tcp
-source = $C_ALLOWED
-EOF
-  )
+  conf=$(partner_ini load "protocol = tcp" "source = $C_ALLOWED")
   step "$clients concurrent shells under srcbind, each running $per_client curl processes"
   fw_reset
   local before; before=$(line_count "$HTTP_LOG_SERVER")

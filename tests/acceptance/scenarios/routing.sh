@@ -7,12 +7,7 @@
 # no per-nexthop src: the source is the primary address whatever the nexthop.
 scenario_multi_default_routes() {
   local conf i
-  conf=$(ini multi-default <<EOF
-[rule partner]
-destination = $SERVER
-source = $C_ALLOWED
-EOF
-  )
+  conf=$(partner_ini multi-default "source = $C_ALLOWED")
   step "two default routes, equal metric, src .11 and src .12"
   client ip route del default
   client ip route add default via "$R1_LAN" dev eth0 src "$C_ALIAS0" metric 100
@@ -52,32 +47,10 @@ EOF
 # add it, a second default route with a higher metric, which never wins otherwise.
 scenario_two_nics() {
   local src_only dev_only dev_and_src wrong
-  src_only=$(ini nic-source-only <<EOF
-[rule partner]
-destination = $SERVER
-source = $C_ETH1
-EOF
-  )
-  dev_only=$(ini nic-interface <<EOF
-[rule partner]
-destination = $SERVER
-interface = eth1
-EOF
-  )
-  dev_and_src=$(ini nic-interface-source <<EOF
-[rule partner]
-destination = $SERVER
-source = $C_ETH1
-interface = eth1
-EOF
-  )
-  wrong=$(ini nic-wrong-source <<EOF
-[rule partner]
-destination = $SERVER
-source = $C_ALLOWED
-interface = eth1
-EOF
-  )
+  src_only=$(partner_ini nic-source-only "source = $C_ETH1")
+  dev_only=$(partner_ini nic-interface "interface = eth1")
+  dev_and_src=$(partner_ini nic-interface-source "source = $C_ETH1" "interface = eth1")
+  wrong=$(partner_ini nic-wrong-source "source = $C_ALLOWED" "interface = eth1")
   step "setup: eth1 ($C_ETH1) gets a second default route via r2, metric 200"
   client ip route add default via "$R2_LAN" dev eth1 metric 200
   note "$(client ip -4 route show default | tr '\n' ';')"

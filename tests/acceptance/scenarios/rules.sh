@@ -95,12 +95,7 @@ EOF
 # Other real clients, cheap ones: python3 urllib, socat TCP, wget over HTTP.
 scenario_more_clients() {
   local conf
-  conf=$(ini more-clients <<EOF
-[rule partner]
-destination = $SERVER
-source = $C_ALLOWED
-EOF
-  )
+  conf=$(partner_ini more-clients "source = $C_ALLOWED")
   step "python3 urllib, socat, wget (HTTP) under srcbind"
   capture py-urllib sb "$conf" "$PY" -c \
     "import urllib.request; print(urllib.request.urlopen('http://$SERVER/python', timeout=5).read().decode().strip())"
