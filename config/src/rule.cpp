@@ -2,7 +2,6 @@
 #include "srcbind/rule.hpp"
 
 #include <algorithm>
-#include <ostream>
 
 namespace srcbind {
 
@@ -10,8 +9,6 @@ const std::string& SharedText::str() const noexcept {
   static const std::string empty;
   return text_ ? *text_ : empty;
 }
-
-std::ostream& operator<<(std::ostream& out, const SharedText& t) { return out << t.str(); }
 
 std::string_view to_string(Protocol p) noexcept {
   switch (p) {

@@ -4,7 +4,7 @@
 #include "srcbind/address.hpp"
 
 #include <cstdint>
-#include <iosfwd>
+#include <ostream>
 #include <memory>
 #include <optional>
 #include <span>
@@ -34,7 +34,10 @@ class SharedText {
   operator const std::string&() const noexcept { return str(); }
   operator std::string_view() const noexcept { return str(); }
   friend bool operator==(const SharedText& a, std::string_view b) noexcept { return std::string_view(a.str()) == b; }
-  friend std::ostream& operator<<(std::ostream& out, const SharedText& t);
+  // Inline, so that only code that prints one (the command, the tests) links
+  // iostreams: in libsrcbind.so they would bring the locale machinery and its
+  // start-up constructors into every process (bench/README.md, "Start-up").
+  friend std::ostream& operator<<(std::ostream& out, const SharedText& t) { return out << t.str(); }
 
  private:
   std::shared_ptr<const std::string> text_;
