@@ -371,9 +371,10 @@ static int socket_lets_apply(const struct call *c, const struct sb_rule *r, cons
   if (verdict == SB_SOCKET_APPLY)
     return 1;
   if (verdict == SB_SOCKET_APPLY_UNLESS_BIND) {
-    if (a->kind == SB_ACTION_STEER && (a->flags & SB_ACTION_BIND_SOURCE))
-      return !left_alone(c, r, 0);
-    return 1;
+    if (!(a->kind == SB_ACTION_STEER && (a->flags & SB_ACTION_BIND_SOURCE)))
+      return 1;
+    left_alone(c, r, 0); /* reason 0: kKernelCannotGiveBackPort */
+    return 0;
   }
   if (verdict >= SB_SOCKET_LEFT_ALONE)
     left_alone(c, r, verdict - SB_SOCKET_LEFT_ALONE);
