@@ -5,6 +5,7 @@
 #include "srcbind/ini_parser.hpp"
 #include "srcbind/rule_table.hpp"
 
+#include "fault_safe_copy.hpp"
 #include "file_checks.hpp"
 #include "prefault.hpp"
 
@@ -17,10 +18,6 @@
 #include <cerrno>
 #include <cstring>
 #include <utility>
-
-#ifndef MADV_POPULATE_WRITE   // Linux 5.14; glibc 2.36's headers may lack it
-#define MADV_POPULATE_WRITE 23
-#endif
 
 namespace srcbind {
 namespace {
@@ -38,16 +35,6 @@ bool is_dev_null(const struct stat& st) { return S_ISCHR(st.st_mode) && st.st_rd
 std::string cannot_read(int error) { return std::string("cannot read: ") + std::strerror(error); }
 
 std::string too_large() { return "is larger than " + std::to_string(kMaxFileSize / (1024 * 1024)) + " MiB"; }
-
-// Copying a mapping out needs MADV_POPULATE_WRITE (Linux 5.14), which fails
-// with EFAULT where a plain read of the memory would raise SIGBUS. An advice
-// the kernel does not know is refused before the (empty) range is looked at.
-bool can_copy_mappings() noexcept {
-  const int saved = errno;
-  const bool known = ::madvise(nullptr, 0, MADV_POPULATE_WRITE) == 0;
-  errno = saved;
-  return known;
-}
 
 }  // namespace
 
@@ -83,7 +70,7 @@ ConfigFile ConfigFile::open(const std::string& path, FileTrust trust, Capture ho
     }
     file.identity_ = {st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_nsec, st.st_ctim.tv_nsec,
                       st.st_mtim.tv_sec, st.st_ctim.tv_sec};
-    if (how == Capture::map && st.st_size > 0 && can_copy_mappings()) {
+    if (how == Capture::map && st.st_size > 0) {
       file.map_from(fd.get(), static_cast<std::size_t>(st.st_size));
     }
     if (file.mapping_ == nullptr) file.read_from(fd.get(), st.st_size);
@@ -100,7 +87,7 @@ ConfigFile ConfigFile::open(const std::string& path, FileTrust trust, Capture ho
 }
 
 void ConfigFile::map_from(int fd, std::size_t size) {
-  void* mapping = ::mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0);
+  void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
   if (mapping == MAP_FAILED) return;   // read instead
   mapping_ = mapping;
   mapped_bytes_ = size;
@@ -136,31 +123,33 @@ void ConfigFile::read_from(int fd, off_t size) {
   text_.resize(filled);
 }
 
-bool ConfigFile::copy_mapping() noexcept {
-  // Bounded: EINTR/EAGAIN mean "try again", not "the file is gone".
-  for (int attempt = 0; attempt < 8; ++attempt) {
-    if (::madvise(mapping_, mapped_bytes_, MADV_POPULATE_WRITE) == 0) return true;
-    if (errno != EINTR && errno != EAGAIN) return false;
-  }
-  return false;
+bool ConfigFile::copy_mapping() {
+  text_.reserve(mapped_bytes_);
+  detail::prefault(text_.data(), text_.capacity());
+  text_.resize(mapped_bytes_);
+  const bool copied = detail::copy_through_kernel(mapping_, mapped_bytes_, text_.data()) == 0;
+  ::munmap(mapping_, mapped_bytes_);
+  mapping_ = nullptr;
+  mapped_bytes_ = 0;
+  if (!copied) std::string().swap(text_);
+  return copied;
 }
 
 std::string_view ConfigFile::text() {
-  if (!error_.empty()) return {};
-  if (mapping_ == nullptr) return text_;
-  const std::string_view mapped(static_cast<const char*>(mapping_), mapped_bytes_);
-  if (copied_) return mapped;
-  const int saved = errno;
+  if (!error_.empty() || mapping_ == nullptr) return text_;
   // Edited in place since open(), the mapping may show a mixture of old and new
   // text: read the file again. A path that can no longer be reached (a chroot)
-  // keeps what was mapped; a truncated file fails the copy.
+  // keeps what was mapped. The text is copied out of the mapping before it is
+  // used, by the kernel (docs/architecture.md, "Start-up: why two steps"): a
+  // file truncated meanwhile fails the copy, and is read again too.
+  const int saved = errno;
   struct stat st;
   const bool changed = ::stat(path_.c_str(), &st) == 0 &&
                        Identity{st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_nsec, st.st_ctim.tv_nsec,
                                 st.st_mtim.tv_sec, st.st_ctim.tv_sec} != identity_;
-  copied_ = !changed && copy_mapping();
+  const bool copied = !changed && copy_mapping();
   errno = saved;
-  if (copied_) return mapped;
+  if (copied) return text_;
   *this = open(path_, trust_, Capture::read);
   return text();
 }
@@ -169,7 +158,6 @@ void ConfigFile::release() noexcept {
   if (mapping_ != nullptr) ::munmap(mapping_, mapped_bytes_);
   mapping_ = nullptr;
   mapped_bytes_ = 0;
-  copied_ = false;
   std::string().swap(text_);
 }
 
@@ -181,8 +169,7 @@ ConfigFile::ConfigFile(ConfigFile&& other) noexcept
       identity_(other.identity_),
       text_(std::move(other.text_)),
       mapping_(std::exchange(other.mapping_, nullptr)),
-      mapped_bytes_(std::exchange(other.mapped_bytes_, 0)),
-      copied_(std::exchange(other.copied_, false)) {}
+      mapped_bytes_(std::exchange(other.mapped_bytes_, 0)) {}
 
 ConfigFile& ConfigFile::operator=(ConfigFile&& other) noexcept {
   if (this != &other) {
@@ -195,7 +182,6 @@ ConfigFile& ConfigFile::operator=(ConfigFile&& other) noexcept {
     text_ = std::move(other.text_);
     mapping_ = std::exchange(other.mapping_, nullptr);
     mapped_bytes_ = std::exchange(other.mapped_bytes_, 0);
-    copied_ = std::exchange(other.copied_, false);
   }
   return *this;
 }

@@ -4,15 +4,19 @@
 #include "srcbind/config_file.hpp"
 #include "srcbind/rule_table.hpp"
 
+#include "fault_safe_copy.hpp"
+
 #include "test_support.hpp"
 
 #include <fcntl.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
+#include <cstdlib>
 #include <string>
 
 namespace srcbind::test {
@@ -34,6 +38,31 @@ void rewrite_in_place(const std::string& path, std::string_view text) {
   ASSERT_GE(fd, 0);
   ASSERT_EQ(::write(fd, text.data(), text.size()), static_cast<ssize_t>(text.size()));
   ::close(fd);
+}
+
+TEST(CopyThroughKernel, CopiesMoreThanAPipeHoldsExactly) {
+  std::string from(3 * 1024 * 1024 + 123, '\0');
+  for (std::size_t i = 0; i < from.size(); ++i) from[i] = static_cast<char>(i * 7 + i / 4096);
+  std::string to(from.size(), 'x');
+  errno = ENOTTY;
+  EXPECT_EQ(detail::copy_through_kernel(from.data(), from.size(), to.data()), 0);
+  EXPECT_EQ(errno, ENOTTY) << "errno is kept";
+  EXPECT_TRUE(to == from);
+}
+
+TEST(CopyThroughKernel, PagesPastATruncatedFilesEndFailWithEfault) {
+  const TempDir dir;
+  const std::string path = dir.write("rules.ini", std::string(64 * 1024, ';'));
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  ASSERT_GE(fd, 0);
+  void* mapping = ::mmap(nullptr, 64 * 1024, PROT_READ, MAP_PRIVATE, fd, 0);
+  ::close(fd);
+  ASSERT_NE(mapping, MAP_FAILED);
+  ASSERT_EQ(::truncate(path.c_str(), 4096), 0);
+  std::string to(64 * 1024, 'x');
+  EXPECT_EQ(detail::copy_through_kernel(mapping, 4096, to.data()), 0) << "the page still in the file";
+  EXPECT_EQ(detail::copy_through_kernel(mapping, to.size(), to.data()), EFAULT);
+  ::munmap(mapping, 64 * 1024);
 }
 
 TEST(ConfigCapture, MappedTextIsTheFile) {
@@ -80,6 +109,26 @@ TEST(ConfigCapture, FileTruncatedAfterTakingIsReadAgainNeverFaults) {
   ASSERT_EQ(::truncate(path.c_str(), 0), 0);
   EXPECT_EQ(file.text(), "");
   EXPECT_EQ(file.error(), "");
+}
+
+// The parser reads the text for as long as parsing takes (a fifth of a second
+// for 100,000 rules): a file truncated in place meanwhile must not take the text
+// away. Run in a child, so that a SIGBUS fails this test instead of the suite.
+TEST(ConfigCaptureDeathTest, FileTruncatedWhileTheTextIsReadDoesNotFault) {
+  const TempDir dir;
+  std::string large(64 * 1024, ';');
+  large += "\n";
+  const std::string path = dir.write("rules.ini", large);
+  EXPECT_EXIT(
+      {
+        ConfigFile file = mapped(path);
+        const std::string_view text = file.text();
+        if (::truncate(path.c_str(), 0) != 0) std::_Exit(2);
+        std::size_t semicolons = 0;
+        for (const char c : text) semicolons += c == ';' ? 1 : 0;
+        std::_Exit(semicolons == large.size() - 1 ? 0 : 3);
+      },
+      ::testing::ExitedWithCode(0), "");
 }
 
 TEST(ConfigCapture, FileTruncatedAndRemovedGivesAnErrorNotAFault) {

@@ -47,9 +47,10 @@ class ConfigFile {
   // The trust the file was opened with: what a table derived from it must meet too.
   FileTrust trust() const noexcept { return trust_; }
 
-  // The text. A mapped file is copied into private memory here: one truncated
-  // meanwhile gives an error, never SIGBUS; one changed on disk since open() is
-  // read again, as the file is the truth. Empty, with error() set, on failure.
+  // The text. A mapped file is copied into private memory here, and unmapped:
+  // one truncated meanwhile never raises SIGBUS, not even after this returns;
+  // one changed on disk since open() (or truncated) is read again, as the file is
+  // the truth. Empty, with error() set, on failure.
   std::string_view text();
   // Gives back the text's memory (the library, once its rules are built).
   void release() noexcept;
@@ -68,7 +69,7 @@ class ConfigFile {
 
   void read_from(int fd, off_t size);
   void map_from(int fd, std::size_t size);
-  bool copy_mapping() noexcept;
+  bool copy_mapping();
 
   std::string path_;
   std::string error_;
@@ -78,7 +79,6 @@ class ConfigFile {
   std::string text_;
   void* mapping_ = nullptr;
   std::size_t mapped_bytes_ = 0;
-  bool copied_ = false;   // the mapping's pages are private copies now
 };
 
 }  // namespace srcbind
