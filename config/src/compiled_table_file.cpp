@@ -328,7 +328,7 @@ CompiledTableFile CompiledTableFile::read(const std::string& path, FileTrust tru
     table.load(path, trust, expected);
   } catch (...) {
     // Only a message could not be made: the table is not used, even unexplained.
-    table.words_.reset();
+    table.buffer_.reset();
     table.section_count_ = 0;
     table.status_ = Status::unreadable;
   }
@@ -336,8 +336,8 @@ CompiledTableFile CompiledTableFile::read(const std::string& path, FileTrust tru
 }
 
 std::optional<std::span<const std::byte>> CompiledTableFile::section(SectionTag tag) const noexcept {
-  if (status_ != Status::used || !words_) return std::nullopt;
-  const auto* file = reinterpret_cast<const std::byte*>(words_.get());
+  if (status_ != Status::used || !buffer_) return std::nullopt;
+  const std::byte* file = buffer_.data();
   for (std::size_t i = 0; i < section_count_; ++i) {
     if (sections_[i].tag == tag) return std::span(file + sections_[i].offset, sections_[i].size);
   }
@@ -345,7 +345,7 @@ std::optional<std::span<const std::byte>> CompiledTableFile::section(SectionTag 
 }
 
 void CompiledTableFile::refuse(Status status, std::string problem) {
-  words_.reset();
+  buffer_.reset();
   bytes_ = 0;
   section_count_ = 0;
   status_ = status;
@@ -375,7 +375,7 @@ void CompiledTableFile::load(const std::string& path, FileTrust trust, const Sou
   if (!read_whole(fd.get(), static_cast<std::uint64_t>(st.st_size), path)) return;
   FileHeader header;
   if (!check_header(header, path) || !read_directory(header, path)) return;
-  const auto* file = reinterpret_cast<const std::byte*>(words_.get());
+  const std::byte* file = buffer_.data();
   const auto directory = std::span(file, bytes_).subspan(sizeof header, section_area(header.section_count) - sizeof header);
   if (header_checksum(header, directory) != header.checksum) {
     return refuse(Status::not_a_table, "not a table: " + path + ": its header does not match its checksum" + recompile_hint(path));
@@ -392,13 +392,12 @@ void CompiledTableFile::load(const std::string& path, FileTrust trust, const Sou
 bool CompiledTableFile::read_whole(int fd, std::uint64_t size, const std::string& path) {
   // 8 bytes more than fstat said: a file that grew meanwhile fills them.
   const std::uint64_t capacity = round_up_8(size) + 8;
-  words_.reset(new (std::nothrow) std::uint64_t[capacity / 8]);
-  if (!words_) {
+  buffer_ = detail::PrefaultedBuffer::allocate(capacity);
+  if (!buffer_) {
     refuse(Status::unreadable, cannot_read(path, ENOMEM));
     return false;
   }
-  detail::prefault(words_.get(), capacity);
-  auto* bytes = reinterpret_cast<char*>(words_.get());
+  auto* bytes = reinterpret_cast<char*>(buffer_.data());
   std::uint64_t filled = 0;
   while (filled < capacity) {
     const ssize_t n = ::read(fd, bytes + filled, capacity - filled);
@@ -422,7 +421,7 @@ bool CompiledTableFile::check_header(FileHeader& header, const std::string& path
   // Field by field, each only once the bytes before it are known to be there:
   // a prefix of a header is a truncated table, anything else is not one.
   header = {};
-  std::memcpy(&header, words_.get(), std::min<std::uint64_t>(bytes_, sizeof header));
+  std::memcpy(&header, buffer_.data(), std::min<std::uint64_t>(bytes_, sizeof header));
   const std::string size_text = std::to_string(bytes_) + " bytes";
   if (std::memcmp(header.magic, kMagic, std::min<std::uint64_t>(bytes_, sizeof kMagic)) != 0) {
     refuse(Status::not_a_table, "not a table: " + path + " is not a compiled srcbind table" + recompile_hint(path));
@@ -473,7 +472,7 @@ bool CompiledTableFile::check_header(FileHeader& header, const std::string& path
 }
 
 bool CompiledTableFile::read_directory(const FileHeader& header, const std::string& path) {
-  const auto* file = reinterpret_cast<const std::byte*>(words_.get());
+  const std::byte* file = buffer_.data();
   // Sections follow the directory and each other in order: none overlaps the
   // header, the directory or another section.
   std::uint64_t free_from = section_area(header.section_count);

@@ -28,6 +28,7 @@
 #pragma once
 
 #include "srcbind/config_file.hpp"
+#include "srcbind/prefaulted_buffer.hpp"
 
 #include <sys/stat.h>
 
@@ -138,7 +139,7 @@ class CompiledTableFile {
   bool read_directory(const detail::CompiledTableHeader& header, const std::string& path);
   void refuse(Status status, std::string problem);
 
-  std::unique_ptr<std::uint64_t[]> words_;   // the file's bytes, kept only when used
+  detail::PrefaultedBuffer buffer_;   // the file's bytes, kept only when used
   std::uint64_t bytes_ = 0;
   Status status_ = Status::absent;
   std::string problem_;
