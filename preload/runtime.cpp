@@ -19,6 +19,7 @@ namespace srcbind::preload {
 namespace {
 
 constinit std::atomic<long> g_loader_tid{0};
+constinit std::atomic<long> g_snapshot_tid{0};   // the thread taking the snapshot
 
 long current_tid() noexcept { return ::syscall(SYS_gettid); }
 
@@ -70,6 +71,7 @@ SRCBIND_HOT_DATA constinit std::atomic<const Runtime*> runtime_instance{nullptr}
 void Runtime::take_snapshot() noexcept {
   int expected = kNoSnapshot;
   if (!g_snapshot_state.compare_exchange_strong(expected, kTaking, std::memory_order_acq_rel)) return;
+  g_snapshot_tid.store(current_tid(), std::memory_order_relaxed);
   g_snapshot = new_snapshot();
   g_snapshot_state.store(kTaken, std::memory_order_release);
 }
@@ -137,7 +139,20 @@ const Runtime* Runtime::build() noexcept {
   return runtime;
 }
 
+namespace {
+
+// Whether this thread is inside take_snapshot(): a hooked call made from there
+// (a passwd module asked for the home directory connects) cannot wait for the
+// snapshot it is part of, and must not build the rules from none.
+bool taking_snapshot_here() noexcept {
+  return g_snapshot_state.load(std::memory_order_acquire) == kTaking &&
+         g_snapshot_tid.load(std::memory_order_relaxed) == current_tid();
+}
+
+}  // namespace
+
 const Runtime* Runtime::load() noexcept {
+  if (taking_snapshot_here()) return nullptr;   // goes through unchanged, the rules come later
   int expected = kUnloaded;
   if (runtime_state.compare_exchange_strong(expected, kLoading, std::memory_order_acq_rel)) {
     ErrnoGuard keep_errno;

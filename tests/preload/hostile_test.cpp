@@ -77,6 +77,32 @@ TEST(Hostile, ConnectInADependencysConstructorBeforeOursIsSteered) {
   EXPECT_EQ(r.exit_code, 0) << describe(r);
 }
 
+// With HOME unset, the library asks the C library for the user's home (the
+// per-user file) while it takes its start-up snapshot. A passwd module that
+// connects there (a directory service's) must neither wait for the snapshot it
+// is part of nor leave the program without its rules: that connect goes out as
+// the program would send it, and the program's own is steered.
+TEST(Hostile, ConnectFromInsideTheStartUpSnapshotNeitherHangsNorDisablesTheRules) {
+  if (!is_root()) GTEST_SKIP() << "needs root for a private mount namespace with its own nsswitch.conf (CI runs as root)";
+  Peer directory{Peer::Kind::tcp};
+  Peer peer{Peer::Kind::tcp};
+  TempFile nsswitch("passwd: srcbindtest\ngroup: files\nhosts: files\n");
+  ChildOptions options;
+  options.deadline = std::chrono::seconds(10);
+  options.env["HOME"] = std::nullopt;
+  options.env["XDG_CONFIG_HOME"] = std::nullopt;
+  options.env["LD_LIBRARY_PATH"] = SRCBIND_NSS_MODULE_DIR;
+  options.env["NSS_TARGET"] = "127.0.0.1 " + directory.port_text();
+  std::vector<std::string> argv{"unshare", "--mount", "--propagation", "private", "sh", "-c",
+                                "mount --bind \"$0\" /etc/nsswitch.conf && exec \"$@\"", nsswitch.path()};
+  for (const std::string& arg : hostile("plain", peer)) argv.push_back(arg);
+  ChildResult r = run_with_config(kRule, argv, options);
+  ASSERT_NO_FATAL_FAILURE(expect_sources(peer, r, {"127.0.0.2"}));
+  EXPECT_THAT(r.out, HasSubstr("nss rc=0")) << describe(r);
+  ASSERT_TRUE(directory.wait_for(1)) << describe(r);
+  EXPECT_THAT(directory.sources(), ElementsAre("127.0.0.1"));
+}
+
 TEST(Hostile, LibraryDlopenedLateIsSteered) {
   Peer peer{Peer::Kind::tcp};
   ChildOptions options;
