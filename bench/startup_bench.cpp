@@ -13,17 +13,24 @@
 // table (`srcbind --check --compile`, what a large configuration is meant to
 // be used with) and with the file alone, parsed at the first connection.
 //
-// Also `srcbind --check` of the 100,000-rule file.
+// Also `srcbind --check` of the 100,000-rule file, and two floors measured the
+// same way in the same rounds: the start-up of an empty C preload (what loading
+// any library costs), and a fresh process that only reads each compiled table
+// into memory as the library does (what reading it costs, with no lookup built).
 //
 //   startup_bench [--library PATH] [--rounds N] [--sizes 1,1000,100000,1000000]
 //   startup_bench first-connect PORT     (the child: times its first connect)
+//   startup_bench read-table PATH        (the child: times reading PATH whole)
 #include "bench_support.hpp"
+
+#include "srcbind/prefaulted_buffer.hpp"
 
 #include <arpa/inet.h>
 #include <fcntl.h>
 #include <netinet/in.h>
 #include <spawn.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -73,6 +80,26 @@ int first_connect(int port) {
   }
   std::printf("%.1f %s %d %ld\n", took, text, rc, rss_kib);
   return rc == 0 ? 0 : 1;
+}
+
+// The child: reads the file at `path` whole into memory of its own, as the
+// library reads a compiled table (config/src/compiled_table_file.cpp), and
+// prints how long that took.
+int read_table(const char* path) {
+  const auto start = Clock::now();
+  const int fd = ::open(path, O_RDONLY | O_CLOEXEC);
+  struct stat st;
+  if (fd < 0 || ::fstat(fd, &st) != 0) return 1;
+  const auto size = static_cast<std::size_t>(st.st_size);
+  const auto buffer = srcbind::detail::PrefaultedBuffer::allocate(size + 8);
+  if (!buffer) return 1;
+  auto* bytes = reinterpret_cast<char*>(buffer.data());
+  std::size_t filled = 0;
+  for (ssize_t n; (n = ::read(fd, bytes + filled, size + 8 - filled)) > 0;) filled += static_cast<std::size_t>(n);
+  ::close(fd);
+  const double took = micros_since(start);
+  std::printf("%.1f\n", took);
+  return filled == size ? 0 : 1;
 }
 
 // `count` named rules; the one for 127.0.0.1 sits in the middle of the file.
@@ -164,6 +191,7 @@ void drain(int fd) {
 
 int main(int argc, char** argv) {
   if (argc == 3 && std::string(argv[1]) == "first-connect") return first_connect(std::atoi(argv[2]));
+  if (argc == 3 && std::string(argv[1]) == "read-table") return read_table(argv[2]);
   std::string library = SRCBIND_PRELOAD_PATH;
   int rounds = 41;
   std::vector<std::size_t> sizes{1, 1000, 100000, 1000000};
@@ -199,9 +227,11 @@ int main(int argc, char** argv) {
   const std::string preload = "LD_PRELOAD=" + library;
 
   // start-up[i], first-connect[i]: per-round differences to the run without.
-  std::vector<std::vector<double>> startup(sizes.size() + 1), first(sizes.size()), first_compiled(sizes.size());
+  // startup: quick mode, each size, then the empty preload.
+  std::vector<std::vector<double>> startup(sizes.size() + 2), first(sizes.size()), first_compiled(sizes.size());
   std::vector<std::string> sources(sizes.size()), sources_compiled(sizes.size());
   std::vector<std::vector<double>> memory(sizes.size()), memory_compiled(sizes.size());   // MiB added, per round
+  std::vector<std::vector<double>> table_read(sizes.size());   // µs, per round
   // A first connection is a pair, the run without and the run with, in an order
   // that alternates from round to round: whichever of two spawns comes first is
   // slower on this machine, and a fixed order would show up as a difference.
@@ -219,6 +249,7 @@ int main(int argc, char** argv) {
     const auto plain_true = [&] { return spawn(true_argv, {}); };
     std::vector<std::vector<std::string>> variants{{preload, "SRCBIND_SOURCE=127.0.0.2"}};
     for (const std::string& config : configs) variants.push_back({preload, "SRCBIND_CONFIG=" + config});
+    variants.push_back({"LD_PRELOAD=" + std::string(SRCBIND_EMPTY_PRELOAD_PATH)});
     // Start-up differences are tenths of a millisecond: without, with, with,
     // without (ABBA), so that a drift within the four cancels too. One run
     // first to absorb what the previous round left behind (the largest runs
@@ -247,6 +278,7 @@ int main(int argc, char** argv) {
       first_connection({preload, "SRCBIND_CONFIG=" + compiled[i]}, first_compiled[i], sources_compiled[i],
                        memory_compiled[i]);
       first_connection(variants[i + 1], first[i], sources[i], memory[i]);
+      table_read[i].push_back(std::atof(spawn({self, "read-table", compiled[i] + ".compiled"}, {}).out.c_str()));
     }
     drain(listen_fd);
   }
@@ -273,10 +305,16 @@ int main(int argc, char** argv) {
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     row("start-up, " + rules_text(sizes[i]), "/bin/true without", median(startup[i + 1]), 150);
   }
+  std::printf("| start-up, an empty C library preloaded (the floor of any preload) | /bin/true without | %+.0f µs | | |\n",
+              median(startup[sizes.size() + 1]));
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     const double goal = sizes[i] > 100000 ? 10000 : 5000;
     row("first connection, " + rules_text(sizes[i]) + ", compiled table (source " + sources_compiled[i] + ")",
         "a first connect without", median(first_compiled[i]), goal);
+  }
+  for (std::size_t i = 0; i < sizes.size(); ++i) {
+    std::printf("| reading the compiled table alone, %s (the floor of its first connection) | a fresh process | %.0f µs | | |\n",
+                rules_text(sizes[i]).c_str(), median(table_read[i]));
   }
   for (std::size_t i = 0; i < sizes.size(); ++i) {
     std::printf("| first connection, %s, the file parsed (source %s) | a first connect without | %+.0f µs | | |\n",
