@@ -58,6 +58,14 @@ StartupSnapshot* snapshot() noexcept {
   return g_snapshot;
 }
 
+// Whether this thread is inside take_snapshot(): a hooked call made from there
+// (a passwd module asked for the home directory connects) cannot wait for the
+// snapshot it is part of, and must not build the rules from none.
+bool taking_snapshot_here() noexcept {
+  return g_snapshot_state.load(std::memory_order_acquire) == kTaking &&
+         g_snapshot_tid.load(std::memory_order_relaxed) == current_tid();
+}
+
 void drop_snapshot() noexcept {
   if (g_snapshot != nullptr) g_snapshot->~StartupSnapshot();   // unmaps the file, frees its text
   g_snapshot = nullptr;
@@ -138,18 +146,6 @@ const Runtime* Runtime::build() noexcept {
   if (runtime != nullptr && runtime->loaded_.records.rules().size() >= kTrimAfterRules) malloc_trim(0);
   return runtime;
 }
-
-namespace {
-
-// Whether this thread is inside take_snapshot(): a hooked call made from there
-// (a passwd module asked for the home directory connects) cannot wait for the
-// snapshot it is part of, and must not build the rules from none.
-bool taking_snapshot_here() noexcept {
-  return g_snapshot_state.load(std::memory_order_acquire) == kTaking &&
-         g_snapshot_tid.load(std::memory_order_relaxed) == current_tid();
-}
-
-}  // namespace
 
 const Runtime* Runtime::load() noexcept {
   if (taking_snapshot_here()) return nullptr;   // goes through unchanged, the rules come later

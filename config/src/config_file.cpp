@@ -93,12 +93,16 @@ void ConfigFile::map_from(int fd, std::size_t size) {
   mapped_bytes_ = size;
 }
 
+void ConfigFile::make_room(std::size_t size) {
+  text_.reserve(size);
+  detail::prefault(text_.data(), text_.capacity());
+  text_.resize(size);
+}
+
 void ConfigFile::read_from(int fd, off_t size) {
   // One byte more than the file, so that the read that sees its end needs no
   // larger buffer (growing would copy the whole text).
-  text_.reserve(static_cast<std::size_t>(size) + 1);
-  detail::prefault(text_.data(), text_.capacity());
-  text_.resize(static_cast<std::size_t>(size) + 1);
+  make_room(static_cast<std::size_t>(size) + 1);
   std::size_t filled = 0;
   while (true) {
     if (filled == text_.size()) {
@@ -124,9 +128,7 @@ void ConfigFile::read_from(int fd, off_t size) {
 }
 
 bool ConfigFile::copy_mapping() {
-  text_.reserve(mapped_bytes_);
-  detail::prefault(text_.data(), text_.capacity());
-  text_.resize(mapped_bytes_);
+  make_room(mapped_bytes_);
   const bool copied = detail::copy_through_kernel(mapping_, mapped_bytes_, text_.data()) == 0;
   ::munmap(mapping_, mapped_bytes_);
   mapping_ = nullptr;

@@ -366,8 +366,8 @@ static int left_alone(const struct call *c, const struct sb_rule *r, __u32 reaso
 /* What decide() says of this socket for the matched rule's action `a`: 1 to
  * apply the action, 0 when the call goes on unchanged (left alone, logged).
  * A global function, like find_rule: inlined, its branches were explored again
- * on every path of each caller, and the four programs took 21-27 ms to verify
- * instead of 10-12 (docs/kernel-backend.md, "Start-up"). */
+ * on every path of each caller, and the four programs took twice as long to
+ * verify (docs/kernel-backend.md, "The programs"). */
 __noinline int socket_lets_apply(const struct call *c, const struct sb_rule *r, const struct sb_action *a, __u32 bits)
 {
   if (!c || !r || !a)

@@ -67,6 +67,8 @@ class ConfigFile {
     friend bool operator==(const Identity&, const Identity&) = default;
   };
 
+  // text_ sized `size` for the kernel to fill, its pages asked for at once.
+  void make_room(std::size_t size);
   void read_from(int fd, off_t size);
   void map_from(int fd, std::size_t size);
   bool copy_mapping();
