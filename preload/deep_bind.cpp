@@ -48,6 +48,23 @@ dlopen:
 .Lsrcbind_pass:
     movq srcbind_real_dlopen(%rip), %rax
     testq %rax, %rax
+    jz .Lsrcbind_resolve
+    jmp *%rax
+.Lsrcbind_resolve:                        # the first dlopen: look it up, then jump
+    pushq %rdi
+    .cfi_adjust_cfa_offset 8
+    pushq %rsi
+    .cfi_adjust_cfa_offset 8
+    subq $8, %rsp
+    .cfi_adjust_cfa_offset 8
+    call srcbind_resolve_dlopen
+    addq $8, %rsp
+    .cfi_adjust_cfa_offset -8
+    popq %rsi
+    .cfi_adjust_cfa_offset -8
+    popq %rdi
+    .cfi_adjust_cfa_offset -8
+    testq %rax, %rax
     jz srcbind_dlopen_unresolved
     jmp *%rax
     .cfi_endproc
@@ -79,6 +96,22 @@ dlopen:
 1:
     adrp x16, srcbind_real_dlopen
     ldr x16, [x16, :lo12:srcbind_real_dlopen]
+    cbz x16, 2f
+    br x16
+2:                                        // the first dlopen: look it up, then jump
+    stp x29, x30, [sp, #-32]!
+    .cfi_def_cfa_offset 32
+    .cfi_offset 29, -32
+    .cfi_offset 30, -24
+    mov x29, sp
+    stp x0, x1, [sp, #16]
+    bl srcbind_resolve_dlopen
+    mov x16, x0
+    ldp x0, x1, [sp, #16]
+    ldp x29, x30, [sp], #32
+    .cfi_def_cfa_offset 0
+    .cfi_restore 29
+    .cfi_restore 30
     cbz x16, srcbind_dlopen_unresolved
     br x16
     .cfi_endproc
@@ -95,9 +128,15 @@ namespace {
 
 using DlopenFn = void* (*)(const char*, int);
 
+// Two threads may look it up at once: both find the same address. Atomic, so
+// that the assembly's plain load of the word sees all of it.
 DlopenFn real_dlopen() noexcept {
-  if (srcbind_real_dlopen == nullptr) srcbind_real_dlopen = dlsym(RTLD_NEXT, "dlopen");
-  return reinterpret_cast<DlopenFn>(srcbind_real_dlopen);
+  void* real = __atomic_load_n(&srcbind_real_dlopen, __ATOMIC_RELAXED);
+  if (real == nullptr) {
+    real = dlsym(RTLD_NEXT, "dlopen");
+    __atomic_store_n(&srcbind_real_dlopen, real, __ATOMIC_RELAXED);
+  }
+  return reinterpret_cast<DlopenFn>(real);
 }
 
 #if defined(SRCBIND_DEEP_BIND_REDIRECTS)
@@ -298,7 +337,7 @@ SRCBIND_ASM_VISIBLE void* srcbind_deep_bind_dlopen(const char* file, int mode) {
 #endif
 }
 
-void srcbind_resolve_dlopen(void) { (void)real_dlopen(); }
+SRCBIND_ASM_VISIBLE void* srcbind_resolve_dlopen(void) { return reinterpret_cast<void*>(real_dlopen()); }
 
 SRCBIND_ASM_VISIBLE void* srcbind_dlopen_unresolved(const char* file, int mode) {
   DlopenFn real = real_dlopen();

@@ -18,10 +18,12 @@ extern "C" {
 int srcbind_deep_bind_takes_over(const char* file, int mode, const void* caller);
 // Loads `file` and redirects the new objects' imports of the hooks.
 void* srcbind_deep_bind_dlopen(const char* file, int mode);
-// dlopen's address in the C library (resolved in the constructor); 0 until then.
+// dlopen's address in the C library; 0 until the first dlopen looks it up
+// (not the constructor: a process that loads nothing should not pay for dlsym).
 extern void* srcbind_real_dlopen;
-// Resolves srcbind_real_dlopen (the library's constructor).
-void srcbind_resolve_dlopen(void);
-// For the first dlopen before the constructor ran: resolves, then loads.
+// Looks srcbind_real_dlopen up; the first dlopen calls it, then jumps there
+// with the program's own return address.
+void* srcbind_resolve_dlopen(void);
+// Where dlsym found no dlopen (and on other architectures): loads through a call.
 void* srcbind_dlopen_unresolved(const char* file, int mode);
 }

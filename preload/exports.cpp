@@ -96,9 +96,4 @@ SRCBIND_EXPORT void closefrom(int lowfd) {
 // Take what the rules are built from at start; they are built at the first
 // network call (runtime.hpp). A hook called earlier (another library's
 // constructor) has taken it already.
-__attribute__((constructor)) static void srcbind_load() {
-  Runtime::take_snapshot();
-  // dlopen (deep_bind.cpp) jumps through this; resolved here, before the
-  // program's own code loads anything.
-  srcbind_resolve_dlopen();
-}
+__attribute__((constructor)) SRCBIND_START static void srcbind_load() { Runtime::take_snapshot(); }

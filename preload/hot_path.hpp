@@ -23,4 +23,7 @@
 #define SRCBIND_HOT __attribute__((hot, section("srcbind_hot_text")))
 #define SRCBIND_MSG __attribute__((hot, section("srcbind_msg_text")))
 #define SRCBIND_COLD __attribute__((cold))
+// The constructor's code (start_capture.hpp), on a page of its own: a process
+// that never uses the network runs nothing else of the library.
+#define SRCBIND_START __attribute__((section("srcbind_start_text")))
 #define SRCBIND_HOT_DATA __attribute__((section("srcbind_hot_data")))

@@ -3,6 +3,8 @@
 #include "errno_guard.hpp"
 #include "hot_path.hpp"
 #include "process_names.hpp"
+#include "start_capture.hpp"
+#include "srcbind/config_search.hpp"
 
 #include <malloc.h>
 #include <pthread.h>
@@ -34,9 +36,14 @@ void restart_load_in_child() noexcept {
 alignas(Runtime) SRCBIND_HOT_DATA unsigned char g_runtime_storage[sizeof(Runtime)];
 
 // The snapshot, taken once; destroyed when the runtime has been built from it.
+// Usually taken as a StartCapture (start_capture.hpp) and made into the
+// snapshot's objects at the first network call; g_snapshot is set at start only
+// when the capture could not be taken with system calls alone.
 enum SnapshotState : int { kNoSnapshot, kTaking, kTaken };
 constinit std::atomic<int> g_snapshot_state{kNoSnapshot};
 constinit StartupSnapshot* g_snapshot = nullptr;
+constinit bool g_captured = false;
+alignas(4096) constinit StartCapture g_capture{};
 alignas(StartupSnapshot) unsigned char g_snapshot_storage[sizeof(StartupSnapshot)];
 
 StartupSnapshot* new_snapshot() noexcept {
@@ -51,10 +58,46 @@ StartupSnapshot* new_snapshot() noexcept {
   }
 }
 
+std::optional<std::string> copy_of(const char* value) {
+  return value != nullptr ? std::optional<std::string>(value) : std::nullopt;
+}
+
+// The snapshot's objects, from what the constructor captured. The mapping is
+// handed over first: nothing after it can leave it mapped for good.
+StartupSnapshot* snapshot_from(StartCapture& c) noexcept {
+  ErrnoGuard keep_errno;
+  ConfigFile file = c.config_path != nullptr ? ConfigFile::adopt(c.config_path, c.trust, c.file) : ConfigFile();
+  c.file.mapping = nullptr;
+  try {
+    CapturedConfiguration captured;
+    captured.env.secure = c.secure;
+    if (!c.secure) {
+      captured.env.config = copy_of(c.variables[StartCapture::kConfig]);
+      captured.env.source = copy_of(c.variables[StartCapture::kSource]);
+      captured.env.interface = copy_of(c.variables[StartCapture::kInterface]);
+      captured.env.log = copy_of(c.variables[StartCapture::kLog]);
+      captured.env.log_file = copy_of(c.variables[StartCapture::kLogFile]);
+      captured.env.user_config =
+          user_config_path(c.variables[StartCapture::kXdgConfigHome], c.variables[StartCapture::kHome]);
+    }
+    captured.origin = c.origin;
+    captured.file = std::move(file);
+    StartNames names{c.argv0 != nullptr ? c.argv0 : "", c.exec_path != nullptr ? c.exec_path : ""};
+    return new (g_snapshot_storage) StartupSnapshot{std::move(captured), std::move(names), c.streams};
+  } catch (...) {
+    return nullptr;   // out of memory: no rules, never throw into the host
+  }
+}
+
 // The snapshot, taken here if nobody has; waits while another thread takes it.
+// Called by the thread that builds the runtime (Runtime::load), one at a time.
 StartupSnapshot* snapshot() noexcept {
   Runtime::take_snapshot();
   while (g_snapshot_state.load(std::memory_order_acquire) != kTaken) sched_yield();
+  if (g_captured) {
+    g_captured = false;
+    g_snapshot = snapshot_from(g_capture);
+  }
   return g_snapshot;
 }
 
@@ -76,11 +119,15 @@ void drop_snapshot() noexcept {
 SRCBIND_HOT_DATA constinit std::atomic<int> runtime_state{kUnloaded};
 SRCBIND_HOT_DATA constinit std::atomic<const Runtime*> runtime_instance{nullptr};
 
-void Runtime::take_snapshot() noexcept {
+SRCBIND_START void Runtime::take_snapshot() noexcept {
   int expected = kNoSnapshot;
   if (!g_snapshot_state.compare_exchange_strong(expected, kTaking, std::memory_order_acq_rel)) return;
   g_snapshot_tid.store(current_tid(), std::memory_order_relaxed);
-  g_snapshot = new_snapshot();
+  {
+    ErrnoGuard keep_errno;
+    g_captured = capture_start(g_capture);
+  }
+  if (!g_captured) g_snapshot = new_snapshot();
   g_snapshot_state.store(kTaken, std::memory_order_release);
 }
 

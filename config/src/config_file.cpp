@@ -38,6 +38,38 @@ std::string too_large() { return "is larger than " + std::to_string(kMaxFileSize
 
 }  // namespace
 
+bool ConfigFile::maps(const struct stat& status) noexcept {
+  return S_ISREG(status.st_mode) && status.st_size > 0 && status.st_size <= kMaxFileSize;
+}
+
+bool ConfigFile::take(const Opened& opened) {
+  if (opened.error != 0) {
+    error_ = cannot_read(opened.error);
+    return false;
+  }
+  const struct stat& st = opened.status;
+  if (is_dev_null(st)) return false;
+  if (!S_ISREG(st.st_mode)) {
+    error_ = "cannot read: not a regular file (" + file_kind(st.st_mode) + ")";
+    return false;
+  }
+  if (std::string why = detail::untrusted_because(st, trust_, path_, opened.user); !why.empty()) {
+    trust_problem_ = "not trusted: " + why;
+  }
+  if (st.st_size > kMaxFileSize) {
+    error_ = too_large();
+    return false;
+  }
+  identity_ = {st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_nsec, st.st_ctim.tv_nsec,
+               st.st_mtim.tv_sec, st.st_ctim.tv_sec};
+  if (opened.mapping != nullptr) {
+    mapping_ = opened.mapping;
+    mapped_bytes_ = static_cast<std::size_t>(st.st_size);
+    return false;
+  }
+  return true;
+}
+
 ConfigFile ConfigFile::open(const std::string& path, FileTrust trust, Capture how) noexcept {
   ConfigFile file;
   try {
@@ -47,33 +79,18 @@ ConfigFile ConfigFile::open(const std::string& path, FileTrust trust, Capture ho
     // was opened. O_NONBLOCK: opening a FIFO without a writer would otherwise
     // wait forever, in every program that loads the library (docs/linux-facts.md Q16).
     const RawFileDescriptor fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-    if (fd.get() < 0) {
-      file.error_ = cannot_read(errno);
-      return file;
+    Opened opened;
+    if (fd.get() < 0 || ::fstat(fd.get(), &opened.status) != 0) {
+      opened.error = errno;
+    } else {
+      opened.user = ::getuid();
+      if (how == Capture::map && maps(opened.status)) {
+        void* mapping = ::mmap(nullptr, static_cast<std::size_t>(opened.status.st_size), PROT_READ, MAP_PRIVATE,
+                               fd.get(), 0);
+        if (mapping != MAP_FAILED) opened.mapping = mapping;   // else read instead
+      }
     }
-    struct stat st;
-    if (::fstat(fd.get(), &st) != 0) {
-      file.error_ = cannot_read(errno);
-      return file;
-    }
-    if (is_dev_null(st)) return file;
-    if (!S_ISREG(st.st_mode)) {
-      file.error_ = "cannot read: not a regular file (" + file_kind(st.st_mode) + ")";
-      return file;
-    }
-    if (std::string why = detail::untrusted_because(st, trust, path); !why.empty()) {
-      file.trust_problem_ = "not trusted: " + why;
-    }
-    if (st.st_size > kMaxFileSize) {
-      file.error_ = too_large();
-      return file;
-    }
-    file.identity_ = {st.st_dev, st.st_ino, st.st_size, st.st_mtim.tv_nsec, st.st_ctim.tv_nsec,
-                      st.st_mtim.tv_sec, st.st_ctim.tv_sec};
-    if (how == Capture::map && st.st_size > 0) {
-      file.map_from(fd.get(), static_cast<std::size_t>(st.st_size));
-    }
-    if (file.mapping_ == nullptr) file.read_from(fd.get(), st.st_size);
+    if (file.take(opened)) file.read_from(fd.get(), opened.status.st_size);
   } catch (...) {
     file.release();
     try {
@@ -86,11 +103,23 @@ ConfigFile ConfigFile::open(const std::string& path, FileTrust trust, Capture ho
   return file;
 }
 
-void ConfigFile::map_from(int fd, std::size_t size) {
-  void* mapping = ::mmap(nullptr, size, PROT_READ, MAP_PRIVATE, fd, 0);
-  if (mapping == MAP_FAILED) return;   // read instead
-  mapping_ = mapping;
-  mapped_bytes_ = size;
+ConfigFile ConfigFile::adopt(const char* path, FileTrust trust, const Opened& opened) noexcept {
+  ConfigFile file;
+  file.mapping_ = opened.mapping;   // owned from here on, whatever happens below
+  file.mapped_bytes_ = opened.mapping != nullptr ? static_cast<std::size_t>(opened.status.st_size) : 0;
+  try {
+    file.path_ = path;
+    file.trust_ = trust;
+    if (file.take(opened)) file.error_ = "cannot read: not mapped at start";
+    if (!file.error_.empty()) file.release();
+  } catch (...) {
+    file.release();
+    try {
+      file.error_ = "cannot read: out of memory";
+    } catch (...) {
+    }
+  }
+  return file;
 }
 
 void ConfigFile::make_room(std::size_t size) {

@@ -15,8 +15,8 @@ bool absolute(const char* path) { return path != nullptr && path[0] == '/'; }
 }  // namespace
 
 std::optional<std::string> user_config_path(const char* xdg_config_home, const char* home) {
-  if (absolute(xdg_config_home)) return std::string(xdg_config_home) + "/srcbind/srcbind.ini";
-  if (absolute(home)) return std::string(home) + "/.config/srcbind/srcbind.ini";
+  if (absolute(xdg_config_home)) return std::string(xdg_config_home) + kUserConfigBelowXdg;
+  if (absolute(home)) return std::string(home) + kUserConfigBelowHome;
   return std::nullopt;
 }
 

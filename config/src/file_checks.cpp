@@ -24,8 +24,11 @@ int RawFileDescriptor::close() noexcept {
 }
 
 std::string untrusted_because(const struct stat& st, FileTrust trust, const std::string& path) {
+  return untrusted_because(st, trust, path, ::getuid());
+}
+
+std::string untrusted_because(const struct stat& st, FileTrust trust, const std::string& path, uid_t user) {
   if (trust == FileTrust::any) return {};
-  const uid_t user = ::getuid();
   if (trust == FileTrust::root_only && st.st_uid != 0) {
     return "owned by uid " + std::to_string(st.st_uid) + ", not by root; run chown root " + path;
   }

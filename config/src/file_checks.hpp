@@ -32,6 +32,8 @@ class RawFileDescriptor {
 
 // Empty when `trust` accepts the owner and mode in `st`; otherwise why not, with
 // the command that fixes it: "writable by group (mode 0664); run chmod go-w PATH".
+// `user`: the real user the owner is weighed against (getuid() when not given).
+std::string untrusted_because(const struct stat& st, FileTrust trust, const std::string& path, uid_t user);
 std::string untrusted_because(const struct stat& st, FileTrust trust, const std::string& path);
 
 // What a path names that is not a regular file: "a FIFO", "a directory"...

@@ -77,11 +77,13 @@ TEST(Hostile, ConnectInADependencysConstructorBeforeOursIsSteered) {
   EXPECT_EQ(r.exit_code, 0) << describe(r);
 }
 
-// With HOME unset, the library asks the C library for the user's home (the
-// per-user file) while it takes its start-up snapshot. A passwd module that
-// connects there (a directory service's) must neither wait for the snapshot it
-// is part of nor leave the program without its rules: that connect goes out as
-// the program would send it, and the program's own is steered.
+// With HOME unset, and a start that the constructor's bare capture leaves to
+// config/'s objects (preload/start_capture.hpp; here a variable longer than its
+// room), the library asks the C library for the user's home (the per-user file)
+// while it takes its start-up snapshot. A passwd module that connects there (a
+// directory service's) must neither wait for the snapshot it is part of nor
+// leave the program without its rules: that connect goes out as the program
+// would send it, and the program's own is steered.
 TEST(Hostile, ConnectFromInsideTheStartUpSnapshotNeitherHangsNorDisablesTheRules) {
   if (!is_root()) GTEST_SKIP() << "needs root for a private mount namespace with its own nsswitch.conf (CI runs as root)";
   Peer directory{Peer::Kind::tcp};
@@ -90,7 +92,7 @@ TEST(Hostile, ConnectFromInsideTheStartUpSnapshotNeitherHangsNorDisablesTheRules
   ChildOptions options;
   options.deadline = std::chrono::seconds(10);
   options.env["HOME"] = std::nullopt;
-  options.env["XDG_CONFIG_HOME"] = std::nullopt;
+  options.env["XDG_CONFIG_HOME"] = std::string(16 * 1024, 'x');   // relative: ignored, as unset
   options.env["LD_LIBRARY_PATH"] = SRCBIND_NSS_MODULE_DIR;
   options.env["NSS_TARGET"] = "127.0.0.1 " + directory.port_text();
   std::vector<std::string> argv{"unshare", "--mount", "--propagation", "private", "sh", "-c",
@@ -311,6 +313,51 @@ TEST(Hostile, OutOfMemoryWhileLoadingSaysSoOnceAndTheProgramGoesOn) {
   for (std::size_t at = r.err.find("no rules applied"); at != std::string::npos; at = r.err.find("no rules applied", at + 1))
     ++count;
   EXPECT_EQ(count, 1u) << r.err;
+}
+
+// Out of memory so deep that the exception reporting it cannot be allocated
+// either: the library throws it from its static emergency room
+// (preload/exception_memory.cpp), catches it, and the program goes on.
+TEST(Hostile, OutOfMemoryEvenForTheExceptionTheProgramGoesOn) {
+#ifdef SRCBIND_SANITIZED_BUILD
+  GTEST_SKIP() << "the sanitizer runtime owns malloc: the failing allocator cannot be put in front of it";
+#endif
+  std::string config;
+  for (unsigned i = 0; i < 80000; ++i) {
+    config += "[rule]\ndestination = 10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." +
+              std::to_string(i & 255) + "\nsource = 127.0.0.2\n";
+  }
+  TempFile file(config);
+  Peer peer{Peer::Kind::tcp};
+  ChildOptions options;
+  options.env["LD_PRELOAD"] = std::string(SRCBIND_ALLOC_FAILS_AFTER_BIG_PATH) + ":" + preload_list();
+  options.env["SRCBIND_CONFIG"] = file.path();
+  ChildResult r = run_child(tcp_client(peer, {}), options);
+  EXPECT_EQ(r.signal, 0) << describe(r);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  ASSERT_TRUE(peer.wait_for(1, std::chrono::seconds(10))) << describe(r);
+  EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.1")) << describe(r);   // no rules applied
+}
+
+// Start-up allocates nothing (preload/start_capture.hpp): a process that never
+// uses the network, most of a cron job, pays a few system calls and no more.
+TEST(Startup, AProcessThatNeverUsesTheNetworkAllocatesNothing) {
+#ifdef SRCBIND_SANITIZED_BUILD
+  GTEST_SKIP() << "the sanitizer runtime owns malloc, and the shared C++ runtime allocates at load";
+#endif
+  TempFile file("[rule backup]\ndestination = 198.51.100.0/24\nsource = 127.0.0.2\n"
+                "[rule everything-else]\ndestination = *\nsource = 127.0.0.3\n");
+  ChildOptions options;
+  options.env["SRCBIND_CONFIG"] = file.path();
+  options.env["HOME"] = "/nonexistent";
+  options.env["LD_PRELOAD"] = std::string(SRCBIND_ALLOC_COUNT_PATH);
+  ChildResult plain = run_child({"/bin/true"}, options);
+  ASSERT_EQ(plain.exit_code, 0) << describe(plain);
+  ASSERT_THAT(plain.err, HasSubstr("alloc_count: 0\n")) << "/bin/true allocates by itself: " << plain.err;
+  options.env["LD_PRELOAD"] = std::string(SRCBIND_ALLOC_COUNT_PATH) + ":" + preload_list();
+  ChildResult r = run_child({"/bin/true"}, options);
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
+  EXPECT_THAT(r.err, HasSubstr("alloc_count: 0\n")) << describe(r);
 }
 
 // A library loaded with RTLD_DEEPBIND (as PHP loads its extensions) binds its

@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The per-call layout of libsrcbind.so (preload/hot_path.hpp, hot_text.ld), checked
 # on the built library: the sendto path in one code page, connect and the
-# per-socket hooks in the next, the data every hook reads in a page of its own.
+# per-socket hooks in the next, the data every hook reads in a page of its own;
+# and the constructor's code in one page (what a process that never uses the
+# network runs of the library).
 # A function that falls out of its page costs a page walk per call on machines
 # with page-table isolation (bench/README.md), and nothing else would notice.
 set -euo pipefail
@@ -46,6 +48,15 @@ done
 for f in connect socket bind close setsockopt srcbind::preload::prepare_connect srcbind::preload::real::connect; do
   expect_in_page "$f" $((text + page))
 done
+start=$(section_start srcbind_start_text || true)
+if [[ -z $start ]]; then
+  echo "FAIL: the library has no srcbind_start_text section"
+  fail=1
+else
+  for f in srcbind::preload::capture_start srcbind::preload::Runtime::take_snapshot; do
+    expect_in_page "$f" "$start"
+  done
+fi
 expect_in_page "srcbind::preload::runtime_state" "$data"
 expect_in_page "srcbind::preload::runtime_instance" "$data"
 ((fail == 0)) && echo "hot layout: as designed"

@@ -4,6 +4,7 @@
 // out at the first network call (docs/architecture.md, "Start-up").
 #pragma once
 
+#include <sys/stat.h>
 #include <sys/types.h>
 
 #include <cstddef>
@@ -32,6 +33,23 @@ class ConfigFile {
   // Never blocks (a FIFO is refused, not waited on) and never throws: problems
   // end up in error().
   static ConfigFile open(const std::string& path, FileTrust trust, Capture how) noexcept;
+
+  // What open() asks the system, for a caller that asks it itself: the
+  // library's constructor does so with bare system calls
+  // (preload/start_capture.hpp), and adopt() then checks it as open() would.
+  struct Opened {
+    int error = 0;              // errno of open or fstat; 0: `status` describes the file
+    struct stat status {};
+    uid_t user = 0;             // the real user when it was opened (the trust check)
+    void* mapping = nullptr;    // PROT_READ, MAP_PRIVATE, status.st_size bytes, when maps(status)
+  };
+  // Whether open(..., Capture::map) maps a file of this status: a regular file,
+  // not empty, not too large. (An empty one is read: its size may lie.)
+  static bool maps(const struct stat& status) noexcept;
+  // open()'s checks and result for what was opened, and the mapping taken over
+  // (unmapped here when it cannot be used). `opened` must hold a mapping when
+  // maps(opened.status). Never throws.
+  static ConfigFile adopt(const char* path, FileTrust trust, const Opened& opened) noexcept;
 
   ConfigFile(ConfigFile&& other) noexcept;
   ConfigFile& operator=(ConfigFile&& other) noexcept;
@@ -67,10 +85,11 @@ class ConfigFile {
     friend bool operator==(const Identity&, const Identity&) = default;
   };
 
+  // The checks of open() and adopt(); true when the text is still to be read.
+  bool take(const Opened& opened);
   // text_ sized `size` for the kernel to fill, its pages asked for at once.
   void make_room(std::size_t size);
   void read_from(int fd, off_t size);
-  void map_from(int fd, std::size_t size);
   bool copy_mapping();
 
   std::string path_;

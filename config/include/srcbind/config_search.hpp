@@ -10,6 +10,10 @@
 
 namespace srcbind {
 
+// Where the per-user file is below an absolute XDG_CONFIG_HOME, else below HOME.
+inline constexpr const char* kUserConfigBelowXdg = "/srcbind/srcbind.ini";
+inline constexpr const char* kUserConfigBelowHome = "/.config/srcbind/srcbind.ini";
+
 // The per-user file for these values of XDG_CONFIG_HOME and HOME (nullptr: unset).
 // A relative or empty XDG_CONFIG_HOME is ignored, as the XDG Base Directory
 // specification says; a relative or empty HOME gives no file.
