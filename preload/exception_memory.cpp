@@ -4,15 +4,16 @@
 // libstdc++ takes an emergency pool of about 73 KiB with malloc in a static
 // constructor, so that std::bad_alloc can still be thrown when malloc fails. In
 // a program that never calls malloc itself, that first malloc (the allocator's
-// set-up, two brk calls, the heap's first pages) was a fifth of what preloading
-// the library cost every process (bench/README.md, "Start-up"). Here the
+// set-up, two brk calls, the heap's first pages) was about 35 µs of the 150 that
+// preloading the library cost every process (bench/README.md, "The constructor
+// without allocation"). Here the
 // emergency room is static memory, touched only when malloc fails while an
 // exception is thrown: the library catches std::bad_alloc to stay out of the
 // host program's way, so it must still be able to throw it then.
 //
 // The entry points and the header that precedes each thrown object are the
 // Itanium C++ ABI's, as libstdc++ lays it out on x86-64 (checked against its
-// eh_alloc.o: docs/architecture.md, "Start-up"); elsewhere libstdc++'s own
+// eh_alloc.o: docs/architecture.md, "Start-up: why two steps"); elsewhere libstdc++'s own
 // allocator is linked instead.
 #include <cstddef>   // defines __GLIBCXX__ for the check below
 
