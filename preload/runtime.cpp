@@ -21,9 +21,9 @@ namespace srcbind::preload {
 namespace {
 
 constinit std::atomic<long> g_loader_tid{0};
-constinit std::atomic<long> g_snapshot_tid{0};   // the thread taking the snapshot
 
 long current_tid() noexcept { return ::syscall(SYS_gettid); }
+const void* current_thread() noexcept { return __builtin_thread_pointer(); }
 
 // A fork taken by another thread while this one was loading leaves the child with
 // a load that nobody will finish: start over there.
@@ -37,13 +37,21 @@ alignas(Runtime) SRCBIND_HOT_DATA unsigned char g_runtime_storage[sizeof(Runtime
 
 // The snapshot, taken once; destroyed when the runtime has been built from it.
 // Usually taken as a StartCapture (start_capture.hpp) and made into the
-// snapshot's objects at the first network call; g_snapshot is set at start only
+// snapshot's objects at the first network call; g_start.snapshot is set at start only
 // when the capture could not be taken with system calls alone.
 enum SnapshotState : int { kNoSnapshot, kTaking, kTaken };
-constinit std::atomic<int> g_snapshot_state{kNoSnapshot};
-constinit StartupSnapshot* g_snapshot = nullptr;
-constinit bool g_captured = false;
-alignas(4096) constinit StartCapture g_capture{};
+// What the constructor writes, in one page: each page of static memory first
+// written costs the process a page fault.
+struct alignas(4096) StartState {
+  std::atomic<int> snapshot_state{kNoSnapshot};
+  // The thread taking the snapshot, by its thread pointer: unique among live
+  // threads, and read without a system call.
+  std::atomic<const void*> snapshot_thread{nullptr};
+  bool captured = false;
+  StartupSnapshot* snapshot = nullptr;
+  StartCapture capture;
+};
+constinit StartState g_start{};
 alignas(StartupSnapshot) unsigned char g_snapshot_storage[sizeof(StartupSnapshot)];
 
 StartupSnapshot* new_snapshot() noexcept {
@@ -93,25 +101,25 @@ StartupSnapshot* snapshot_from(StartCapture& c) noexcept {
 // Called by the thread that builds the runtime (Runtime::load), one at a time.
 StartupSnapshot* snapshot() noexcept {
   Runtime::take_snapshot();
-  while (g_snapshot_state.load(std::memory_order_acquire) != kTaken) sched_yield();
-  if (g_captured) {
-    g_captured = false;
-    g_snapshot = snapshot_from(g_capture);
+  while (g_start.snapshot_state.load(std::memory_order_acquire) != kTaken) sched_yield();
+  if (g_start.captured) {
+    g_start.captured = false;
+    g_start.snapshot = snapshot_from(g_start.capture);
   }
-  return g_snapshot;
+  return g_start.snapshot;
 }
 
 // Whether this thread is inside take_snapshot(): a hooked call made from there
 // (a passwd module asked for the home directory connects) cannot wait for the
 // snapshot it is part of, and must not build the rules from none.
 bool taking_snapshot_here() noexcept {
-  return g_snapshot_state.load(std::memory_order_acquire) == kTaking &&
-         g_snapshot_tid.load(std::memory_order_relaxed) == current_tid();
+  return g_start.snapshot_state.load(std::memory_order_acquire) == kTaking &&
+         g_start.snapshot_thread.load(std::memory_order_relaxed) == current_thread();
 }
 
 void drop_snapshot() noexcept {
-  if (g_snapshot != nullptr) g_snapshot->~StartupSnapshot();   // unmaps the file, frees its text
-  g_snapshot = nullptr;
+  if (g_start.snapshot != nullptr) g_start.snapshot->~StartupSnapshot();   // unmaps the file, frees its text
+  g_start.snapshot = nullptr;
 }
 
 }  // namespace
@@ -121,14 +129,11 @@ SRCBIND_HOT_DATA constinit std::atomic<const Runtime*> runtime_instance{nullptr}
 
 SRCBIND_START void Runtime::take_snapshot() noexcept {
   int expected = kNoSnapshot;
-  if (!g_snapshot_state.compare_exchange_strong(expected, kTaking, std::memory_order_acq_rel)) return;
-  g_snapshot_tid.store(current_tid(), std::memory_order_relaxed);
-  {
-    ErrnoGuard keep_errno;
-    g_captured = capture_start(g_capture);
-  }
-  if (!g_captured) g_snapshot = new_snapshot();
-  g_snapshot_state.store(kTaken, std::memory_order_release);
+  if (!g_start.snapshot_state.compare_exchange_strong(expected, kTaking, std::memory_order_acq_rel)) return;
+  g_start.snapshot_thread.store(current_thread(), std::memory_order_relaxed);
+  g_start.captured = capture_start(g_start.capture);   // leaves errno alone
+  if (!g_start.captured) g_start.snapshot = new_snapshot();
+  g_start.snapshot_state.store(kTaken, std::memory_order_release);
 }
 
 Runtime::Runtime(StartupSnapshot& snapshot) {

@@ -61,9 +61,42 @@ SRCBIND_START bool keep_value(StartCapture& capture, const char* value, const ch
 }
 
 #ifdef SRCBIND_START_CAPTURE
-// 0, or -1 with errno, as stat() (config_search.cpp's checks use stat()).
+// A system call made here rather than through the C library's syscall() (its
+// page would be one more first touch, and errno another): the kernel's answer,
+// -errno on failure.
+SRCBIND_START long kernel(long number, long a = 0, long b = 0, long c = 0, long d = 0, long e = 0,
+                          long f = 0) noexcept {
+#if defined(__x86_64__)
+  register long r10 __asm__("r10") = d;
+  register long r8 __asm__("r8") = e;
+  register long r9 __asm__("r9") = f;
+  long result;
+  __asm__ volatile("syscall"
+                   : "=a"(result)
+                   : "a"(number), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8), "r"(r9)
+                   : "rcx", "r11", "memory");
+  return result;
+#else
+  register long x8 __asm__("x8") = number;
+  register long x0 __asm__("x0") = a;
+  register long x1 __asm__("x1") = b;
+  register long x2 __asm__("x2") = c;
+  register long x3 __asm__("x3") = d;
+  register long x4 __asm__("x4") = e;
+  register long x5 __asm__("x5") = f;
+  __asm__ volatile("svc 0" : "+r"(x0) : "r"(x8), "r"(x1), "r"(x2), "r"(x3), "r"(x4), "r"(x5) : "memory");
+  return x0;
+#endif
+}
+
+template <typename T>
+long pointer(T* p) noexcept {
+  return reinterpret_cast<long>(p);
+}
+
+// 0 or -errno, as stat() (config_search.cpp's checks use stat()).
 SRCBIND_START long stat_path(const char* path, struct stat& st) noexcept {
-  return ::syscall(SYS_newfstatat, AT_FDCWD, path, &st, 0);
+  return kernel(SYS_newfstatat, AT_FDCWD, pointer(path), pointer(&st), 0);
 }
 
 // Environment::from_process and choose_config_file (environment.cpp), on the
@@ -99,7 +132,8 @@ SRCBIND_START bool choose_file(StartCapture& c) noexcept {
     }
   }
   struct stat st;
-  if (stat_path(kSystemConfigPath, st) == 0 || (errno != ENOENT && errno != ENOTDIR)) {
+  const long error = -stat_path(kSystemConfigPath, st);
+  if (error != ENOENT && error != ENOTDIR) {
     c.config_path = kSystemConfigPath;
     c.trust = FileTrust::root_only;
     c.origin = ConfigOrigin::system;
@@ -111,21 +145,21 @@ SRCBIND_START bool choose_file(StartCapture& c) noexcept {
 SRCBIND_START bool open_file(StartCapture& c) noexcept {
   ConfigFile::Opened& opened = c.file;
   // Flags and reasons: ConfigFile::open.
-  const long fd = ::syscall(SYS_openat, AT_FDCWD, c.config_path, O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
+  const long fd =
+      kernel(SYS_openat, AT_FDCWD, pointer(c.config_path), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK);
   if (fd < 0) {
-    opened.error = errno;
+    opened.error = static_cast<int>(-fd);
     return true;
   }
   bool mapped_or_refused = true;
-  if (::syscall(SYS_fstat, fd, &opened.status) != 0) {
-    opened.error = errno;
+  if (const long error = -kernel(SYS_fstat, fd, pointer(&opened.status)); error != 0) {
+    opened.error = static_cast<int>(error);
   } else {
-    opened.user = static_cast<uid_t>(::syscall(SYS_getuid));
+    opened.user = static_cast<uid_t>(kernel(SYS_getuid));
     const struct stat& st = opened.status;
     if (ConfigFile::maps(st)) {
-      const long address = ::syscall(SYS_mmap, nullptr, static_cast<std::size_t>(st.st_size), PROT_READ,
-                                     MAP_PRIVATE, fd, 0);
-      if (address == -1) {
+      const long address = kernel(SYS_mmap, 0, st.st_size, PROT_READ, MAP_PRIVATE, fd, 0);
+      if (address < 0 && address > -4096) {
         mapped_or_refused = false;
       } else {
         opened.mapping = reinterpret_cast<void*>(address);
@@ -134,13 +168,13 @@ SRCBIND_START bool open_file(StartCapture& c) noexcept {
       mapped_or_refused = false;   // read: its size may lie
     }
   }
-  ::syscall(SYS_close, fd);
+  kernel(SYS_close, fd);
   return mapped_or_refused;
 }
 
 SRCBIND_START StandardStreams::Identity identity_of(int fd) noexcept {
   struct stat st;
-  if (::syscall(SYS_fstat, fd, &st) != 0) return {};
+  if (kernel(SYS_fstat, fd, pointer(&st)) != 0) return {};
   return {true, st.st_dev, st.st_ino};
 }
 #endif

@@ -3,7 +3,7 @@
 // and mapped), the program's names and which files the standard streams are.
 //
 // Taken with bare system calls into static memory: no allocation, no C library
-// function but getauxval and syscall, and all of it on one code page
+// function but getauxval, errno untouched, and all of it on one code page
 // (SRCBIND_START, hot_path.hpp). In a process that never uses the network (most
 // of a cron job) start-up is the library's whole cost, and there each page first
 // touched, the C library's included, costs microseconds: the same work through
