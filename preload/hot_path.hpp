@@ -1,6 +1,7 @@
 // After a syscall, what a hook touches costs more than the instructions it runs:
-// each syscall leaves the TLB cold (page-table isolation, as on these machines),
-// so every distinct page the hook reads afterwards is a page walk. Measured side
+// with page-table isolation each syscall leaves the TLB cold, and without it
+// (these machines: AMD EPYC) the hook's pages still compete with the kernel's
+// for the TLB and the caches, so every distinct page it reads counts. Measured side
 // by side (bench/README.md), each of these took about 0.005-0.01 off the
 // datagram ratio: the state every hook reads in one data page; no errno
 // save/restore on the usual path; the whole sendto path in one code page; a
@@ -15,8 +16,8 @@
 //  - SRCBIND_MSG: sendmsg and sendmmsg, which merge control messages;
 // log and error paths are SRCBIND_COLD (moved away); and SRCBIND_HOT_DATA, the
 // runtime (with a small configuration inside it, runtime.hpp) and the real
-// functions' addresses, starts a data page that the fd table's first
-// descriptors share.
+// functions' addresses, starts a data page of its own (the fd table, in .bss,
+// starts on another).
 #pragma once
 
 #define SRCBIND_SEND __attribute__((hot, section("srcbind_send_text")))
