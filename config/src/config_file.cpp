@@ -92,13 +92,7 @@ ConfigFile ConfigFile::open(const std::string& path, FileTrust trust, Capture ho
     }
     if (file.take(opened)) file.read_from(fd.get(), opened.status.st_size);
   } catch (...) {
-    file.release();
-    try {
-      file.error_ = "cannot read: out of memory";
-    } catch (...) {
-      // Not even room for the message: path_ still names the file, and an empty
-      // error with no text reads as an empty file, which applies no rules.
-    }
+    file.out_of_memory();
   }
   return file;
 }
@@ -113,13 +107,19 @@ ConfigFile ConfigFile::adopt(const char* path, FileTrust trust, const Opened& op
     if (file.take(opened)) file.error_ = "cannot read: not mapped at start";
     if (!file.error_.empty()) file.release();
   } catch (...) {
-    file.release();
-    try {
-      file.error_ = "cannot read: out of memory";
-    } catch (...) {
-    }
+    file.out_of_memory();
   }
   return file;
+}
+
+void ConfigFile::out_of_memory() noexcept {
+  release();
+  try {
+    error_ = "cannot read: out of memory";
+  } catch (...) {
+    // Not even room for the message: path_ still names the file, and an empty
+    // error with no text reads as an empty file, which applies no rules.
+  }
 }
 
 void ConfigFile::make_room(std::size_t size) {

@@ -290,19 +290,23 @@ TEST(Hostile, ConfigurationTruncatedBeforeTheFirstConnectionDoesNotCrash) {
   EXPECT_THAT(peer.sources(), ElementsAre("127.0.0.1")) << describe(r);
 }
 
-// Out of memory while loading: one clear line, the program goes on, no rules.
-TEST(Hostile, OutOfMemoryWhileLoadingSaysSoOnceAndTheProgramGoesOn) {
-#ifdef SRCBIND_SANITIZED_BUILD
-  GTEST_SKIP() << "the sanitizer runtime owns malloc: the failing allocator cannot be put in front of it";
-#endif
-  // The text is mapped, not allocated; the rules' array is what outgrows the
-  // allocator here (more than 8 MiB of rules).
+// 80,000 rules: the text is mapped, not allocated; the rules' array is what
+// outgrows a failing allocator (more than 8 MiB of rules).
+std::string rules_outgrowing_the_allocator() {
   std::string config;
   for (unsigned i = 0; i < 80000; ++i) {
     config += "[rule]\ndestination = 10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." +
               std::to_string(i & 255) + "\nsource = 127.0.0.2\n";
   }
-  TempFile file(config);
+  return config;
+}
+
+// Out of memory while loading: one clear line, the program goes on, no rules.
+TEST(Hostile, OutOfMemoryWhileLoadingSaysSoOnceAndTheProgramGoesOn) {
+#ifdef SRCBIND_SANITIZED_BUILD
+  GTEST_SKIP() << "the sanitizer runtime owns malloc: the failing allocator cannot be put in front of it";
+#endif
+  TempFile file(rules_outgrowing_the_allocator());
   ChildOptions options;
   options.env["LD_PRELOAD"] = std::string(SRCBIND_BIG_ALLOC_FAILS_PATH) + ":" + preload_list();
   options.env["SRCBIND_CONFIG"] = file.path();
@@ -322,12 +326,7 @@ TEST(Hostile, OutOfMemoryEvenForTheExceptionTheProgramGoesOn) {
 #ifdef SRCBIND_SANITIZED_BUILD
   GTEST_SKIP() << "the sanitizer runtime owns malloc: the failing allocator cannot be put in front of it";
 #endif
-  std::string config;
-  for (unsigned i = 0; i < 80000; ++i) {
-    config += "[rule]\ndestination = 10." + std::to_string(i >> 16) + "." + std::to_string((i >> 8) & 255) + "." +
-              std::to_string(i & 255) + "\nsource = 127.0.0.2\n";
-  }
-  TempFile file(config);
+  TempFile file(rules_outgrowing_the_allocator());
   Peer peer{Peer::Kind::tcp};
   ChildOptions options;
   options.env["LD_PRELOAD"] = std::string(SRCBIND_ALLOC_FAILS_AFTER_BIG_PATH) + ":" + preload_list();

@@ -87,6 +87,8 @@ class ConfigFile {
 
   // The checks of open() and adopt(); true when the text is still to be read.
   bool take(const Opened& opened);
+  // Gives back what was taken and says why, when open() or adopt() ran out of memory.
+  void out_of_memory() noexcept;
   // text_ sized `size` for the kernel to fill, its pages asked for at once.
   void make_room(std::size_t size);
   void read_from(int fd, off_t size);
