@@ -18,7 +18,7 @@ namespace {
 // What to do with one send.
 struct SendPlan {
   const Runtime* runtime = nullptr;
-  Target target;
+  Target target;            // find_target's, when it found a rule
   PacketInfo info;          // info.present: add it
   int error = 0;            // != 0: fail the call with it
 };
@@ -98,16 +98,22 @@ SRCBIND_SEND ssize_t hook_sendto(int fd, const void* buf, size_t len, int flags,
   }
   if (!plan.info.present) return real::sendto(fd, buf, len, flags, addr, addrlen);
   iovec iov{const_cast<void*>(buf), len};
-  msghdr msg{};
-  msg.msg_name = const_cast<sockaddr*>(addr);
-  msg.msg_namelen = addrlen;
-  msg.msg_iov = &iov;
-  msg.msg_iovlen = 1;
-  // sendto has no control data of its own: ours alone, in a small buffer.
+  // sendto has no control data of its own: ours alone, in a small buffer. The
+  // two headers are filled field by field: copying one just written was a
+  // store-forwarding stall on every matched send (bench/README.md).
   alignas(cmsghdr) unsigned char control[kPacketInfoSpace];
-  msghdr ours = msg;
-  ours.msg_control = control;
-  ours.msg_controllen = write_packet_info(control, plan.info);
+  const auto header = [&](void* control_data, std::size_t control_length) {
+    msghdr m{};
+    m.msg_name = const_cast<sockaddr*>(addr);
+    m.msg_namelen = addrlen;
+    m.msg_iov = &iov;
+    m.msg_iovlen = 1;
+    m.msg_control = control_data;
+    m.msg_controllen = control_length;
+    return m;
+  };
+  const msghdr msg = header(nullptr, 0);
+  const msghdr ours = header(control, write_packet_info(control, plan.info));
   return send_checked(fd, ours, msg, flags, plan);
 }
 

@@ -26,9 +26,9 @@ enum : std::uint8_t {
 // `constinit` under clang, whose constant evaluator gives up on a million
 // elements.)
 #if defined(__clang__)
-std::atomic<std::uint8_t> g_flags[kSize];
+SRCBIND_FD_TABLE std::atomic<std::uint8_t> g_flags[kSize];
 #else
-constinit std::atomic<std::uint8_t> g_flags[kSize];
+SRCBIND_FD_TABLE constinit std::atomic<std::uint8_t> g_flags[kSize];
 #endif
 // The highest descriptor ever flagged, so that close_range(3, ~0U) clears a few
 // entries instead of a million.

@@ -7,24 +7,31 @@
 // save/restore on the usual path; the whole sendto path in one code page; a
 // small configuration's rules and index in the runtime's page.
 //
-// So the per-call code goes into three sections, laid out in this order from a
+// So the per-call code goes into four sections, laid out in this order from a
 // page boundary (hot_text.ld):
-//  - SRCBIND_SEND: the sendto path (hook, lookup, decision, the real sendmsg):
-//    one code page;
+//  - SRCBIND_SEND: the sendto path (hook, the first-byte filter that turns the
+//    usual unmatched destination away, decision, the real sendmsg): one code page;
 //  - SRCBIND_HOT: connect, and the hooks that every connection goes through
-//    (socket, bind, setsockopt, close);
+//    (socket, bind, setsockopt, close): the next page;
+//  - SRCBIND_LOOKUP: the rule lookup, read only when the filter lets a
+//    destination through: it starts the third page;
 //  - SRCBIND_MSG: sendmsg and sendmmsg, which merge control messages;
 // log and error paths are SRCBIND_COLD (moved away); and SRCBIND_HOT_DATA, the
 // runtime (with a small configuration inside it, runtime.hpp) and the real
-// functions' addresses, starts a data page of its own (the fd table, in .bss,
-// starts on another).
+// functions' addresses, starts a data page of its own, and the fd table
+// (SRCBIND_FD_TABLE) follows it there: the entries of the first few hundred
+// descriptors, the ones programs use, are on that same page.
 #pragma once
 
 #define SRCBIND_SEND __attribute__((hot, section("srcbind_send_text")))
 #define SRCBIND_HOT __attribute__((hot, section("srcbind_hot_text")))
+#define SRCBIND_LOOKUP __attribute__((hot, section("srcbind_lookup_text")))
 #define SRCBIND_MSG __attribute__((hot, section("srcbind_msg_text")))
 #define SRCBIND_COLD __attribute__((cold))
 // The constructor's code (start_capture.hpp), on a page of its own: a process
 // that never uses the network runs nothing else of the library.
 #define SRCBIND_START __attribute__((section("srcbind_start_text")))
-#define SRCBIND_HOT_DATA __attribute__((section("srcbind_hot_data")))
+// Zero-initialised data only (a .bss section: hot_text.ld puts the fd table
+// right after it, so the first descriptors' entries share its page).
+#define SRCBIND_HOT_DATA __attribute__((section(".bss.srcbind_hot")))
+#define SRCBIND_FD_TABLE __attribute__((section(".bss.srcbind_fd_table")))

@@ -161,6 +161,14 @@ void Runtime::take_quick_rule() noexcept {
   }
 }
 
+[[gnu::noinline]] SRCBIND_LOOKUP const RuleRecord* Runtime::look_up(const Endpoint& destination,
+                                                                  Protocol protocol) const noexcept {
+  unsigned length = 0;
+  const std::uint32_t index = matcher_ != nullptr ? matcher_->find_index(destination, protocol, &length) : Matcher::kNoRule;
+  if (quick_count_ != 0) return with_quick_rule(destination, index, length);
+  return index == Matcher::kNoRule ? nullptr : &rules_[index];
+}
+
 const RuleRecord* Runtime::with_quick_rule(const Endpoint& destination, std::uint32_t file_rule,
                                            unsigned file_length) const noexcept {
   const Family family = destination.address.family;

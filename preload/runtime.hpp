@@ -61,12 +61,12 @@ class Runtime {
 
   // The rule for a call: the file's (longest matching prefix, first written),
   // else the quick-mode rule (SRCBIND_SOURCE), which loses every tie to it.
-  // Protocol::any: not known yet (matcher.hpp).
+  // Protocol::any: not known yet (matcher.hpp). The usual unmatched destination
+  // is turned away here, inlined into the hook's code page; the lookup is out
+  // of line, on a page of its own (hot_path.hpp).
   const RuleRecord* find(const Endpoint& destination, Protocol protocol) const noexcept {
-    unsigned length = 0;
-    const std::uint32_t index = matcher_ != nullptr ? matcher_->find_index(destination, protocol, &length) : Matcher::kNoRule;
-    if (quick_count_ != 0) return with_quick_rule(destination, index, length);
-    return index == Matcher::kNoRule ? nullptr : &rules_[index];
+    if (quick_count_ == 0 && (matcher_ == nullptr || !matcher_->may_match(destination))) return nullptr;
+    return look_up(destination, protocol);
   }
   const ActionRecord& action(const RuleRecord& rule) const noexcept {
     return &rule == &quick_rule_ ? quick_action_ : actions_[rule.action];
@@ -83,6 +83,7 @@ class Runtime {
   explicit Runtime(StartupSnapshot& snapshot);
   static const Runtime* load() noexcept;
   static const Runtime* build() noexcept;
+  const RuleRecord* look_up(const Endpoint& destination, Protocol protocol) const noexcept;
   void take_quick_rule() noexcept;
   const RuleRecord* with_quick_rule(const Endpoint& destination, std::uint32_t file_rule,
                                     unsigned file_length) const noexcept;

@@ -157,13 +157,41 @@ SRCBIND_COLD bool bound_behind_our_back(int fd, const Target& t) noexcept {
   return true;
 }
 
+// find_target for a socket the fd table cannot vouch for (not made through our
+// socket(), or bound or connected since): its address, family and kind, from
+// the kernel. Out of the hooks' code page: it makes syscalls anyway.
+[[gnu::noinline]] SRCBIND_COLD bool ask_the_kernel(const Runtime& rt, int fd, sa_family_t destination_family,
+                                                   const fd_table::Facts& facts, Target& out) noexcept {
+  if (!local_address(fd, out.local)) return false;   // not a socket, or closed: the real call says so
+  if (out.local.family != destination_family) return false;  // the real call fails with its own errno
+  out.socket_family = out.local.family;
+  if (facts.known) {
+    out.datagram = facts.datagram;
+    return true;
+  }
+  const SocketKind kind = socket_kind(fd);
+  if (kind == SocketKind::other) {   // SPEC: TCP and UDP only (a ping socket is not UDP)
+    if (rt.logger().enabled(LogLevel::info)) log_other_protocol(rt, out);
+    return false;
+  }
+  out.datagram = kind == SocketKind::datagram;
+  out.device_pinned = device_pinned(fd);
+  return true;
+}
+
 }  // namespace
 
-SRCBIND_SEND bool find_target(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len, Target& out) noexcept {
-  if (!Endpoint::from_sockaddr(addr, len, out.destination)) return false;
-  // The lookup comes first: a destination without a rule costs no syscall.
-  out.rule = rt.find(out.destination, Protocol::any);
-  if (!out.rule) return false;
+SRCBIND_SEND bool find_target(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len,
+                              Target& out) noexcept {
+  Endpoint destination;
+  if (!Endpoint::from_sockaddr(addr, len, destination)) return false;
+  // The lookup comes first: a destination without a rule costs no syscall,
+  // and writes nothing to `out` (steering.hpp, Target).
+  const RuleRecord* rule = rt.find(destination, Protocol::any);
+  if (!rule) return false;
+  out = Target{};
+  out.destination = destination;
+  out.rule = rule;
   out.action = &rt.action(*out.rule);
 
   fd_table::Facts facts = fd_table::facts(fd);
@@ -179,21 +207,11 @@ SRCBIND_SEND bool find_target(const Runtime& rt, int fd, const sockaddr* addr, s
     out.local = {.family = facts.ipv6 ? AF_INET6 : AF_INET,
                  .wildcard = true,
                  .port = facts.auto_bound ? LocalAddress::kSomePort : 0};
-  } else if (!local_address(fd, out.local)) {
-    return false;   // not a socket, or closed: the real call says so
-  }
-  if (out.local.family != addr->sa_family) return false;  // the real call fails with its own errno
-  out.socket_family = out.local.family;
-  if (facts.known) {
+    if (out.local.family != addr->sa_family) return false;  // the real call fails with its own errno
+    out.socket_family = out.local.family;
     out.datagram = facts.datagram;
-  } else {
-    const SocketKind kind = socket_kind(fd);
-    if (kind == SocketKind::other) {   // SPEC: TCP and UDP only (a ping socket is not UDP)
-      if (rt.logger().enabled(LogLevel::info)) log_other_protocol(rt, out);
-      return false;
-    }
-    out.datagram = kind == SocketKind::datagram;
-    out.device_pinned = device_pinned(fd);
+  } else if (!ask_the_kernel(rt, fd, addr->sa_family, facts, out)) {
+    return false;
   }
   if (rt.uses_protocol_filter()) {
     out.rule = rt.find(out.destination, out.datagram ? Protocol::udp : Protocol::tcp);

@@ -16,17 +16,21 @@
 
 namespace srcbind::preload {
 
+// Made whole by find_target (`Target{}`, then its fields) when a rule matches.
+// Its own fields have no initialisers: a hook's `Target target;` then costs a
+// few stores instead of zeroing it all (on an unmatched send, the usual one,
+// that zeroing was a measurable share of the hook: bench/README.md).
 struct Target {
-  const RuleRecord* rule = nullptr;
-  const ActionRecord* action = nullptr;   // the rule's
+  const RuleRecord* rule;
+  const ActionRecord* action;   // the rule's
   Endpoint destination;
-  int socket_family = 0;    // AF_INET or AF_INET6
-  bool datagram = false;    // else stream
-  bool bound_by_program = false;
-  bool known = false;       // the fd table saw the socket created
-  bool connect_tried = false;  // known, and a connect went to the kernel before
-  bool auto_bound = false;  // known datagram socket whose port the kernel chose
-  bool device_pinned = false;  // the program chose a device itself
+  int socket_family;            // AF_INET or AF_INET6
+  bool datagram;                // else stream
+  bool bound_by_program;
+  bool known;                   // the fd table saw the socket created
+  bool connect_tried;           // known, and a connect went to the kernel before
+  bool auto_bound;              // known datagram socket whose port the kernel chose
+  bool device_pinned;           // the program chose a device itself
   LocalAddress local;
 };
 

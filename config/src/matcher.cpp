@@ -40,11 +40,6 @@ const Header& header_of(const std::byte* image) noexcept { return *image::at<Hea
 
 bool bit(const std::uint64_t* bits, std::uint32_t i) noexcept { return ((bits[i >> 6] >> (i & 63)) & 1) != 0; }
 
-bool may_match(const FamilyHeader& family, unsigned first_byte, bool loopback) noexcept {
-  return family.has_short_prefix != 0 || (family.has_wildcard != 0 && !loopback) ||
-         ((family.first_bytes[first_byte >> 6] >> (first_byte & 63)) & 1) != 0;
-}
-
 // The flags that refuse a candidate by the query's protocol: the other one's filter.
 constexpr std::uint8_t kRefusedByProtocol[4] = {0, Candidate::kUdp, Candidate::kTcp, 0};   // any, tcp, udp
 
@@ -90,15 +85,14 @@ const Slot<F>* probe(const std::byte* image, const Table<F>& table, typename F::
 }
 
 // The winning candidate in one family, or nullptr; `length`, when asked for,
-// gets the length of its prefix.
+// gets the length of its prefix. The caller has asked the family's first-byte
+// filter (Matcher::FirstByteFilter) already.
 template <class F>
 [[gnu::always_inline]] inline const Candidate* family_lookup(const std::byte* image, const std::uint64_t* applies,
                                                           const Endpoint& destination, Protocol protocol,
                                                           unsigned* length = nullptr) noexcept {
   const FamilyHeader& family = image::family_header<F>(header_of(image));
-  const bool loopback = destination.address.is_loopback();
-  if (!may_match(family, destination.address.bytes[0], loopback)) return nullptr;
-  const Query query(image, applies, destination, loopback, protocol);
+  const Query query(image, applies, destination, destination.address.is_loopback(), protocol);
   const auto key = F::key(destination.address);
   const Table<F>* table = image::at<Table<F>>(image, family.tables);
   const Table<F>* const end = table + family.table_count;
@@ -196,6 +190,8 @@ void Matcher::take(Matcher& other) noexcept {
   rules_ = std::exchange(other.rules_, nullptr);
   memory_ = std::exchange(other.memory_, nullptr);
   owned_bytes_ = std::exchange(other.owned_bytes_, 0);
+  std::copy(std::begin(other.filters_), std::end(other.filters_), std::begin(filters_));
+  std::fill(std::begin(other.filters_), std::end(other.filters_), FirstByteFilter{});
   empty_ = std::exchange(other.empty_, true);
   uses_protocol_filter_ = std::exchange(other.uses_protocol_filter_, false);
 }
@@ -207,6 +203,7 @@ void Matcher::release() noexcept {
   rules_ = nullptr;
   memory_ = nullptr;
   owned_bytes_ = 0;
+  std::fill(std::begin(filters_), std::end(filters_), FirstByteFilter{});
   empty_ = true;
   uses_protocol_filter_ = false;
 }
@@ -215,6 +212,15 @@ void Matcher::release() noexcept {
 // decide them all have program filters: only then are those read with `applies`.
 void Matcher::summarize() noexcept {
   const Header& header = header_of(image_);
+  const auto filter_of = [](const FamilyHeader& family) {
+    FirstByteFilter filter;
+    std::copy(std::begin(family.first_bytes), std::end(family.first_bytes), std::begin(filter.bytes));
+    filter.any_byte = family.has_short_prefix != 0;
+    filter.wildcard = family.has_wildcard != 0;
+    return filter;
+  };
+  filters_[0] = filter_of(header.v4);
+  filters_[1] = filter_of(header.v6);
   empty_ = header.unfiltered_candidates == 0;
   uses_protocol_filter_ = header.unfiltered_protocol_candidates != 0;
   const std::uint64_t total = std::uint64_t{header.v4.candidate_count} + header.v6.candidate_count;
@@ -241,6 +247,7 @@ void Matcher::summarize() noexcept {
 template <Family family>
 [[gnu::noinline, gnu::hot]] std::uint32_t Matcher::find_index_in(const Endpoint& destination,
                                                                  Protocol protocol, unsigned* length) const noexcept {
+  if (!filter<family>().may_match(destination.address.bytes[0], destination.address.is_loopback())) return kNoRule;
   const Candidate* winner = family_lookup<Traits<family>>(image_, applies_, destination, protocol, length);
   return winner == nullptr ? kNoRule : winner->rule;
 }
@@ -248,6 +255,7 @@ template <Family family>
 template <Family family>
 [[gnu::noinline, gnu::hot]] const Rule* Matcher::find_in(const Endpoint& destination,
                                                          Protocol protocol) const noexcept {
+  if (!filter<family>().may_match(destination.address.bytes[0], destination.address.is_loopback())) return nullptr;
   const Candidate* winner = family_lookup<Traits<family>>(image_, applies_, destination, protocol);
   return winner == nullptr || rules_ == nullptr ? nullptr : rules_ + winner->rule;
 }

@@ -136,6 +136,27 @@ TEST(Matcher, LoopbackIsTurnedAwayOnlyWhenNoExplicitPrefixCoversIt) {
   EXPECT_EQ(star_and_short_prefix.match("203.0.113.1"), "any");
 }
 
+// may_match() is that filter alone, which the library asks before the lookup;
+// a moved-from matcher turns everything away.
+TEST(Matcher, MayMatchTurnsAwayWhatTheFilterDoesAndNothingElse) {
+  const RuleTable table = parse(
+      "[rule any]\ndestination = *\nsource = 198.51.100.12\n"
+      "[rule ten]\ndestination = 10.0.0.0/8\nsource = 198.51.100.13\n"
+      "[rule v6]\ndestination = 2001:db8::/32\nsource = 2001:db8::12\n");
+  ASSERT_TRUE(table.ok());
+  Matcher matcher(table.rules, {});
+  for (const char* let_through : {"10.1.2.3", "203.0.113.1", "::ffff:10.1.2.3", "2001:db8::1", "20ff::1"}) {
+    EXPECT_TRUE(matcher.may_match(endpoint(let_through))) << let_through;
+  }
+  for (const char* turned_away : {"127.0.0.1", "::ffff:127.0.0.1", "::1", "2100::1", "4000::1"}) {
+    EXPECT_FALSE(matcher.may_match(endpoint(turned_away))) << turned_away;
+  }
+  const Matcher moved = std::move(matcher);
+  EXPECT_TRUE(moved.may_match(endpoint("10.1.2.3")));
+  EXPECT_FALSE(matcher.may_match(endpoint("10.1.2.3")));   // NOLINT(bugprone-use-after-move): moved from on purpose
+  EXPECT_FALSE(matcher.may_match(endpoint("2001:db8::1")));
+}
+
 TEST(Matcher, StarTogetherWithAnExplicitSlashZeroInOneRuleMatchesLoopback) {
   const Rules rules("[rule both]\ndestination = *, 0.0.0.0/0\nsource = 198.51.100.12\n");
   EXPECT_EQ(rules.match("127.0.0.1"), "both");

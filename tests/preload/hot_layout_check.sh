@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The per-call layout of libsrcbind.so (preload/hot_path.hpp, hot_text.ld), checked
 # on the built library: the sendto path in one code page, connect and the
-# per-socket hooks in the next, the data every hook reads in a page of its own;
+# per-socket hooks in the next, the rule lookup at the start of the third; the
+# data every hook reads, and the first entries of the fd table, in one page;
 # and the constructor's code in one page (what a process that never uses the
 # network runs of the library).
 # A function that falls out of its page costs a page walk per call on machines
@@ -23,14 +24,16 @@ data=$(section_start srcbind_hot_data || true)
 ((data % page == 0)) || { echo "FAIL: srcbind_hot_data does not start a page"; fail=1; }
 
 symbols=$(nm -C "$lib")
-address_of() {   # the first symbol whose demangled name starts with $1, in decimal
+address_of() {   # the first symbol of a type in $2 (nm's letters) whose demangled name starts with $1, in decimal
   local hex
-  hex=$(awk -v name="$1" 'index(substr($0, 20), name) == 1 && (substr($0, 20 + length(name), 1) ~ /^[(]?$/) { print $1; exit }' <<<"$symbols")
+  hex=$(awk -v name="$1" -v types="$2" 'index(types, substr($0, 18, 1)) && index(substr($0, 20), name) == 1 &&
+                                        (substr($0, 20 + length(name), 1) ~ /^[(]?$/) { print $1; exit }' <<<"$symbols")
   [[ -n $hex ]] && echo $((16#$hex))
 }
-expect_in_page() {   # NAME FIRST_BYTE
-  local at
-  at=$(address_of "$1" || true)
+expect_in_page() {   # NAME FIRST_BYTE: code, or data when FIRST_BYTE is the data page
+  local at types=tTwW
+  [[ $2 == "$data" ]] && types=bBdD
+  at=$(address_of "$1" "$types" || true)
   if [[ -z $at ]]; then
     echo "ok: $1 is inlined into its caller"
   elif ((at >= $2 && at < $2 + page)); then
@@ -42,8 +45,11 @@ expect_in_page() {   # NAME FIRST_BYTE
 }
 expect_in_page "sendto" "$text"
 for f in srcbind::preload::hook_sendto srcbind::preload::find_target srcbind::preload::fd_table::facts \
-         srcbind::Matcher::find srcbind::decide srcbind::preload::real::sendmsg; do
+         srcbind::preload::Runtime::find srcbind::Matcher::may_match srcbind::decide srcbind::preload::real::sendmsg; do
   expect_in_page "$f" "$text"
+done
+for f in srcbind::preload::Runtime::look_up srcbind::Matcher::find_index; do
+  expect_in_page "$f" $((text + 2 * page))
 done
 for f in connect socket bind close setsockopt srcbind::preload::prepare_connect srcbind::preload::real::connect; do
   expect_in_page "$f" $((text + page))
@@ -59,5 +65,6 @@ else
 fi
 expect_in_page "srcbind::preload::runtime_state" "$data"
 expect_in_page "srcbind::preload::runtime_instance" "$data"
+expect_in_page "srcbind::preload::fd_table::(anonymous namespace)::g_flags" "$data"
 ((fail == 0)) && echo "hot layout: as designed"
 exit $fail

@@ -79,6 +79,15 @@ class Matcher {
                                                     : find_in<Family::v6>(destination, protocol);
   }
 
+  // Whether the first byte of `destination` leaves any rule a chance: false for
+  // the usual unmatched destination (loopback, a byte no prefix starts with).
+  // find_index() asks it too; the library asks it first, inlined into its
+  // hooks' own code page, and calls the lookup only when it says yes.
+  bool may_match(const Endpoint& destination) const noexcept {
+    const FirstByteFilter& filter = filters_[destination.address.family == Family::v4 ? 0 : 1];
+    return filter.may_match(destination.address.bytes[0], destination.address.is_loopback());
+  }
+
   // No rule applies to this process.
   bool empty() const noexcept { return empty_; }
   // Some rule that applies to this process has protocol tcp|udp.
@@ -97,11 +106,28 @@ class Matcher {
   void take(Matcher& other) noexcept;
   void release() noexcept;
 
+  // A family's first-byte filter (matcher_image.hpp, FamilyHeader), copied out
+  // of the image: the usual unmatched destination (loopback, a byte no prefix
+  // starts with) is turned away without reading the image, whose first page
+  // is then not among the pages a call touches (bench/README.md).
+  struct FirstByteFilter {
+    std::uint64_t bytes[4] = {};   // bit b: some prefix of 8 bits or more starts with byte b
+    bool any_byte = false;         // some prefix is shorter than a byte
+    bool wildcard = false;         // some `*`: every byte, loopback excepted
+    bool may_match(unsigned first_byte, bool loopback) const noexcept {
+      return any_byte || (wildcard && !loopback) || ((bytes[first_byte >> 6] >> (first_byte & 63)) & 1) != 0;
+    }
+  };
+
+  template <Family family>
+  const FirstByteFilter& filter() const noexcept { return filters_[family == Family::v4 ? 0 : 1]; }
+
   const std::byte* image_;                 // never null: an empty image when moved from
   const std::uint64_t* applies_ = nullptr;
   const Rule* rules_ = nullptr;            // constructed from rules only
   std::pmr::memory_resource* memory_ = nullptr;   // owns image_ (and applies_) when set
   std::size_t owned_bytes_ = 0;
+  FirstByteFilter filters_[2];             // v4, v6; all zero: every destination turned away
   bool empty_ = true;
   bool uses_protocol_filter_ = false;
 };
