@@ -247,7 +247,7 @@ void Matcher::summarize() noexcept {
 template <Family family>
 [[gnu::noinline, gnu::hot]] std::uint32_t Matcher::find_index_in(const Endpoint& destination,
                                                                  Protocol protocol, unsigned* length) const noexcept {
-  if (!filter<family>().may_match(destination.address.bytes[0], destination.address.is_loopback())) return kNoRule;
+  if (!may_match(destination)) return kNoRule;
   const Candidate* winner = family_lookup<Traits<family>>(image_, applies_, destination, protocol, length);
   return winner == nullptr ? kNoRule : winner->rule;
 }
@@ -255,7 +255,7 @@ template <Family family>
 template <Family family>
 [[gnu::noinline, gnu::hot]] const Rule* Matcher::find_in(const Endpoint& destination,
                                                          Protocol protocol) const noexcept {
-  if (!filter<family>().may_match(destination.address.bytes[0], destination.address.is_loopback())) return nullptr;
+  if (!may_match(destination)) return nullptr;
   const Candidate* winner = family_lookup<Traits<family>>(image_, applies_, destination, protocol);
   return winner == nullptr || rules_ == nullptr ? nullptr : rules_ + winner->rule;
 }

@@ -119,9 +119,6 @@ class Matcher {
     }
   };
 
-  template <Family family>
-  const FirstByteFilter& filter() const noexcept { return filters_[family == Family::v4 ? 0 : 1]; }
-
   const std::byte* image_;                 // never null: an empty image when moved from
   const std::uint64_t* applies_ = nullptr;
   const Rule* rules_ = nullptr;            // constructed from rules only
