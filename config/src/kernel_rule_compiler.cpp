@@ -9,6 +9,7 @@
 #include <cerrno>
 #include <array>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <unordered_map>
 
@@ -108,7 +109,7 @@ class Compiler {
       }
     }
     // One slice per prefix, its candidates in file order.
-    std::unordered_map<PrefixKey, std::uint32_t, PrefixKeyHash> slice_of;
+    SliceOf slice_of;
     lpm.reserve(order.size());
     for (const PrefixKey& prefix : order) {
       const auto index = static_cast<std::uint32_t>(out_.slices.size());
@@ -121,6 +122,8 @@ class Compiler {
       std::memcpy(key.address, prefix.bytes.data(), sizeof key.address);
       lpm.push_back({key, index});
     }
+    if constexpr (sizeof(Key) == sizeof(sb_lpm_v4_key)) hash(order, slice_of, out_.hashed_v4);
+    else hash(order, slice_of, out_.hashed_v6);
     // Each slice's parent: the next shorter listed prefix that contains it.
     for (const PrefixKey& prefix : order) {
       for (int length = static_cast<int>(prefix.length) - 1; length >= 0; --length) {
@@ -163,6 +166,64 @@ class Compiler {
   }
 
  private:
+  using SliceOf = std::unordered_map<PrefixKey, std::uint32_t, PrefixKeyHash>;
+
+  // The family's hash tables (kernel_tables.h), one per listed prefix length,
+  // longest first. Each is a power of two at least twice its prefixes, doubled
+  // until no prefix is SB_HASH_PROBES or more slots from its home.
+  template <class Slot>
+  static void hash(const std::vector<PrefixKey>& order, const SliceOf& slice_of, KernelHashTables<Slot>& out) {
+    constexpr int kWords = sizeof(Slot::address) / sizeof(__u32);
+    std::map<unsigned, std::vector<PrefixKey>, std::greater<>> by_length;
+    for (const PrefixKey& prefix : order) by_length[prefix.length].push_back(prefix);
+    out = {};
+    if (by_length.size() > SB_HASH_TABLES) return;
+    for (const auto& [length, prefixes] : by_length) {
+      sb_hash_table table{};
+      const Bytes mask = masked(Bytes{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+                                      0xff, 0xff, 0xff},
+                                length);
+      std::memcpy(table.address_mask, mask.data(), kWords * sizeof(__u32));
+      table.first = static_cast<std::uint32_t>(out.slots.size());
+      std::size_t size = 2;
+      while (size < 2 * prefixes.size()) size *= 2;
+      std::vector<Slot> slots;
+      for (int attempt = 0;; ++attempt, size *= 2) {
+        if (attempt == 4 || size > (std::size_t{1} << 30)) {
+          out = {};
+          return;
+        }
+        if (fill(prefixes, slice_of, size, slots)) break;
+      }
+      table.slot_mask = static_cast<std::uint32_t>(size - 1);
+      out.tables.push_back(table);
+      out.slots.insert(out.slots.end(), slots.begin(), slots.end());
+    }
+    out.used = true;
+  }
+
+  // One table of `size` slots; false when a prefix would be too far from home.
+  template <class Slot>
+  static bool fill(const std::vector<PrefixKey>& prefixes, const SliceOf& slice_of, std::size_t size,
+                   std::vector<Slot>& slots) {
+    constexpr int kWords = sizeof(Slot::address) / sizeof(__u32);
+    Slot empty{};
+    empty.slice = SB_NO_SLICE;
+    slots.assign(size, empty);
+    for (const PrefixKey& prefix : prefixes) {
+      Slot slot{};
+      std::memcpy(slot.address, prefix.bytes.data(), kWords * sizeof(__u32));
+      slot.slice = slice_of.at(prefix);
+      const __u32 home = sb_hash(slot.address, kWords);
+      int probe = 0;
+      while (slots[(home + probe) & (size - 1)].slice != SB_NO_SLICE) {
+        if (++probe == SB_HASH_PROBES) return false;
+      }
+      slots[(home + probe) & (size - 1)] = slot;
+    }
+    return true;
+  }
+
   // One source checked once, however many rules share it.
   bool local(const HostInterfaces& host, const IpAddress& source) {
     const auto key = std::make_pair(source.family == Family::v4, source.bytes);
@@ -318,8 +379,32 @@ KernelTables compile_kernel_tables(std::span<const Rule> rules, const HostInterf
   return out;
 }
 
+namespace {
+
+// What the programs' hash lookup answers (kernel/bpf/srcbind.bpf.c: hashed_slice).
+template <class Slot>
+std::uint32_t hashed_slice(const KernelHashTables<Slot>& hashed, const Bytes& address) {
+  constexpr int kWords = sizeof(Slot::address) / sizeof(__u32);
+  __u32 words[4];
+  std::memcpy(words, address.data(), sizeof words);
+  for (const sb_hash_table& table : hashed.tables) {
+    __u32 key[4] = {};
+    for (int i = 0; i < kWords; ++i) key[i] = words[i] & table.address_mask[i];
+    const __u32 home = sb_hash(key, kWords);
+    __u32 found = SB_NO_SLICE;
+    for (__u32 probe = 0; probe < SB_HASH_PROBES; ++probe) {
+      const Slot& slot = hashed.slots.at(table.first + ((home + probe) & table.slot_mask));
+      if (sb_hash_probe(slot.address, slot.slice, key, kWords, &found)) break;
+    }
+    if (found != SB_NO_SLICE) return found;
+  }
+  return SB_NO_SLICE;
+}
+
+}  // namespace
+
 std::optional<std::uint32_t> kernel_tables_find(const KernelTables& tables, const Endpoint& destination,
-                                                Protocol protocol, std::string_view program) {
+                                                Protocol protocol, std::string_view program, bool trie_only) {
   const IpAddress& address = destination.address;
   const bool v4 = address.family == Family::v4;
   // The LPM trie's answer: the longest listed prefix that contains the address.
@@ -336,8 +421,16 @@ std::optional<std::uint32_t> kernel_tables_find(const KernelTables& tables, cons
       }
     }
   };
-  if (v4) consider(tables.v4);
-  else consider(tables.v6);
+  std::uint32_t hashed = SB_NO_SLICE;
+  const bool use_hash = !trie_only && (v4 ? tables.hashed_v4.used : tables.hashed_v6.used);
+  if (use_hash) {
+    hashed = v4 ? hashed_slice(tables.hashed_v4, address.bytes) : hashed_slice(tables.hashed_v6, address.bytes);
+    if (hashed != SB_NO_SLICE) best = &hashed;
+  } else if (v4) {
+    consider(tables.v4);
+  } else {
+    consider(tables.v6);
+  }
   if (best == nullptr) return std::nullopt;
   sb_query query{};
   query.port = destination.port;

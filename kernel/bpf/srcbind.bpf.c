@@ -29,6 +29,13 @@ const volatile __u64 netns_cookie = 0;   /* only sockets of this network namespa
 const volatile __u32 log_applied = 0;    /* info: one event per applied rule */
 const volatile __u32 log_problems = 1;   /* error and warning events */
 const volatile __u32 uses_programs = 0;  /* some rule has `program =` */
+/* The hash tables of kernel_tables.h, per family; hashed_vN 0: the trie. */
+const volatile __u32 hashed_v4 = 0;
+const volatile __u32 hashed_v6 = 0;
+const volatile __u32 hash_tables_v4 = 0;
+const volatile __u32 hash_tables_v6 = 0;
+const volatile struct sb_hash_table hash_table_v4[SB_HASH_TABLES] = {};
+const volatile struct sb_hash_table hash_table_v6[SB_HASH_TABLES] = {};
 /* What a matched rule may do to a socket in each state: decide()'s answers
  * (kernel_tables.h, enum sb_socket_verdict; kernel_rule_compiler.cpp). */
 const volatile __u8 socket_verdicts[SB_SOCKET_VERDICTS] = {};
@@ -48,6 +55,20 @@ struct {
   __type(key, struct sb_lpm_v6_key);
   __type(value, __u32);
 } prefixes_v6 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct sb_hash_slot_v4);
+} hash_slots_v4 SEC(".maps");
+
+struct {
+  __uint(type, BPF_MAP_TYPE_ARRAY);
+  __uint(max_entries, 1);
+  __type(key, __u32);
+  __type(value, struct sb_hash_slot_v6);
+} hash_slots_v6 SEC(".maps");
 
 struct {
   __uint(type, BPF_MAP_TYPE_ARRAY);
@@ -194,25 +215,71 @@ static int is_loopback(const struct call *c)
   return c->destination[15] == 1;
 }
 
-/* The lookup: longest listed prefix (LPM trie), then the shared scan of its
- * slice and of its parents' (kernel_tables.h: sb_scan_chain). A global function:
- * the verifier checks it once, not once per program and call site. */
+/* The slice of the longest listed prefix containing the destination, from
+ * the family's hash tables (kernel_tables.h), or SB_NO_SLICE. `words`: 1 for
+ * IPv4, 4 for IPv6; a slot is that many address words, then its slice. The
+ * loops are not unrolled: the code a connect runs stays a few cache lines. */
+static __always_inline __u32 hashed_slice(const __u8 *destination, int words)
+{
+  const int v4 = words == 1;
+  void *slots = v4 ? (void *)&hash_slots_v4 : (void *)&hash_slots_v6;
+  const __u32 count = v4 ? hash_tables_v4 : hash_tables_v6;
+  __u32 address[4];
+  __builtin_memcpy(address, destination, sizeof address);
+#pragma clang loop unroll(disable)
+  for (__u32 t = 0; t < SB_HASH_TABLES && t < count; t++) {
+    const volatile struct sb_hash_table *table = v4 ? &hash_table_v4[t] : &hash_table_v6[t];
+    __u32 key[4] = {};
+    for (int i = 0; i < words; i++)
+      key[i] = address[i] & table->address_mask[i];
+    const __u32 home = sb_hash(key, words);
+    const __u32 first = table->first, slot_mask = table->slot_mask;
+    __u32 found = SB_NO_SLICE;
+#pragma clang loop unroll(disable)
+    for (__u32 probe = 0; probe < SB_HASH_PROBES; probe++) {
+      __u32 index = first + ((home + probe) & slot_mask);
+      const __u32 *slot = bpf_map_lookup_elem(slots, &index);
+      if (!slot || sb_hash_probe(slot, slot[words], key, words, &found))
+        break;
+    }
+    if (found != SB_NO_SLICE)
+      return found;
+  }
+  return SB_NO_SLICE;
+}
+
+/* The lookup: the longest listed prefix (hash tables or LPM trie), then the
+ * shared scan of its slice and of its parents' (kernel_tables.h: sb_scan_chain).
+ * A global function: the verifier checks it once, not once per program and
+ * call site. */
 __noinline int find_rule(struct call *c)
 {
   if (!c)
     return 0;
-  __u32 *start;
+  __u32 first_slice = SB_NO_SLICE;
   c->rule = SB_NO_RULE;
   if (c->v4) {
-    struct sb_lpm_v4_key key = {.prefixlen = 32};
-    __builtin_memcpy(key.address, c->destination, 4);
-    start = bpf_map_lookup_elem(&prefixes_v4, &key);
+    if (hashed_v4) {
+      first_slice = hashed_slice(c->destination, 1);
+    } else {
+      struct sb_lpm_v4_key key = {.prefixlen = 32};
+      __builtin_memcpy(key.address, c->destination, 4);
+      __u32 *start = bpf_map_lookup_elem(&prefixes_v4, &key);
+      if (start)
+        first_slice = *start;
+    }
   } else {
-    struct sb_lpm_v6_key key = {.prefixlen = 128};
-    __builtin_memcpy(key.address, c->destination, 16);
-    start = bpf_map_lookup_elem(&prefixes_v6, &key);
+    if (hashed_v6) {
+      first_slice = hashed_slice(c->destination, 4);
+    } else {
+      struct sb_lpm_v6_key key = {.prefixlen = 128};
+      __builtin_memcpy(key.address, c->destination, 16);
+      __u32 *start = bpf_map_lookup_elem(&prefixes_v6, &key);
+      if (start)
+        first_slice = *start;
+    }
   }
-  if (!start)
+  if (first_slice == SB_NO_SLICE)
     return 0;
 
   struct scan_state state = {
@@ -232,7 +299,22 @@ __noinline int find_rule(struct call *c)
       state.query.program = program_id(&s->program);
     }
   }
-  state.next_slice = *start;
+  /* The usual match is the first candidate of the longest prefix's slice:
+   * checked here, without the loop's calls. */
+  const struct sb_slice *slice = bpf_map_lookup_elem(&slices, &first_slice);
+  if (!slice)
+    return 0;
+  if (slice->count) {
+    __u32 index = slice->first;
+    const struct sb_candidate *candidate = bpf_map_lookup_elem(&candidates, &index);
+    if (sb_scan_step(candidate, &state.query, &state.found)) {
+      c->rule = state.found;
+      return 0;
+    }
+    state.next_candidate = slice->first + 1;
+    state.remaining = slice->count - 1;
+  }
+  state.next_slice = slice->parent;
   bpf_loop(MAX_SCAN, scan_step, &state, 0);
   c->rule = state.found;
   return 0;
@@ -397,7 +479,7 @@ static __always_inline const struct sb_rule *matched_rule(struct call *c)
   return bpf_map_lookup_elem(&rules, &index);
 }
 
-static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c, __u32 bits)
+static __always_inline int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c, __u32 bits)
 {
   const struct sb_rule *r = matched_rule(c);
   if (!r)
@@ -440,7 +522,8 @@ static int apply_at_connect(struct bpf_sock_addr *ctx, struct call *c, __u32 bit
     if (err)
       return failed(c, r, SB_STEP_BIND, (int)-err);
   }
-  send_event(c, r, EVENT_WHAT(SB_EVENT_APPLIED, SB_STEP_NONE, source != 0, device), 0);
+  if (log_applied)
+    send_event(c, r, EVENT_WHAT(SB_EVENT_APPLIED, SB_STEP_NONE, source != 0, device), 0);
   return 1;
 }
 
@@ -529,7 +612,7 @@ static int source_set_by_sender(struct bpf_sock_addr *ctx, int v6)
   return ctx->msg_src_ip4 != 0 && ctx->msg_src_ip4 != sk->src_ip4;
 }
 
-static int apply_to_datagram(struct bpf_sock_addr *ctx, struct call *c, int v6_hook)
+static __always_inline int apply_to_datagram(struct bpf_sock_addr *ctx, struct call *c, int v6_hook)
 {
   const struct sb_rule *r = matched_rule(c);
   if (!r)
@@ -562,7 +645,8 @@ static int apply_to_datagram(struct bpf_sock_addr *ctx, struct call *c, int v6_h
     ctx->msg_src_ip6[2] = source[2];
     ctx->msg_src_ip6[3] = source[3];
   }
-  send_event(c, r, EVENT_WHAT(SB_EVENT_APPLIED, SB_STEP_NONE, 1, 0), 0);
+  if (log_applied)
+    send_event(c, r, EVENT_WHAT(SB_EVENT_APPLIED, SB_STEP_NONE, 1, 0), 0);
   return 1;
 }
 

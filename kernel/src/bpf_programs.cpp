@@ -97,6 +97,16 @@ bool fill_trie(const bpf_map* map, const std::vector<std::pair<Key, std::uint32_
   return true;
 }
 
+// A family's hash tables into the programs' read-only data, before they load.
+template <class Slot>
+void set_hash_tables(const KernelHashTables<Slot>& hashed, volatile __u32& used, volatile __u32& count,
+                     volatile sb_hash_table (&tables)[SB_HASH_TABLES]) {
+  used = hashed.used ? 1 : 0;
+  count = static_cast<__u32>(hashed.tables.size());
+  for (std::size_t i = 0; i < hashed.tables.size(); ++i)
+    std::memcpy(const_cast<sb_hash_table*>(&tables[i]), &hashed.tables[i], sizeof(sb_hash_table));
+}
+
 template <class T>
 std::uint32_t entries(const std::vector<T>& v) {
   return static_cast<std::uint32_t>(std::max<std::size_t>(v.size(), 1));
@@ -151,8 +161,15 @@ std::unique_ptr<BpfPrograms> BpfPrograms::load_with(const KernelTables& tables, 
   const auto& verdicts = socket_verdicts().table;
   static_assert(sizeof skeleton->rodata->socket_verdicts == sizeof verdicts);
   std::memcpy(const_cast<__u8*>(skeleton->rodata->socket_verdicts), verdicts.data(), sizeof verdicts);
-  bpf_map__set_max_entries(skeleton->maps.prefixes_v4, entries(tables.v4));
-  bpf_map__set_max_entries(skeleton->maps.prefixes_v6, entries(tables.v6));
+  set_hash_tables(tables.hashed_v4, skeleton->rodata->hashed_v4, skeleton->rodata->hash_tables_v4,
+                  skeleton->rodata->hash_table_v4);
+  set_hash_tables(tables.hashed_v6, skeleton->rodata->hashed_v6, skeleton->rodata->hash_tables_v6,
+                  skeleton->rodata->hash_table_v6);
+  bpf_map__set_max_entries(skeleton->maps.hash_slots_v4, entries(tables.hashed_v4.slots));
+  bpf_map__set_max_entries(skeleton->maps.hash_slots_v6, entries(tables.hashed_v6.slots));
+  // A hashed family's trie is never walked: left empty.
+  bpf_map__set_max_entries(skeleton->maps.prefixes_v4, tables.hashed_v4.used ? 1 : entries(tables.v4));
+  bpf_map__set_max_entries(skeleton->maps.prefixes_v6, tables.hashed_v6.used ? 1 : entries(tables.v6));
   bpf_map__set_max_entries(skeleton->maps.slices, entries(tables.slices));
   bpf_map__set_max_entries(skeleton->maps.candidates, entries(tables.candidates));
   bpf_map__set_max_entries(skeleton->maps.rules, entries(tables.rules));
@@ -168,8 +185,10 @@ std::unique_ptr<BpfPrograms> BpfPrograms::load_with(const KernelTables& tables, 
 }
 
 bool BpfPrograms::fill(const KernelTables& tables, std::string& error) {
-  if (!fill_trie(skeleton_->maps.prefixes_v4, tables.v4, error) ||
-      !fill_trie(skeleton_->maps.prefixes_v6, tables.v6, error))
+  if ((!tables.hashed_v4.used && !fill_trie(skeleton_->maps.prefixes_v4, tables.v4, error)) ||
+      (!tables.hashed_v6.used && !fill_trie(skeleton_->maps.prefixes_v6, tables.v6, error)) ||
+      !fill_array(skeleton_->maps.hash_slots_v4, tables.hashed_v4.slots, error) ||
+      !fill_array(skeleton_->maps.hash_slots_v6, tables.hashed_v6.slots, error))
     return false;
   if (!fill_array(skeleton_->maps.slices, tables.slices, error) ||
       !fill_array(skeleton_->maps.candidates, tables.candidates, error) ||

@@ -51,12 +51,13 @@ Endpoint random_destination(std::mt19937& random) {
 TEST(KernelRuleCompiler, RandomRuleSetsDecideLikeTheMatcher) {
   std::mt19937 random(17);
   const std::string programs[] = {"ftp", "curl", "wget", "other"};
-  int matched = 0, compared = 0;
+  int matched = 0, compared = 0, hashed = 0, walked = 0;
   for (int set = 0; set < 300; ++set) {
     const RuleTable table = parse(random_rules(random, 1 + static_cast<int>(random() % 12)));
     ASSERT_TRUE(table.ok()) << messages(table)[0];
     const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
     ASSERT_TRUE(tables.ok()) << tables.errors[0];
+    (tables.hashed_v4.used ? hashed : walked) += 1;
     for (const std::string& program : programs) {
       const std::vector<std::string> names{program};
       const Matcher matcher(table.rules, names);
@@ -69,6 +70,8 @@ TEST(KernelRuleCompiler, RandomRuleSetsDecideLikeTheMatcher) {
                                     << destination.port << " " << to_string(protocol) << " program " << program
                                     << ": matcher " << describe(table.rules, expected) << ", kernel tables "
                                     << describe(table.rules, actual);
+        ASSERT_EQ(kernel_tables_find(tables, destination, protocol, program, /*trie_only=*/true), expected)
+            << "set " << set << ", the trie, " << destination.address.to_string();
         ++compared;
         matched += expected.has_value();
       }
@@ -76,6 +79,58 @@ TEST(KernelRuleCompiler, RandomRuleSetsDecideLikeTheMatcher) {
   }
   EXPECT_GT(matched, compared / 4);   // the samples exercise matches, not only misses
   EXPECT_LT(matched, compared);       // and misses
+  EXPECT_GT(hashed, 30);              // IPv4 looked up in hash tables
+  EXPECT_GT(walked, 30);              // and, with more than six prefix lengths, in the trie
+}
+
+TEST(KernelRuleCompiler, AFamilyWithMoreThanSixPrefixLengthsIsLookedUpInItsTrie) {
+  std::string text;
+  for (int length = 26; length <= 32; ++length)
+    text += "[rule l" + std::to_string(length) + "]\ndestination = 198.51.100.0/" + std::to_string(length) +
+            "\nsource = 198.51.100.12\n";
+  text += "[rule v6]\ndestination = 2001:db8::/64\nsource = 2001:db8::2\n";
+  const RuleTable table = parse(text);
+  ASSERT_TRUE(table.ok()) << messages(table)[0];
+  const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
+  EXPECT_FALSE(tables.hashed_v4.used);
+  EXPECT_TRUE(tables.hashed_v4.tables.empty());
+  ASSERT_TRUE(tables.hashed_v6.used);
+  EXPECT_EQ(tables.hashed_v6.tables.size(), 1u);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("198.51.100.0", 21), Protocol::tcp, "x"), 6u);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("198.51.100.3", 21), Protocol::tcp, "x"), 4u);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("198.51.100.63", 21), Protocol::tcp, "x"), 0u);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("198.51.100.64", 21), Protocol::tcp, "x"), std::nullopt);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("2001:db8::7", 21), Protocol::tcp, "x"), 7u);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("2001:db8:1::7", 21), Protocol::tcp, "x"), std::nullopt);
+}
+
+TEST(KernelRuleCompiler, HashTablesAreLongestLengthFirstAndAtMostHalfFull) {
+  const RuleTable table = parse(
+      "[rule net]\ndestination = 198.51.100.0/24\nsource = 198.51.100.12\n"
+      "[rule host]\ndestination = 198.51.100.7\nsource = 198.51.100.12\n"
+      "[rule other]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n"
+      "[rule any]\ndestination = *\nsource = 198.51.100.12\n");
+  const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
+  ASSERT_TRUE(tables.hashed_v4.used);
+  ASSERT_EQ(tables.hashed_v4.tables.size(), 3u);   // /32, /24, /0
+  const auto& t = tables.hashed_v4.tables;
+  EXPECT_EQ(t[0].address_mask[0], 0xFFFFFFFFu);
+  EXPECT_EQ(t[2].address_mask[0], 0u);
+  std::size_t slots = 0;
+  for (const sb_hash_table& each : t) {
+    EXPECT_EQ(each.first, slots);
+    slots += each.slot_mask + 1;
+  }
+  EXPECT_EQ(tables.hashed_v4.slots.size(), slots);
+  EXPECT_GE(t[1].slot_mask + 1, 4u);   // two /24s in at least four slots
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("198.51.100.7", 21), Protocol::tcp, "x"), 1u);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("198.51.100.8", 21), Protocol::tcp, "x"), 0u);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("203.0.113.9", 21), Protocol::tcp, "x"), 2u);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("198.18.0.1", 21), Protocol::tcp, "x"), 3u);
+  EXPECT_EQ(kernel_tables_find(tables, endpoint("127.0.0.1", 21), Protocol::tcp, "x"), std::nullopt);
+  // No IPv6 prefix: hashed, with no table, so every IPv6 destination misses at once.
+  EXPECT_TRUE(tables.hashed_v6.used);
+  EXPECT_TRUE(tables.hashed_v6.tables.empty());
 }
 
 TEST(KernelRuleCompiler, LoopbackNeedsAnExplicitRule) {
@@ -115,6 +170,8 @@ TEST(KernelRuleCompiler, HundredThousandRulesDecideLikeTheMatcher) {
   ASSERT_TRUE(table.ok());
   const KernelTables tables = compile_kernel_tables(table.rules, fake_host());
   ASSERT_TRUE(tables.ok());
+  EXPECT_TRUE(tables.hashed_v4.used);
+  EXPECT_TRUE(tables.hashed_v6.used);
   // Linear in the rules: a prefix's candidates are stored once, not copied into
   // the slices of the longer prefixes below it.
   EXPECT_LT(tables.candidates.size(), 3 * table.rules.size());
@@ -134,6 +191,7 @@ TEST(KernelRuleCompiler, HundredThousandRulesDecideLikeTheMatcher) {
     const auto expected = index_of(table.rules, matcher.find(destination, protocol));
     const auto actual = kernel_tables_find(tables, destination, protocol, "curl");
     ASSERT_EQ(actual, expected) << destination.address.to_string() << " port " << destination.port;
+    ASSERT_EQ(kernel_tables_find(tables, destination, protocol, "curl", /*trie_only=*/true), expected);
     matched += expected.has_value();
   }
   EXPECT_GT(matched, 100);

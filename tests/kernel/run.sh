@@ -19,7 +19,7 @@ scenarios=(tcp_static tcp_ipv6_and_mapped udp_two_sources udp_wildcard_port_zero
            udp_server_left_alone on_error_fail on_error_continue on_error_no_device exit_codes signal_ends_command
            cgroup_removed_after_exit cgroup_removed_after_sigkill leftover_removed_by_next_run no_inherited_descriptors
            nested log_lines pinned_programs program_filter check_kernel io_uring_connect setuid_program go_client
-           glibc_resolver php_sockets ports_chosen_per_connection
+           glibc_resolver php_sockets ports_chosen_per_connection longest_prefix_hashed_and_walked
            concurrent_runs)
 
 if [[ ${1:-} == --list ]]; then printf '%s\n' "${scenarios[@]}"; exit 0; fi
@@ -586,6 +586,52 @@ while time.monotonic() < deadline:
     "30,000 connections from one process to one server with 20,000 ephemeral ports"
   for _ in $(seq 100); do grep -q "^30000 from" "$tmp/hold.out" && break; sleep 0.1; done
   expect_eq "$(grep '^30000 from' "$tmp/hold.out")" "30000 from 203.0.113.2" "all of them from the rule's source"
+}
+
+# The longest listed prefix wins whichever way the programs find it: a family
+# with up to six prefix lengths is looked up in hash tables, one with more in
+# its LPM trie (config/include/srcbind/kernel_tables.h). The same rules, then
+# the same rules with padding that gives each family seven lengths.
+longest_prefix_hashed_and_walked() {
+  start_server 7020 0.0.0.0
+  start_server 7021 2001:db8::1 2001:db8::2
+  local rules='[rule host]
+destination = 127.0.1.7
+source = 127.0.0.2
+[rule net30]
+destination = 127.0.1.4/30
+source = 127.0.0.3
+[rule net24]
+destination = 127.0.1.0/24
+source = 127.0.0.4
+[rule net16]
+destination = 127.0.0.0/16
+source = 127.0.0.5
+[rule v6-host]
+destination = 2001:db8::1
+source = 2001:db8::3
+[rule v6-net]
+destination = 2001:db8::/64
+source = 2001:db8::1'
+  local padding='[rule padding]
+destination = 127.9.9.8/31, 127.9.9.16/28, 127.9.0.0/20, 2001:db8:1::/48, 2001:db8:2::/56, 2001:db8:3::/100, 2001:db8:4::/120, 2001:db8:5::/126
+source = 127.0.0.6, 2001:db8::2'
+  local hashed walked
+  hashed=$(config hashed "$rules")
+  walked=$(config walked "$rules
+$padding")
+  local destinations=(127.0.1.7 7020 127.0.1.5 7020 127.0.1.9 7020 127.0.2.1 7020 127.1.0.1 7020)
+  local expected="127.0.0.2 127.0.0.3 127.0.0.4 127.0.0.5 127.0.0.1 "
+  local c
+  for c in "$hashed" "$walked"; do
+    local way; way=$(basename "$c" .ini)
+    expect_eq "$(kernel -c "$c" -- "$CLIENT" udp "${destinations[@]}" | tr '\n' ' ')" "$expected" \
+      "$way: unconnected UDP, /32 /30 /24 /16 and no rule"
+    expect_eq "$(kernel -c "$c" -- "$CLIENT" tcp 127.0.1.5 7020)" 127.0.0.3 "$way: TCP to a /30"
+    expect_eq "$(kernel -c "$c" -- "$CLIENT" tcp 127.0.2.1 7020)" 127.0.0.5 "$way: TCP to a /16"
+    expect_eq "$(kernel -c "$c" -- "$CLIENT" udp 2001:db8::1 7021 2001:db8::2 7021 | tr '\n' ' ')" \
+      "2001:db8::3 2001:db8::1 " "$way: IPv6, /128 then /64"
+  done
 }
 
 concurrent_runs() {

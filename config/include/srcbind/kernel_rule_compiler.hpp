@@ -20,9 +20,22 @@
 
 namespace srcbind {
 
+// A family's exact hash tables (kernel_tables.h), longest prefix length first.
+// `used` false: the family has more listed lengths than SB_HASH_TABLES, or a
+// table would need more than SB_HASH_PROBES probes; the programs then walk the
+// family's trie.
+template <class Slot>
+struct KernelHashTables {
+  bool used = false;
+  std::vector<sb_hash_table> tables;
+  std::vector<Slot> slots;
+};
+
 struct KernelTables {
   std::vector<std::pair<sb_lpm_v4_key, std::uint32_t>> v4;   // one per distinct IPv4 prefix → its slice
   std::vector<std::pair<sb_lpm_v6_key, std::uint32_t>> v6;
+  KernelHashTables<sb_hash_slot_v4> hashed_v4;                 // the same prefixes, hashed
+  KernelHashTables<sb_hash_slot_v6> hashed_v6;
   std::vector<sb_slice> slices;
   std::vector<sb_candidate> candidates;
   std::vector<sb_rule> rules;              // parallel to the rules compiled
@@ -64,10 +77,12 @@ const SocketVerdicts& socket_verdicts();
 inline constexpr std::string_view kKernelCannotGiveBackPort =
     "bound to a port the kernel chose, which a BPF program cannot give back to rebind it";
 
-// The kernel's lookup done on the host: longest listed prefix (the LPM trie),
-// then the shared scan (sb_scan_chain). Returns the rule index or nullopt.
+// The kernel's lookup done on the host: the longest listed prefix (from the
+// family's hash tables where they are used, else as its LPM trie answers), then
+// the shared scan (sb_scan_chain). Returns the rule index or nullopt.
 // IPv4-mapped destinations arrive as IPv4 (Endpoint normalises them).
+// `trie_only`: as if no family were hashed (the tests compare the two ways).
 std::optional<std::uint32_t> kernel_tables_find(const KernelTables& tables, const Endpoint& destination,
-                                                Protocol protocol, std::string_view program);
+                                                Protocol protocol, std::string_view program, bool trie_only = false);
 
 }  // namespace srcbind

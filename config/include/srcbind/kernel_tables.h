@@ -4,8 +4,8 @@
  * rule compiler and its test, which checks it against Matcher::find): both
  * backends decide with this one function. See docs/kernel-backend.md.
  *
- * Lookup: the destination's family selects an LPM trie that gives the slice of
- * the longest listed prefix containing it. A slice lists the candidates of its
+ * Lookup: the destination's family's hash tables (below), or its LPM trie, give
+ * the slice of the longest listed prefix containing it. A slice lists the candidates of its
  * prefix in file order and names the slice of the next shorter listed prefix
  * containing it (its parent). Scanning the slice, then its parent and so on,
  * the first candidate whose filters match is the winner: "longest matching
@@ -17,6 +17,48 @@
 #ifndef __bpf__
 #include <linux/types.h>
 #endif
+
+/* A family with few listed prefix lengths is looked up in exact hash tables
+ * instead of its trie: one per listed prefix length, longest first, each
+ * holding that length's prefixes (the address masked to the length). The first table that holds the masked
+ * destination gives the slice of the longest listed prefix containing it: the
+ * trie's answer, found by a few reads of an array map, which the verifier
+ * inlines, instead of a walk of the trie's nodes. A family with more listed
+ * lengths than SB_HASH_TABLES, or whose tables the compiler could not fit to
+ * SB_HASH_PROBES probes, is looked up in its trie (kernel_rule_compiler.cpp). */
+#define SB_HASH_TABLES 6
+#define SB_HASH_PROBES 8
+
+/* One table: slots [first, first + slot_mask] of the family's slot map. */
+struct sb_hash_table {
+  __u32 address_mask[4]; /* the prefix length as a mask over the address's bytes */
+  __u32 first;
+  __u32 slot_mask;       /* table size - 1, a power of two */
+};
+
+/* A slot: the address words, then the slice (the programs read a slot as
+ * words). Slice SB_NO_SLICE: empty, the end of a probe sequence. */
+struct sb_hash_slot_v4 {
+  __u32 address[1]; /* masked, the address's bytes as they are in memory */
+  __u32 slice;
+};
+
+struct sb_hash_slot_v6 {
+  __u32 address[4];
+  __u32 slice;
+};
+
+/* The home slot of a masked address, before the table's slot_mask: the high
+ * half of 64-bit products, in which every bit of the address counts (a list of
+ * hosts differs in the address's last byte, the high bits of its first word). */
+static inline __u32 sb_hash(const __u32 *masked, int words)
+{
+  __u64 h = (__u64)masked[0] * 0x9E3779B97F4A7C15ull;
+  if (words == 4)
+    h ^= (__u64)masked[1] * 0xC2B2AE3D27D4EB4Full ^ (__u64)masked[2] * 0x165667B19E3779F9ull ^
+         (__u64)masked[3] * 0x85EBCA77C2B2AE63ull;
+  return (__u32)(h >> 32);
+}
 
 /* A program name key: the executable's basename, NUL-padded. Longer names are
  * refused by the compiler and never match in the kernel. */
@@ -49,6 +91,20 @@ struct sb_slice {
   __u32 count;
   __u32 parent; /* the next slice to scan, or SB_NO_SLICE */
 };
+
+/* One probe of a hash table: 1 (stop) at an empty slot, or at the masked
+ * address, whose slice is then in *found; 0: on to the next slot. */
+static inline int sb_hash_probe(const __u32 *slot_address, __u32 slot_slice, const __u32 *masked, int words,
+                                __u32 *found)
+{
+  if (slot_slice == SB_NO_SLICE)
+    return 1;
+  for (int i = 0; i < words; i++)
+    if (slot_address[i] != masked[i])
+      return 0;
+  *found = slot_slice;
+  return 1;
+}
 
 struct sb_lpm_v4_key {
   __u32 prefixlen;
