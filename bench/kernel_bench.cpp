@@ -129,17 +129,21 @@ double batch(Side side, Kind kind, int tcp_port, int udp_port, int n) {
 // empty): a keeper child waits in it until the worker is done.
 struct Cgroups {
   std::string run, plain;
+  std::string kernel_side;   // `run`, or for a worker "same" a second cgroup without programs
   int keeper_pipe = -1;
   pid_t keeper = -1;
 
-  bool open(std::string& error) {
+  bool open(bool same, std::string& error) {
     const std::optional<std::string> own = srcbind::kernel::own_cgroup_directory(error, false);
     if (!own) return false;
     run = *own;
     plain = run.substr(0, run.rfind('/')) + "/srcbind-bench-plain-" + std::to_string(getpid());
-    if (mkdir(plain.c_str(), 0755) != 0) {
-      error = plain + ": " + std::strerror(errno);
-      return false;
+    kernel_side = same ? plain + "-twin" : run;
+    for (const std::string& made : same ? std::vector{plain, kernel_side} : std::vector{plain}) {
+      if (mkdir(made.c_str(), 0755) != 0) {
+        error = made + ": " + std::strerror(errno);
+        return false;
+      }
     }
     int p[2];
     if (pipe2(p, O_CLOEXEC) != 0) return false;
@@ -155,10 +159,11 @@ struct Cgroups {
     keeper_pipe = p[1];
     return keeper > 0;
   }
-  bool enter(Side side) { return srcbind::kernel::move_into(side == kKernel ? run : plain); }
+  bool enter(Side side) { return srcbind::kernel::move_into(side == kKernel ? kernel_side : plain); }
   ~Cgroups() {
     if (!run.empty()) srcbind::kernel::move_into(run);
     if (!plain.empty()) rmdir(plain.c_str());
+    if (kernel_side != run) rmdir(kernel_side.c_str());
     if (keeper_pipe >= 0) close(keeper_pipe);
     if (keeper > 0) waitpid(keeper, nullptr, 0);
   }
@@ -199,10 +204,12 @@ struct ProgramClock {
 // Prints per kind "KIND RATIO KERNEL-µs PLAIN-µs FROM-SOURCE SEEN PLAIN-FROM-SOURCE PLAIN-SEEN";
 // with `program_clock`, BPF statistics are on (which slows the kernel side: its
 // ratios are not used) and a line "clock KIND RUNS NANOSECONDS" follows per kind.
-int worker(int batches, int per_batch, bool program_clock) {
+// With `same`, the "kernel" side runs in a second cgroup without programs: both
+// sides plain, the method's own error.
+int worker(int batches, int per_batch, bool program_clock, bool same) {
   Cgroups cgroups;
   std::string error;
-  if (!cgroups.open(error)) {
+  if (!cgroups.open(same, error)) {
     std::fprintf(stderr, "kernel_bench: no cgroup without the programs: %s\n", error.c_str());
     return 1;
   }
@@ -396,6 +403,9 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
   for (int r = 0; r < rounds; ++r) {
     add("1k:", spawn(kernel_worker(small)));
     add("100k:", spawn(kernel_worker(big)));
+    auto same = kernel_worker(small);
+    same.push_back("same");
+    add("same:", spawn(same));
   }
 
   // The in-kernel view: the programs' own run time per call (BPF statistics
@@ -458,6 +468,16 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
                   spec.target, spread, checked.c_str(), met ? "yes" : "NO");
     md << line;
   }
+  // The same workers with both sides plain: what the ratio rows read when
+  // nothing is attached (information: no target).
+  for (const char* kind : {"tcp", "tcp-nomatch"}) {
+    const RowData& d = data[std::string("same:") + kind];
+    const double ratio = median(d.ratios);
+    const double spread = ratio > 0 ? (percentile(d.ratios, 0.9) - percentile(d.ratios, 0.1)) / ratio : 0;
+    std::snprintf(line, sizeof line, "| %s, both sides plain (the method's own error) | plain connect | %.2f µs | %.2f µs | %.3f | | %.2f | %s | |\n",
+                  kind, median(d.kernel_us), median(d.floor_us), ratio, spread, check(d, false, false).c_str());
+    md << line;
+  }
   const std::vector<std::pair<std::string, RowSpec>> clock_specs = {
       {"1k:tcp", {"tcp-kernel, in-kernel view", "tcp", "plain connect", 1.02, true}},
       {"1k:tcp-nomatch", {"tcp-kernel-nomatch, in-kernel view", "tcp-nomatch", "plain connect", 1.01, false}},
@@ -498,7 +518,8 @@ int driver(const std::string& self, const std::string& srcbind, const std::strin
 
 int main(int argc, char** argv) {
   if (argc >= 4 && std::string(argv[1]) == "worker")
-    return worker(std::atoi(argv[2]), std::atoi(argv[3]), argc >= 5 && std::string(argv[4]) == "clock");
+    return worker(std::atoi(argv[2]), std::atoi(argv[3]), argc >= 5 && std::string(argv[4]) == "clock",
+                  argc >= 5 && std::string(argv[4]) == "same");
   std::string srcbind = SRCBIND_COMMAND_PATH, out;
   int rounds = 21;
   for (int i = 1; i < argc; ++i) {
