@@ -11,6 +11,7 @@
 #include <cstring>
 #include <functional>
 #include <map>
+#include <type_traits>
 #include <unordered_map>
 
 namespace srcbind {
@@ -122,8 +123,8 @@ class Compiler {
       std::memcpy(key.address, prefix.bytes.data(), sizeof key.address);
       lpm.push_back({key, index});
     }
-    if constexpr (sizeof(Key) == sizeof(sb_lpm_v4_key)) hash(order, slice_of, out_.hashed_v4);
-    else hash(order, slice_of, out_.hashed_v6);
+    if constexpr (std::is_same_v<Key, sb_lpm_v4_key>) hash_tables(order, slice_of, out_.hashed_v4);
+    else hash_tables(order, slice_of, out_.hashed_v6);
     // Each slice's parent: the next shorter listed prefix that contains it.
     for (const PrefixKey& prefix : order) {
       for (int length = static_cast<int>(prefix.length) - 1; length >= 0; --length) {
@@ -170,30 +171,32 @@ class Compiler {
 
   // The family's hash tables (kernel_tables.h), one per listed prefix length,
   // longest first. Each is a power of two at least twice its prefixes, doubled
-  // until no prefix is SB_HASH_PROBES or more slots from its home.
+  // (at most kMaxDoublings times) until no prefix is SB_HASH_PROBES or more
+  // slots from its home; else the family keeps its trie (`used` false).
   template <class Slot>
-  static void hash(const std::vector<PrefixKey>& order, const SliceOf& slice_of, KernelHashTables<Slot>& out) {
+  static void hash_tables(const std::vector<PrefixKey>& order, const SliceOf& slice_of, KernelHashTables<Slot>& out) {
     constexpr int kWords = sizeof(Slot::address) / sizeof(__u32);
+    constexpr int kMaxDoublings = 3;
     std::map<unsigned, std::vector<PrefixKey>, std::greater<>> by_length;
     for (const PrefixKey& prefix : order) by_length[prefix.length].push_back(prefix);
     out = {};
     if (by_length.size() > SB_HASH_TABLES) return;
+    Bytes all_ones;
+    all_ones.fill(0xff);
     for (const auto& [length, prefixes] : by_length) {
       sb_hash_table table{};
-      const Bytes mask = masked(Bytes{0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
-                                      0xff, 0xff, 0xff},
-                                length);
+      const Bytes mask = masked(all_ones, length);
       std::memcpy(table.address_mask, mask.data(), kWords * sizeof(__u32));
       table.first = static_cast<std::uint32_t>(out.slots.size());
       std::size_t size = 2;
       while (size < 2 * prefixes.size()) size *= 2;
       std::vector<Slot> slots;
-      for (int attempt = 0;; ++attempt, size *= 2) {
-        if (attempt == 4 || size > (std::size_t{1} << 30)) {
+      for (int doublings = 0;; ++doublings, size *= 2) {
+        if (doublings > kMaxDoublings || size > (std::size_t{1} << 30)) {
           out = {};
           return;
         }
-        if (fill(prefixes, slice_of, size, slots)) break;
+        if (fill_table(prefixes, slice_of, size, slots)) break;
       }
       table.slot_mask = static_cast<std::uint32_t>(size - 1);
       out.tables.push_back(table);
@@ -204,8 +207,8 @@ class Compiler {
 
   // One table of `size` slots; false when a prefix would be too far from home.
   template <class Slot>
-  static bool fill(const std::vector<PrefixKey>& prefixes, const SliceOf& slice_of, std::size_t size,
-                   std::vector<Slot>& slots) {
+  static bool fill_table(const std::vector<PrefixKey>& prefixes, const SliceOf& slice_of, std::size_t size,
+                         std::vector<Slot>& slots) {
     constexpr int kWords = sizeof(Slot::address) / sizeof(__u32);
     Slot empty{};
     empty.slice = SB_NO_SLICE;
