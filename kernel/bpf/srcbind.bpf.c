@@ -248,6 +248,23 @@ static __always_inline __u32 hashed_slice(const __u8 *destination, int words)
   return SB_NO_SLICE;
 }
 
+/* The same answer from the family's LPM trie, for a family with more prefix
+ * lengths than the hash tables take. */
+static __always_inline __u32 trie_slice(const __u8 *destination, int words)
+{
+  __u32 *start;
+  if (words == 1) {
+    struct sb_lpm_v4_key key = {.prefixlen = 32};
+    __builtin_memcpy(key.address, destination, 4);
+    start = bpf_map_lookup_elem(&prefixes_v4, &key);
+  } else {
+    struct sb_lpm_v6_key key = {.prefixlen = 128};
+    __builtin_memcpy(key.address, destination, 16);
+    start = bpf_map_lookup_elem(&prefixes_v6, &key);
+  }
+  return start ? *start : SB_NO_SLICE;
+}
+
 /* The lookup: the longest listed prefix (hash tables or LPM trie), then the
  * shared scan of its slice and of its parents' (kernel_tables.h: sb_scan_chain).
  * A global function: the verifier checks it once, not once per program and
@@ -256,29 +273,9 @@ __noinline int find_rule(struct call *c)
 {
   if (!c)
     return 0;
-  __u32 first_slice = SB_NO_SLICE;
   c->rule = SB_NO_RULE;
-  if (c->v4) {
-    if (hashed_v4) {
-      first_slice = hashed_slice(c->destination, 1);
-    } else {
-      struct sb_lpm_v4_key key = {.prefixlen = 32};
-      __builtin_memcpy(key.address, c->destination, 4);
-      __u32 *start = bpf_map_lookup_elem(&prefixes_v4, &key);
-      if (start)
-        first_slice = *start;
-    }
-  } else {
-    if (hashed_v6) {
-      first_slice = hashed_slice(c->destination, 4);
-    } else {
-      struct sb_lpm_v6_key key = {.prefixlen = 128};
-      __builtin_memcpy(key.address, c->destination, 16);
-      __u32 *start = bpf_map_lookup_elem(&prefixes_v6, &key);
-      if (start)
-        first_slice = *start;
-    }
-  }
+  const __u32 first_slice = c->v4 ? (hashed_v4 ? hashed_slice(c->destination, 1) : trie_slice(c->destination, 1))
+                                  : (hashed_v6 ? hashed_slice(c->destination, 4) : trie_slice(c->destination, 4));
   if (first_slice == SB_NO_SLICE)
     return 0;
 
