@@ -184,9 +184,9 @@ const RuleRecord* Runtime::with_quick_rule(const Endpoint& destination, std::uin
   return file_rule == Matcher::kNoRule ? nullptr : &rules_[file_rule];
 }
 
-std::string_view Runtime::label(const RuleRecord& rule) const noexcept {
-  if (&rule == &quick_rule_) return loaded_.quick.view().label(rule);
-  return loaded_.records.label(rule);
+std::string_view Runtime::label(const RuleRecord& rule, LabelBuffer& buffer) const noexcept {
+  if (&rule == &quick_rule_) return loaded_.quick.view().label(0, buffer);
+  return loaded_.records.label(static_cast<std::size_t>(&rule - rules_), buffer);
 }
 
 const Runtime* Runtime::build() noexcept {

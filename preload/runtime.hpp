@@ -71,8 +71,9 @@ class Runtime {
   const ActionRecord& action(const RuleRecord& rule) const noexcept {
     return &rule == &quick_rule_ ? quick_action_ : actions_[rule.action];
   }
-  // Its name; empty for an unnamed rule (the log says "at line N").
-  std::string_view label(const RuleRecord& rule) const noexcept;
+  // Its name, decoded into `buffer`; empty for an unnamed rule (the log says
+  // "at line N"). `rule`: one that find() returned.
+  std::string_view label(const RuleRecord& rule, LabelBuffer& buffer) const noexcept;
   bool uses_protocol_filter() const noexcept { return matcher_ != nullptr && matcher_->uses_protocol_filter(); }
   const Logger& logger() const noexcept { return logger_; }
   // Some rule can match in this process: read on every call, and here it shares

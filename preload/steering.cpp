@@ -23,7 +23,8 @@ namespace {
 #endif
 
 void append_rule(LineBuffer& line, const Runtime& rt, const RuleRecord& rule) noexcept {
-  line.text(" (").rule(rt.label(rule), rule.line).text(")");
+  LabelBuffer buffer;
+  line.text(" (").rule(rt.label(rule, buffer), rule.line).text(")");
 }
 
 void append_call(LineBuffer& line, const Target& t) noexcept {

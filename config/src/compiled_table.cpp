@@ -34,6 +34,10 @@ std::optional<std::span<const T>> array_of(std::span<const std::byte> bytes) {
   return std::span<const T>(reinterpret_cast<const T*>(bytes.data()), bytes.size() / sizeof(T));
 }
 
+std::string_view chars_of(std::span<const std::byte> bytes) {
+  return {reinterpret_cast<const char*>(bytes.data()), bytes.size()};
+}
+
 std::vector<std::byte> settings_section(const Settings& settings) {
   SettingsRecord record;
   record.on_error = static_cast<std::uint8_t>(settings.on_error);
@@ -71,15 +75,17 @@ bool read_sections(const CompiledTableFile& file, LoadedRules& out, Settings& se
   const auto text = section(SectionTag::text);
   const auto programs = section(SectionTag::programs);
   const auto image = section(SectionTag::matcher);
-  if (!s || !rules || !actions || !text || !programs || !image) return false;
+  const auto label_blocks = section(SectionTag::label_blocks);
+  const auto labels = section(SectionTag::labels);
+  if (!s || !rules || !actions || !text || !programs || !image || !label_blocks || !labels) return false;
   const auto parsed = read_settings(*s);
   const auto rule_array = array_of<RuleRecord>(*rules);
   const auto action_array = array_of<ActionRecord>(*actions);
   const auto program_array = array_of<TextRef>(*programs);
-  if (!parsed || !rule_array || !action_array || !program_array) return false;
-  const auto records = RuleRecords::view(
-      *rule_array, *action_array, std::string_view(reinterpret_cast<const char*>(text->data()), text->size()),
-      *program_array);
+  const auto block_array = array_of<std::uint32_t>(*label_blocks);
+  if (!parsed || !rule_array || !action_array || !program_array || !block_array) return false;
+  const auto records = RuleRecords::view(*rule_array, *action_array, chars_of(*text), *program_array, *block_array,
+                                         chars_of(*labels));
   if (!records) return false;
   settings = *parsed;
   out.records = *records;
@@ -186,6 +192,8 @@ std::string compile_to_file(const RuleTable& table, const SourceIdentity& source
       {SectionTag::text, std::as_bytes(std::span<const char>(records.text.data(), records.text.size()))},
       {SectionTag::programs, bytes_of(std::span<const TextRef>(records.programs))},
       {SectionTag::matcher, image},
+      {SectionTag::label_blocks, bytes_of(std::span<const std::uint32_t>(records.labels.blocks))},
+      {SectionTag::labels, std::as_bytes(std::span<const char>(records.labels.bytes.data(), records.labels.bytes.size()))},
   };
   return write_compiled_table(compiled_table_path(table.config_path), source, sections);
 }

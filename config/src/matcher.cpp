@@ -1,6 +1,7 @@
 // The Matcher's lookup in an image (matcher_image.hpp): per family, one hash
 // table per distinct prefix length, probed longest first. A slot maps a masked
-// prefix to its candidate rules, in file order, in one flat array. A lookup
+// prefix to its one unfiltered rule, or to its candidate rules, in file order,
+// in one flat array. A lookup
 // costs one probe per distinct length, whatever the number of rules, and reads
 // nothing but the image and the `applies` bits.
 #include "srcbind/matcher.hpp"
@@ -74,40 +75,55 @@ struct Query {
   }
 };
 
+// The value of `prefix`'s slot, or SlotValue::kEmpty. Reads at most
+// table.probes slots, which open() checked are in the table.
 template <class F>
-const Slot<F>* probe(const std::byte* image, const Table<F>& table, typename F::Key prefix) noexcept {
+std::uint32_t probe(const std::byte* image, const Table<F>& table, typename F::Key prefix) noexcept {
   const Slot<F>* slots = image::at<Slot<F>>(image, table.slots);
-  for (std::uint64_t i = F::hash(prefix) >> table.shift;; i = (i + 1) & table.slot_mask) {
+  std::uint64_t i = F::hash(prefix) >> table.shift;
+  for (std::uint32_t left = table.probes; left != 0; --left, i = (i + 1) & table.slot_mask) {
     const Slot<F>& slot = slots[i];
-    if (slot.count == 0) return nullptr;   // load factor <= 1/2 (open() checks one is empty)
-    if (slot.key == prefix) return &slot;
+    if (slot.key == prefix) return slot.value;
+    if (slot.value == image::SlotValue::kEmpty) break;
   }
+  return image::SlotValue::kEmpty;
 }
 
-// The winning candidate in one family, or nullptr; `length`, when asked for,
-// gets the length of its prefix. The caller has asked the family's first-byte
-// filter (Matcher::FirstByteFilter) already.
+// The winning rule in one family, or Matcher::kNoRule; `length`, when asked
+// for, gets the length of its prefix. The caller has asked the family's
+// first-byte filter (Matcher::FirstByteFilter) already. A slot's value is
+// checked here, where it is read (open() does not read the slots): a rule index
+// past the rules, or candidates past the family's, count as no match.
 template <class F>
-[[gnu::always_inline]] inline const Candidate* family_lookup(const std::byte* image, const std::uint64_t* applies,
+[[gnu::always_inline]] inline std::uint32_t family_lookup(const std::byte* image, const std::uint64_t* applies,
                                                           const Endpoint& destination, Protocol protocol,
                                                           unsigned* length = nullptr) noexcept {
-  const FamilyHeader& family = image::family_header<F>(header_of(image));
+  const Header& header = header_of(image);
+  const FamilyHeader& family = image::family_header<F>(header);
   const Query query(image, applies, destination, destination.address.is_loopback(), protocol);
   const auto key = F::key(destination.address);
   const Table<F>* table = image::at<Table<F>>(image, family.tables);
   const Table<F>* const end = table + family.table_count;
   const Candidate* const candidates = image::at<Candidate>(image, family.candidates);
   for (; table != end; ++table) {
-    const Slot<F>* slot = probe(image, *table, F::apply(key, table->mask));
-    if (slot == nullptr) continue;
-    const Candidate* c = candidates + slot->first;
-    for (const Candidate* const last = c + slot->count; c != last; ++c) {
-      if (!query.accepts(*c)) continue;
-      if (length != nullptr) *length = F::length(table->mask);
-      return c;
+    const std::uint32_t value = probe(image, *table, F::apply(key, table->mask));
+    std::uint32_t rule = Matcher::kNoRule;
+    if ((value & image::SlotValue::kList) == 0) {
+      if (value - 1 < header.rule_count) rule = value - 1;   // kEmpty wraps past it
+    } else {
+      for (std::uint32_t c = value & ~image::SlotValue::kList; c < family.candidate_count; ++c) {
+        if (query.accepts(candidates[c])) {
+          rule = candidates[c].rule;
+          break;
+        }
+        if ((candidates[c].flags & Candidate::kLast) != 0) break;
+      }
     }
+    if (rule == Matcher::kNoRule) continue;
+    if (length != nullptr) *length = F::length(table->mask);
+    return rule;
   }
-  return nullptr;
+  return Matcher::kNoRule;
 }
 
 template <class F>
@@ -248,16 +264,15 @@ template <Family family>
 [[gnu::noinline, gnu::hot]] std::uint32_t Matcher::find_index_in(const Endpoint& destination,
                                                                  Protocol protocol, unsigned* length) const noexcept {
   if (!may_match(destination)) return kNoRule;
-  const Candidate* winner = family_lookup<Traits<family>>(image_, applies_, destination, protocol, length);
-  return winner == nullptr ? kNoRule : winner->rule;
+  return family_lookup<Traits<family>>(image_, applies_, destination, protocol, length);
 }
 
 template <Family family>
 [[gnu::noinline, gnu::hot]] const Rule* Matcher::find_in(const Endpoint& destination,
                                                          Protocol protocol) const noexcept {
   if (!may_match(destination)) return nullptr;
-  const Candidate* winner = family_lookup<Traits<family>>(image_, applies_, destination, protocol);
-  return winner == nullptr || rules_ == nullptr ? nullptr : rules_ + winner->rule;
+  const std::uint32_t winner = family_lookup<Traits<family>>(image_, applies_, destination, protocol);
+  return winner == kNoRule || rules_ == nullptr ? nullptr : rules_ + winner;
 }
 
 template std::uint32_t Matcher::find_index_in<Family::v4>(const Endpoint&, Protocol, unsigned*) const noexcept;

@@ -10,11 +10,15 @@
 //   PortRange[port_range_count]  every rule's port ranges, once per rule
 //   per family:
 //     Table<F>[table_count]      one per distinct prefix length, longest first
-//     Candidate[candidate_count] per prefix, its rules in file order
+//     Candidate[candidate_count] the prefixes whose rules need more than the slot
 //     Slot<F>[...]               each table's open-addressing slots
 //
-// Matcher::open (matcher_image_check.cpp) checks every field a lookup reads;
-// build_image (matcher_image_build.cpp) writes them; matcher.cpp looks up.
+// A slot is a key and one 32-bit value: the usual prefix, one rule without a
+// filter, is the rule itself, so a 1,000,000-rule image is ~13 bytes a rule
+// (docs/compiled-table.md, "Layout"). Matcher::open (matcher_image_check.cpp)
+// checks every offset and count, in time that does not grow with the rules;
+// a slot's value is checked where a lookup reads it (matcher.cpp).
+// build_image (matcher_image_build.cpp) writes them.
 #pragma once
 
 #include "srcbind/address.hpp"
@@ -29,7 +33,7 @@
 namespace srcbind::image {
 
 inline constexpr std::uint32_t kMagic = 0x494D4253;   // "SBMI" as little-endian bytes
-inline constexpr std::uint32_t kFormat = 1;           // changes with any struct below
+inline constexpr std::uint32_t kFormat = 2;           // changes with any struct below
 inline constexpr std::size_t kAlign = 8;
 
 // A v6 address as two 64-bit halves (host order), so masking is two ANDs.
@@ -94,8 +98,10 @@ struct Candidate {
   static constexpr std::uint8_t kTcp = 4;        // protocol = tcp
   static constexpr std::uint8_t kUdp = 8;        // protocol = udp
   static constexpr std::uint8_t kPorts = 16;     // port_count != 0: read the port ranges
+  static constexpr std::uint8_t kLast = 32;      // the last of its prefix's candidates
   static constexpr std::uint8_t kProtocol = kTcp | kUdp;
-  static constexpr std::uint8_t kKnownFlags = kWildcard | kProgram | kProtocol | kPorts;
+  static constexpr std::uint8_t kFilters = kWildcard | kProgram | kProtocol | kPorts;
+  static constexpr std::uint8_t kKnownFlags = kFilters | kLast;
 
   std::uint32_t rule;         // the rule's position in the rules the image was built from
   std::uint32_t port_first;   // into the port ranges
@@ -104,11 +110,19 @@ struct Candidate {
   std::uint8_t reserved;
 };
 
+// A slot's value: 0 empty; with kList set, the index of the prefix's first
+// candidate (they run to one marked kLast); otherwise 1 + the index of its one
+// rule, which has no filter (no candidate needed).
+struct SlotValue {
+  static constexpr std::uint32_t kEmpty = 0;
+  static constexpr std::uint32_t kList = 0x80000000u;
+  static constexpr std::uint32_t kMaxRule = kList - 2;   // the largest rule index a slot holds itself
+};
+
 template <class F>
 struct Slot {
   typename F::Key key;
-  std::uint32_t first;   // into the family's candidates
-  std::uint32_t count;   // 0: empty slot
+  std::uint32_t value;   // SlotValue
 };
 
 template <class F>
@@ -116,9 +130,10 @@ struct Table {
   typename F::Key mask;     // F::mask(length)
   std::uint64_t slots;      // offset of slot_mask + 1 Slot<F>
   std::uint32_t slot_mask;  // slot count - 1 (a power of two, at least 2)
+  std::uint32_t probes;     // the most slots a lookup reads: every prefix is that close to its home
   std::uint8_t shift;       // home slot: the hash's top bits, 64 - log2(slot count)
   std::uint8_t length;
-  std::uint8_t reserved[2];
+  std::uint8_t reserved[6];
 };
 
 struct FamilyHeader {
@@ -144,9 +159,10 @@ struct Header {
   std::uint32_t format;
   std::uint64_t size;                             // the image's bytes
   std::uint32_t rule_count;                       // rules it was built from
-  // Candidates of both families without a program filter, and of those and of
-  // the others how many have a protocol filter: empty() and
-  // uses_protocol_filter() read the `applies` bits only when these cannot say.
+  // (Prefix, rule) pairs of both families without a program filter, in
+  // candidates or held by slots, and of those and of the others how many have
+  // a protocol filter (all in candidates): empty() and uses_protocol_filter()
+  // read the `applies` bits only when these cannot say.
   std::uint32_t unfiltered_candidates;
   std::uint32_t unfiltered_protocol_candidates;
   std::uint32_t filtered_protocol_candidates;
@@ -161,8 +177,8 @@ template <class T>
 inline constexpr bool kPlain = std::is_trivially_copyable_v<T> && std::is_standard_layout_v<T> && alignof(T) <= kAlign;
 static_assert(kPlain<Header> && kPlain<FamilyHeader> && kPlain<Candidate> && kPlain<PortRange>);
 static_assert(kPlain<Table<V4>> && kPlain<Table<V6>> && kPlain<Slot<V4>> && kPlain<Slot<V6>>);
-static_assert(sizeof(Candidate) == 12 && sizeof(Slot<V4>) == 12 && sizeof(Slot<V6>) == 24);
-static_assert(sizeof(Table<V4>) == 24 && sizeof(Table<V6>) == 32);
+static_assert(sizeof(Candidate) == 12 && sizeof(Slot<V4>) == 8 && sizeof(Slot<V6>) == 24);
+static_assert(sizeof(Table<V4>) == 32 && sizeof(Table<V6>) == 40);
 static_assert(sizeof(Header) % kAlign == 0 && sizeof(FamilyHeader) == 64);
 
 template <class F>
@@ -183,12 +199,13 @@ const T* at(const std::byte* image, std::uint64_t offset) noexcept {
   return reinterpret_cast<const T*>(image + offset);
 }
 
-// Whether `image` is an image of `rule_count` rules whose every field a lookup
-// reads (offsets, counts, slot tables, candidate and port ranges, rule
-// indices) stays inside it, and whose lookups end (every table has an empty
-// slot). `applies_words`: the size of the caller's `applies` bitmap, which
-// must cover every rule when some candidate has a program filter. Reads only
-// inside `image` (matcher_image_check.cpp).
+// Whether `image` is an image of `rule_count` rules whose offsets, counts,
+// tables, candidates and port ranges stay inside it, and whose lookups end
+// (each table's probe limit is within its slots). Slots are not read: their
+// values are checked where a lookup reads them. `applies_words`: the size of
+// the caller's `applies` bitmap, which must cover every rule when some
+// candidate has a program filter. Reads only inside `image`
+// (matcher_image_check.cpp).
 bool valid(std::span<const std::byte> image, std::size_t rule_count, std::size_t applies_words) noexcept;
 
 constexpr std::uint64_t align_up(std::uint64_t bytes) noexcept {

@@ -10,14 +10,15 @@
 #include <cstring>
 #include <limits>
 #include <new>
+#include <span>
 #include <stdexcept>
 
 namespace srcbind::image {
 namespace {
 
 // Counts the image keeps in 32 bits. A family's entries stay below 2^30 so that
-// its slot counts (at most twice its distinct prefixes, rounded up to a power
-// of two) fit a 32-bit slot_mask.
+// its slot counts (4/3 of its distinct prefixes, rounded up to a power of two)
+// fit a 32-bit slot_mask, and a candidate's index fits a slot's 31 bits.
 constexpr std::uint64_t kMaxRules = std::numeric_limits<std::uint32_t>::max() - 1;   // below kNoRule
 constexpr std::uint64_t kMaxEntries = std::uint64_t{1} << 30;
 constexpr std::uint64_t kMaxPortRanges = std::numeric_limits<std::uint32_t>::max();
@@ -49,14 +50,41 @@ void append_merged(std::span<const srcbind::PortRange> ranges, std::vector<PortR
   }
 }
 
+// The flags of one rule's candidate under one prefix, from its entries there
+// (the same rule twice under one prefix, `*` and 0.0.0.0/0: one candidate,
+// matching loopback if either does).
 template <class F>
-std::uint8_t flags_of(const Rule& rule, const Entry<F>& entry) noexcept {
-  unsigned flags = entry.wildcard ? Candidate::kWildcard : 0;
-  if (entry.port_count != 0) flags |= Candidate::kPorts;
+std::uint8_t flags_of(const Rule& rule, const Entry<F>* first, const Entry<F>* last) noexcept {
+  const bool wildcard = std::all_of(first, last, [](const Entry<F>& e) { return e.wildcard; });
+  unsigned flags = wildcard ? Candidate::kWildcard : 0;
+  if (first->port_count != 0) flags |= Candidate::kPorts;
   if (!rule.programs.empty()) flags |= Candidate::kProgram;
   if (rule.protocol == Protocol::tcp) flags |= Candidate::kTcp;
   if (rule.protocol == Protocol::udp) flags |= Candidate::kUdp;
   return static_cast<std::uint8_t>(flags);
+}
+
+// The end of the run of entries from `first` that share its prefix (and
+// length), or its rule as well.
+template <class F>
+const Entry<F>* same_prefix_end(const Entry<F>* first, const Entry<F>* end) noexcept {
+  const Entry<F>* e = first;
+  while (e != end && e->length == first->length && e->prefix == first->prefix) ++e;
+  return e;
+}
+template <class F>
+const Entry<F>* same_rule_end(const Entry<F>* first, const Entry<F>* end) noexcept {
+  const Entry<F>* e = first;
+  while (e != end && e->rule == first->rule) ++e;
+  return e;
+}
+
+// Whether a prefix's entries [first, last) are one rule without a filter,
+// which its slot holds itself (SlotValue).
+template <class F>
+bool held_by_slot(std::span<const Rule> rules, const Entry<F>* first, const Entry<F>* last) noexcept {
+  return first->rule == (last - 1)->rule && first->rule <= SlotValue::kMaxRule &&
+         (flags_of(rules[first->rule], first, last) & Candidate::kFilters) == 0;
 }
 
 // Longest first; within one prefix, file order.
@@ -126,8 +154,9 @@ void Builder::add_ports(const Rule& rule, std::uint32_t& first, std::uint16_t& c
 }
 
 // Sorts the entries and counts what they need: one table per length, a
-// candidate per (prefix, rule), twice as many slots as prefixes (a load factor
-// of at most 1/2 leaves every probe an empty slot to stop at).
+// candidate per (prefix, rule) unless the slot holds the rule itself, and
+// slots for at least 4/3 of the prefixes (a load factor of at most 3/4; the
+// probe limit bounds every lookup).
 template <class F>
 void Builder::plan(FamilyPlan<F>& family) {
   auto& entries = family.entries;
@@ -137,16 +166,19 @@ void Builder::plan(FamilyPlan<F>& family) {
     std::sort(entries.begin(), entries.end(), index_order<F>);
   }
   std::vector<std::uint64_t> distinct;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    const bool new_length = i == 0 || entries[i].length != entries[i - 1].length;
-    const bool new_prefix = new_length || entries[i].prefix != entries[i - 1].prefix;
-    if (new_length) distinct.push_back(0);
-    distinct.back() += new_prefix;
-    family.candidate_count += new_prefix || entries[i].rule != entries[i - 1].rule;
+  const Entry<F>* const end = entries.data() + entries.size();
+  for (const Entry<F>* prefix = entries.data(); prefix != end;) {
+    const Entry<F>* const next = same_prefix_end(prefix, end);
+    if (prefix == entries.data() || prefix->length != (prefix - 1)->length) distinct.push_back(0);
+    ++distinct.back();
+    if (!held_by_slot(rules_, prefix, next)) {
+      for (const Entry<F>* rule = prefix; rule != next; rule = same_rule_end(rule, next)) ++family.candidate_count;
+    }
+    prefix = next;
   }
   family.slot_counts.reserve(distinct.size());
   for (const std::uint64_t prefixes : distinct) {
-    const auto slots = std::bit_ceil(std::max<std::uint64_t>(2 * prefixes, 2));
+    const auto slots = std::bit_ceil(std::max<std::uint64_t>((4 * prefixes + 2) / 3, 2));
     family.slot_counts.push_back(static_cast<std::uint32_t>(slots));   // at most 2^31: kMaxEntries
     family.slot_bytes += slots * sizeof(Slot<F>);
   }
@@ -194,9 +226,10 @@ void Builder::write_family(const FamilyPlan<F>& family, std::byte* out, Header& 
   auto* const candidates = reinterpret_cast<Candidate*>(out + family.candidates);
   std::uint32_t written = 0;
   std::uint64_t slots_at = family.slots;
-  const auto& entries = family.entries;
-  for (std::size_t i = 0, t = 0; i < entries.size(); ++t) {
-    const unsigned length = entries[i].length;
+  const Entry<F>* const end = family.entries.data() + family.entries.size();
+  const Entry<F>* prefix = family.entries.data();
+  for (std::size_t t = 0; prefix != end; ++t) {
+    const unsigned length = prefix->length;
     const std::uint32_t slot_count = family.slot_counts[t];
     auto& table = *new (out + family.tables + t * sizeof(Table<F>)) Table<F>{};
     table.mask = F::mask(length);
@@ -206,32 +239,38 @@ void Builder::write_family(const FamilyPlan<F>& family, std::byte* out, Header& 
     table.length = static_cast<std::uint8_t>(length);
     auto* const slots = reinterpret_cast<Slot<F>*>(out + slots_at);
     slots_at += std::uint64_t{slot_count} * sizeof(Slot<F>);
-    while (i < entries.size() && entries[i].length == length) {
-      const auto prefix = entries[i].prefix;
+    for (; prefix != end && prefix->length == length;) {
+      const Entry<F>* const next = same_prefix_end(prefix, end);
+      const bool in_slot = held_by_slot(rules_, prefix, next);
       const std::uint32_t first = written;
-      for (; i < entries.size() && entries[i].length == length && entries[i].prefix == prefix; ++i) {
-        const Entry<F>& entry = entries[i];
-        const unsigned byte = F::first_byte(prefix);
-        if (entry.wildcard) summary.has_wildcard = 1;
-        else if (length < 8) summary.has_short_prefix = 1;
-        else summary.first_bytes[byte >> 6] |= std::uint64_t{1} << (byte & 63);
-        // The same rule twice under one prefix (`*` and 0.0.0.0/0): keep one,
-        // matching loopback if either does.
-        if (written > first && candidates[written - 1].rule == entry.rule) {
-          if (!entry.wildcard) candidates[written - 1].flags &= static_cast<std::uint8_t>(~Candidate::kWildcard);
-          continue;
+      for (const Entry<F>* run = prefix; run != next;) {
+        const Entry<F>* const run_end = same_rule_end(run, next);
+        for (const Entry<F>* e = run; e != run_end; ++e) {
+          const unsigned byte = F::first_byte(e->prefix);
+          if (e->wildcard) summary.has_wildcard = 1;
+          else if (length < 8) summary.has_short_prefix = 1;
+          else summary.first_bytes[byte >> 6] |= std::uint64_t{1} << (byte & 63);
         }
-        const Rule& rule = rules_[entry.rule];
+        const Rule& rule = rules_[run->rule];
         const bool program = !rule.programs.empty();
         const bool protocol = rule.protocol != Protocol::any;
         header.unfiltered_candidates += !program;
         header.unfiltered_protocol_candidates += !program && protocol;
         header.filtered_protocol_candidates += program && protocol;
-        candidates[written++] = {entry.rule, entry.port_first, entry.port_count, flags_of(rule, entry), 0};
+        if (!in_slot) candidates[written++] = {run->rule, run->port_first, run->port_count, flags_of(rule, run, run_end), 0};
+        run = run_end;
       }
-      std::uint64_t s = F::hash(prefix) >> table.shift;
-      while (slots[s].count != 0) s = (s + 1) & table.slot_mask;
-      slots[s] = {prefix, first, written - first};
+      std::uint32_t value = prefix->rule + 1;
+      if (!in_slot) {
+        candidates[written - 1].flags |= Candidate::kLast;
+        value = SlotValue::kList | first;
+      }
+      std::uint64_t s = F::hash(prefix->prefix) >> table.shift;
+      std::uint32_t probes = 1;
+      for (; slots[s].value != SlotValue::kEmpty; ++probes) s = (s + 1) & table.slot_mask;
+      slots[s] = {prefix->prefix, value};
+      table.probes = std::max(table.probes, probes);
+      prefix = next;
     }
   }
 }

@@ -30,10 +30,12 @@ TEST(CompiledRules, LabelsAreTheRulesOwn) {
   const CompiledRules compiled = compile_rules(table.rules);
   const RuleRecords records = compiled.view();
   ASSERT_EQ(records.rules().size(), 3u);
-  EXPECT_EQ(records.label(records.rules()[0]), "far");
-  EXPECT_EQ(records.label(records.rules()[1]), "");   // unnamed: "at line N"
+  LabelBuffer buffer;
+  EXPECT_EQ(records.label(0, buffer), "far");
+  EXPECT_EQ(records.label(1, buffer), "");   // unnamed: "at line N"
   EXPECT_EQ(records.rules()[1].line, table.rules[1].line);
-  EXPECT_EQ(records.label(records.rules()[2]), "SRCBIND_SOURCE");
+  EXPECT_EQ(records.label(2, buffer), "SRCBIND_SOURCE");
+  EXPECT_EQ(records.label(3, buffer), "") << "past the rules";
   EXPECT_EQ(records.rules()[2].line, 0u);
 }
 
@@ -69,26 +71,28 @@ TEST(CompiledRules, AViewRefusesReferencesOutsideItsPools) {
   std::vector<ActionRecord> actions(compiled.actions.begin(), compiled.actions.end());
   std::vector<TextRef> programs(compiled.programs.begin(), compiled.programs.end());
   const std::string text(compiled.text);
-  ASSERT_TRUE(RuleRecords::view(rules, actions, text, programs));
+  const std::vector<std::uint32_t> blocks(compiled.labels.blocks.begin(), compiled.labels.blocks.end());
+  const std::string labels(compiled.labels.bytes);
+  ASSERT_TRUE(RuleRecords::view(rules, actions, text, programs, blocks, labels));
 
   auto bad = rules;
   bad[0].action = 1;
-  EXPECT_FALSE(RuleRecords::view(bad, actions, text, programs));
-  bad = rules;
-  bad[0].label.size = static_cast<std::uint32_t>(text.size()) + 1;
-  EXPECT_FALSE(RuleRecords::view(bad, actions, text, programs));
-  bad = rules;
-  bad[0].label.offset = 0xFFFFFFFFu;
-  EXPECT_FALSE(RuleRecords::view(bad, actions, text, programs));
+  EXPECT_FALSE(RuleRecords::view(bad, actions, text, programs, blocks, labels));
+  auto bad_blocks = blocks;
+  bad_blocks.back() += 1;
+  EXPECT_FALSE(RuleRecords::view(rules, actions, text, programs, bad_blocks, labels));
+  bad_blocks.push_back(bad_blocks.back());
+  EXPECT_FALSE(RuleRecords::view(rules, actions, text, programs, bad_blocks, labels)) << "a block too many";
+  EXPECT_FALSE(RuleRecords::view(rules, actions, text, programs, blocks, labels + "x"));
   auto bad_actions = actions;
   bad_actions[0].programs_count = 2;
-  EXPECT_FALSE(RuleRecords::view(rules, bad_actions, text, programs));
+  EXPECT_FALSE(RuleRecords::view(rules, bad_actions, text, programs, blocks, labels));
   bad_actions = actions;
   std::memset(bad_actions[0].interface.text, 'x', sizeof bad_actions[0].interface.text);   // no NUL
-  EXPECT_FALSE(RuleRecords::view(rules, bad_actions, text, programs));
+  EXPECT_FALSE(RuleRecords::view(rules, bad_actions, text, programs, blocks, labels));
   auto bad_programs = programs;
   bad_programs[0].offset = static_cast<std::uint32_t>(text.size());
-  EXPECT_FALSE(RuleRecords::view(rules, actions, text, bad_programs));
+  EXPECT_FALSE(RuleRecords::view(rules, actions, text, bad_programs, blocks, labels));
 }
 
 // decide() on a record, as on the rule it was made from: every kind of rule,
@@ -212,7 +216,8 @@ TEST_F(CompiledTableFiles, ATableWrittenAndReadDecidesAsTheFile) {
     if (x == Matcher::kNoRule) continue;
     const RuleRecord& rx = table.records.rules()[x];
     const RuleRecord& ry = parsed.records.rules()[y];
-    EXPECT_EQ(table.records.label(rx), parsed.records.label(ry));
+    LabelBuffer bx, by;
+    EXPECT_EQ(table.records.label(x, bx), parsed.records.label(y, by));
     EXPECT_EQ(table.records.action(rx), parsed.records.action(ry));
   }
 }
@@ -282,7 +287,8 @@ TEST_F(CompiledTableFiles, TheQuickRuleComesFromTheEnvironmentNotTheTable) {
   EXPECT_EQ(loaded.settings.log_level, LogLevel::debug);
   const RuleRecords quick = loaded.quick.view();
   ASSERT_EQ(quick.rules().size(), 1u);
-  EXPECT_EQ(quick.label(quick.rules()[0]), "SRCBIND_SOURCE");
+  LabelBuffer buffer;
+  EXPECT_EQ(quick.label(0, buffer), "SRCBIND_SOURCE");
   EXPECT_EQ(loaded.quick_destinations.size(), 2u);
 }
 

@@ -355,19 +355,52 @@ TEST_F(CorruptedField, ShiftThatWouldHomeOutsideTheSlots) {
   v4_table(0).shift -= 1;
   EXPECT_FALSE(opens());
 }
-TEST_F(CorruptedField, NoEmptySlotToEndAProbe) {
-  image::Slot<image::V4>* slots = v4_slots(0);
-  for (std::uint32_t s = 0; s <= v4_table(0).slot_mask; ++s) {
-    if (slots[s].count == 0) slots[s] = {v4_table(0).mask & 0x0A000000u, 0, 1};
-  }
+TEST_F(CorruptedField, ProbeLimitPastTheSlots) {
+  v4_table(0).probes = v4_table(0).slot_mask + 2;
   EXPECT_FALSE(opens());
 }
-TEST_F(CorruptedField, SlotCandidatesPastTheEnd) {
-  image::Slot<image::V4>* slots = v4_slots(0);
-  for (std::uint32_t s = 0; s <= v4_table(0).slot_mask; ++s) {
-    if (slots[s].count != 0) slots[s].count = header().v4.candidate_count + 1;
+
+// open() does not read the slots (matcher_image_check.cpp): what they say is
+// checked where a lookup reads it, and a wrong one is no rule, or a rule.
+class CorruptedSlots : public CorruptedField {
+ protected:
+  // Every slot of every v4 table made `value`, with a key from the rules'.
+  void fill_v4(std::uint32_t value, bool keep_empty) {
+    for (std::size_t t = 0; t < header().v4.table_count; ++t) {
+      image::Slot<image::V4>* slots = v4_slots(t);
+      for (std::uint32_t s = 0; s <= v4_table(t).slot_mask; ++s) {
+        if (keep_empty && slots[s].value == image::SlotValue::kEmpty) continue;
+        slots[s] = {slots[s].value == image::SlotValue::kEmpty ? (v4_table(t).mask & 0xCB007100u) : slots[s].key, value};
+      }
+      v4_table(t).probes = v4_table(t).slot_mask + 1;
+    }
   }
-  EXPECT_FALSE(opens());
+  int found() {
+    const std::vector<std::uint64_t> applies(1, ~std::uint64_t{0});
+    const std::optional<Matcher> matcher = Matcher::open(image_.bytes(), applies, table_.rules.size());
+    EXPECT_TRUE(matcher.has_value());
+    if (!matcher) return -1;
+    std::mt19937 random(7);
+    return look_up_everywhere(*matcher, table_.rules, random);
+  }
+};
+
+TEST_F(CorruptedSlots, NoEmptySlotEndsAProbeAtItsLimit) {
+  fill_v4(1, false);   // every slot rule 0, no empty one
+  EXPECT_GT(found(), 0);
+}
+TEST_F(CorruptedSlots, RuleIndexPastTheRules) {
+  fill_v4(static_cast<std::uint32_t>(table_.rules.size()) + 1, true);
+  found();
+}
+TEST_F(CorruptedSlots, CandidatesPastTheEnd) {
+  fill_v4(image::SlotValue::kList | header().v4.candidate_count, true);
+  found();
+}
+TEST_F(CorruptedSlots, TheLastCandidateUnmarked) {
+  for (std::uint32_t i = 0; i < header().v4.candidate_count; ++i) v4_candidate(i).flags &= ~image::Candidate::kLast;
+  fill_v4(image::SlotValue::kList | 0, true);
+  found();
 }
 TEST_F(CorruptedField, RuleIndex) {
   v4_candidate(0).rule = static_cast<std::uint32_t>(table_.rules.size());
@@ -399,7 +432,7 @@ TEST_F(CorruptedField, TablesNotLongestFirst) {
   EXPECT_FALSE(opens());
 }
 TEST_F(CorruptedField, CandidateCountsInTheHeader) {
-  header().unfiltered_candidates += 1;
+  header().filtered_protocol_candidates += 1;
   EXPECT_FALSE(opens());
 }
 

@@ -98,7 +98,8 @@ TEST(LineBufferRule, NamesARuleAsEveryOtherOutputDoes) {
   for (std::size_t i = 0; i < rules.size(); ++i) {
     const RuleRecord& record = records.rules()[i];
     LineBuffer line;
-    line.rule(records.label(record), record.line);
+    LabelBuffer buffer;
+    line.rule(records.label(i, buffer), record.line);
     const std::string_view text = line.finish();
     EXPECT_EQ(text.substr(0, text.size() - 1), rules[i].reference());
   }

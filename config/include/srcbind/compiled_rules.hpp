@@ -2,10 +2,11 @@
 // mean the same at any address, so that a compiled table (compiled_table.hpp)
 // is used where it was read, without parsing or building anything per rule.
 //
-//   RuleRecord    one per rule, in file order: its label and its action
+//   RuleRecord    one per rule, in file order: its line and its action
 //   ActionRecord  what a matched rule does; rules that do the same share one
 //                 (a 1,000,000-rule table has a handful of sources)
-//   text          the labels and program names, one pool
+//   labels        the rules' names, in rule order, front-coded (label_pool.hpp)
+//   text          program names, one pool
 //   programs      an action's program names: references into the pool
 //
 // decide() (decision.hpp) takes an ActionRecord as it takes a Rule. The library
@@ -14,6 +15,7 @@
 #pragma once
 
 #include "srcbind/address.hpp"
+#include "srcbind/label_pool.hpp"
 #include "srcbind/rule.hpp"
 
 #include <net/if.h>
@@ -68,8 +70,8 @@ struct ActionRecord {
   friend bool operator==(const ActionRecord&, const ActionRecord&) = default;
 };
 
+// 8 bytes: a 1,000,000-rule table has as many. Its label is in the labels, at its index.
 struct RuleRecord {
-  TextRef label;            // the rule's name; empty for an unnamed `[rule]` ("at line N")
   std::uint32_t line = 0;   // of its section header; 0 for quick mode (its label is the variable's name)
   std::uint32_t action = 0; // index of its ActionRecord
 };
@@ -79,18 +81,24 @@ static_assert(std::is_trivially_copyable_v<RuleRecord> && std::is_trivially_copy
 static_assert(std::has_unique_object_representations_v<ActionRecord> &&
               std::has_unique_object_representations_v<RuleRecord>, "no padding: written to files as they are");
 
-// A view of the records, checked once: every reference stays inside its pool.
+// A view of the records, checked once: every action and program reference
+// stays inside what it refers to; a label is checked as it is decoded.
 class RuleRecords {
  public:
   RuleRecords() = default;
-  // nullopt when some label, action or program reference points outside what it refers to.
+  // nullopt when some action or program reference points outside what it
+  // refers to, or the labels' block offsets do not fit (label_pool.hpp).
   static std::optional<RuleRecords> view(std::span<const RuleRecord> rules, std::span<const ActionRecord> actions,
-                                         std::string_view text, std::span<const TextRef> programs) noexcept;
+                                         std::string_view text, std::span<const TextRef> programs,
+                                         std::span<const std::uint32_t> label_blocks,
+                                         std::string_view labels) noexcept;
 
   std::span<const RuleRecord> rules() const noexcept { return rules_; }
   std::span<const ActionRecord> actions() const noexcept { return actions_; }
   const ActionRecord& action(const RuleRecord& rule) const noexcept { return actions_[rule.action]; }
-  std::string_view label(const RuleRecord& rule) const noexcept { return text(rule.label); }
+  // The name of rule `index`, decoded into `buffer`; empty for an unnamed rule
+  // (the log says "at line N").
+  std::string_view label(std::size_t index, LabelBuffer& buffer) const noexcept { return labels_.get(index, buffer); }
   // Whether some action is for named programs only.
   bool has_program_filter() const noexcept { return has_program_filter_; }
   // Bit i (of word i / 64) set when rule i's action names one of `names`: the
@@ -105,6 +113,7 @@ class RuleRecords {
   std::span<const ActionRecord> actions_;
   std::string_view text_;
   std::span<const TextRef> programs_;
+  LabelPool labels_;
   bool has_program_filter_ = false;
 };
 
@@ -112,12 +121,13 @@ class RuleRecords {
 // `srcbind --compile` writes), allocated from `memory`.
 struct CompiledRules {
   explicit CompiledRules(std::pmr::memory_resource* memory = std::pmr::get_default_resource())
-      : rules(memory), actions(memory), text(memory), programs(memory) {}
+      : rules(memory), actions(memory), text(memory), programs(memory), labels(memory) {}
 
   std::pmr::vector<RuleRecord> rules;
   std::pmr::vector<ActionRecord> actions;
   std::pmr::string text;
   std::pmr::vector<TextRef> programs;
+  LabelPoolData labels;
 
   RuleRecords view() const noexcept;
 };

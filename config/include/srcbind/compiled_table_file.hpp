@@ -48,7 +48,7 @@ struct CompiledTableHeader;   // compiled_table_file.cpp
 
 // Bumped whenever the header or any section's layout changes: a table in
 // another format is not read (the INI is, until the table is compiled again).
-inline constexpr std::uint32_t kCompiledTableFormat = 1;
+inline constexpr std::uint32_t kCompiledTableFormat = 2;
 inline constexpr std::size_t kMaxCompiledSections = 16;
 // Far above a table of 1,000,000 rules; stops a runaway file from eating the
 // host program's memory.
@@ -67,7 +67,9 @@ struct SourceIdentity {
 std::string compiled_table_path(std::string_view ini_path);
 
 // The sections, docs/compiled-table.md ("Layout").
-enum class SectionTag : std::uint32_t { settings = 1, rules = 2, actions = 3, text = 4, programs = 5, matcher = 6 };
+enum class SectionTag : std::uint32_t {
+  settings = 1, rules = 2, actions = 3, text = 4, programs = 5, matcher = 6, label_blocks = 7, labels = 8
+};
 // A section's bytes; in the file, and in memory once read, they start 8-byte aligned.
 struct SectionView {
   SectionTag tag;
