@@ -14,6 +14,11 @@
 //   resident memory after the first network socket: processes with and without the library
 //   (start-up and the first connection: startup_bench.cpp)
 //
+// The same workers also run under floor_preload.c, a library that does the
+// job for the one rule and nothing else, taking turns with the others: the
+// floor of any preload library on this machine, for the tcp-lib, tcp-nomatch,
+// udp-lib and udp-nomatch rows (--no-floor leaves it out).
+//
 // Every worker also checks the source its peers saw, for both sides: a fast run
 // that did not force the source is reported as a failure, not as a result.
 #include "bench_support.hpp"
@@ -327,7 +332,8 @@ struct Row {
   std::string check;
 };
 
-int driver(const std::string& self, const std::string& library, const std::string& out_path, int rounds) {
+int driver(const std::string& self, const std::string& library, const std::string& floor_library,
+           const std::string& out_path, int rounds) {
   char dir_template[] = "/tmp/srcbind-bench-XXXXXX";
   std::string dir = mkdtemp(dir_template);
   const std::string small = write_config(dir, "small.ini", 1, true);
@@ -338,6 +344,11 @@ int driver(const std::string& self, const std::string& library, const std::strin
 
   auto with_lib = [&](const std::string& config) {
     return std::map<std::string, std::string>{{"LD_PRELOAD", library}, {"SRCBIND_CONFIG", config}};
+  };
+  // The floor of any interposer (floor_preload.c): the same rule, the same
+  // calls, nothing else.
+  auto with_floor = [&](const std::string& config) {
+    return std::map<std::string, std::string>{{"LD_PRELOAD", floor_library}, {"SRCBIND_CONFIG", config}};
   };
   struct Variant {
     std::string name, mode;
@@ -353,6 +364,13 @@ int driver(const std::string& self, const std::string& library, const std::strin
       {"udp-nomatch", "udp-plain", with_lib(nomatch)},
       {"udp-nomatch-100k", "udp-plain", with_lib(big_nomatch)},
   };
+  const bool with_floor_rows = !floor_library.empty();
+  if (with_floor_rows) {
+    variants.push_back({"tcp-lib (floor)", "tcp-self", with_floor(small)});
+    variants.push_back({"tcp-nomatch (floor)", "tcp-plain", with_floor(nomatch)});
+    variants.push_back({"udp-lib (floor)", "udp-self", with_floor(small)});
+    variants.push_back({"udp-nomatch (floor)", "udp-plain", with_floor(nomatch)});
+  }
   std::map<std::string, Series> series;
   // Many short processes rather than a few long ones: see Series::ratios.
   const int batches = 16, per_batch = 200;
@@ -426,6 +444,17 @@ int driver(const std::string& self, const std::string& library, const std::strin
   big_row.floor = median(series["tcp-lib"].linked);
   big_row.ratio = median(series["tcp-lib-100k"].ratios) / median(series["tcp-lib"].ratios);
   big_row.met = big_row.ratio <= 1.01 && big_row.check.rfind("FAIL", 0) != 0;
+  // What the same rows cost a preload library that does nothing but the job
+  // (information: no library can go below it on this machine).
+  std::vector<Row> floor_rows;
+  if (with_floor_rows) {
+    floor_rows = {row("tcp-lib (floor)", "tcp-self", 0, true), row("tcp-nomatch (floor)", "tcp-plain", 0, false),
+                  row("udp-lib (floor)", "udp-self", 0, true), row("udp-nomatch (floor)", "udp-plain", 0, false)};
+    for (Row& r : floor_rows) {
+      r.name = r.name.substr(0, r.name.find(' ')) + ", a one-rule interposer (the floor of any preload)";
+      r.target = "(information)";
+    }
+  }
 
   std::ostringstream md;
   char line[512];
@@ -438,6 +467,11 @@ int driver(const std::string& self, const std::string& library, const std::strin
                   r.met ? "yes" : "NO");
     md << line;
     all_met = all_met && r.met;
+  }
+  for (const Row& r : floor_rows) {
+    std::snprintf(line, sizeof line, "| %s | %s | %.2f µs | %.2f µs | %.3f | %s | %.2f | %s | |\n", r.name.c_str(),
+                  r.floor_name.c_str(), r.value, r.floor, r.ratio, r.target.c_str(), r.spread, r.check.c_str());
+    md << line;
   }
   double rss_small_added = (rss_small - rss_plain) / 1024.0, rss_big_added = (rss_big - rss_plain) / 1024.0;
   bool rss_met = rss_small_added <= 1.0 && rss_big_added <= 32.0;
@@ -461,15 +495,17 @@ int driver(const std::string& self, const std::string& library, const std::strin
 
 int main(int argc, char** argv) {
   if (argc >= 5 && std::string(argv[1]) == "worker") return worker(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
-  std::string library = SRCBIND_PRELOAD_PATH, out;
+  std::string library = SRCBIND_PRELOAD_PATH, floor_library = SRCBIND_FLOOR_PRELOAD_PATH, out;
   int rounds = 51;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--library" && i + 1 < argc) library = argv[++i];
+    else if (a == "--floor-library" && i + 1 < argc) floor_library = argv[++i];
+    else if (a == "--no-floor") floor_library.clear();
     else if (a == "--out" && i + 1 < argc) out = argv[++i];
     else if (a == "--rounds" && i + 1 < argc) rounds = std::atoi(argv[++i]);
     else {
-      std::fprintf(stderr, "usage: %s [--library PATH] [--out FILE.md] [--rounds N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--library PATH] [--floor-library PATH | --no-floor] [--out FILE.md] [--rounds N]\n", argv[0]);
       return 2;
     }
   }
@@ -477,5 +513,5 @@ int main(int argc, char** argv) {
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) return 2;
   self[n] = '\0';
-  return driver(self, library, out, rounds);
+  return driver(self, library, floor_library, out, rounds);
 }

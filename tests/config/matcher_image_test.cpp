@@ -520,6 +520,54 @@ TEST(MatcherImage, ARuleWithMoreThan65535PortRangesMatchesTheSamePorts) {
   }
 }
 
+// The usual rule (a destination and a source, nothing else) needs no
+// candidate: its slot holds it (matcher_image.hpp, SlotValue). A prefix with a
+// filter, or with more than one rule, keeps its candidates.
+TEST(MatcherImage, ASlotHoldsItsOneUnfilteredRule) {
+  const RuleTable table = parse(
+      "[rule net]\ndestination = 203.0.113.0/24\nsource = 198.51.100.12\n"
+      "[rule host]\ndestination = 203.0.113.7\nsource = 198.51.100.110\n"
+      "[rule ftp]\ndestination = 198.51.100.0/24\nport = 21\nsource = 198.51.100.12\n"
+      "[rule first]\ndestination = 198.51.100.128/25\nsource = 198.51.100.12\n"
+      "[rule second]\ndestination = 198.51.100.128/25\nsource = 198.51.100.110\n");
+  ASSERT_TRUE(table.ok());
+  const ImageCopy image(Matcher::build_image(table.rules));
+  const auto& header = *reinterpret_cast<const image::Header*>(image.bytes().data());
+  EXPECT_EQ(header.v4.candidate_count, 3u) << "ftp's port filter, and the /25's two rules";
+  EXPECT_EQ(header.unfiltered_candidates, 5u);
+  const std::optional<Matcher> opened = Matcher::open(image.bytes(), {}, table.rules.size());
+  ASSERT_TRUE(opened);
+  EXPECT_EQ(opened->find_index(endpoint("203.0.113.7", 80), Protocol::any), 1u);
+  EXPECT_EQ(opened->find_index(endpoint("203.0.113.8", 80), Protocol::any), 0u);
+  EXPECT_EQ(opened->find_index(endpoint("198.51.100.1", 21), Protocol::any), 2u);
+  EXPECT_EQ(opened->find_index(endpoint("198.51.100.1", 22), Protocol::any), Matcher::kNoRule);
+  EXPECT_EQ(opened->find_index(endpoint("198.51.100.200", 22), Protocol::any), 3u) << "the first written";
+}
+
+// A large file of such rules: about 16 bytes a rule (8-byte slots, at most 3/4
+// full, rounded up to a power of two), where a candidate per rule made ~50.
+TEST(MatcherImage, UnfilteredRulesTakeASlotEachAndNoMore) {
+  std::string text;
+  for (int i = 0; i < 30000; ++i) {
+    text += "[rule customer-" + std::to_string(i) + "]\ndestination = 10." + std::to_string(i >> 8) + "." +
+            std::to_string(i & 255) + (i % 3 == 0 ? ".0/24" : ".1") + "\nsource = 198.51.100.12\n";
+  }
+  const RuleTable table = parse(text);
+  ASSERT_TRUE(table.ok());
+  const std::vector<std::byte> built = Matcher::build_image(table.rules);
+  const auto& header = *reinterpret_cast<const image::Header*>(built.data());
+  EXPECT_EQ(header.v4.candidate_count, 0u);
+  RecordProperty("bytes_per_rule", static_cast<int>(built.size() / table.rules.size()));
+  EXPECT_LE(built.size(), 24 * table.rules.size());
+  const ImageCopy image(built);
+  const std::optional<Matcher> opened = Matcher::open(image.bytes(), {}, table.rules.size());
+  ASSERT_TRUE(opened);
+  for (std::uint32_t i = 0; i < table.rules.size(); i += 7) {
+    const std::string address = "10." + std::to_string(i >> 8) + "." + std::to_string(i & 255) + ".1";
+    ASSERT_EQ(opened->find_index(endpoint(address, 80), Protocol::any), i) << address;
+  }
+}
+
 // The preload library keeps a small configuration's index in a 2 KiB buffer of
 // its hot data page (preload/runtime.hpp): a few rules' image must stay small.
 TEST(MatcherImage, AFewRulesMakeASmallImage) {
