@@ -6,21 +6,7 @@
 #include <cstdint>
 
 namespace srcbind::preload::fd_table {
-namespace {
-
-// 2^20 descriptors (Debian's default hard RLIMIT_NOFILE is 2^19): 1 MiB of
-// virtual memory, of which only the pages of descriptors in use are touched.
-constexpr unsigned kSize = 1u << 20;
-
-enum : std::uint8_t {
-  kKnown = 1 << 0,
-  kDatagram = 1 << 1,
-  kBoundByProgram = 1 << 2,
-  kDevicePinned = 1 << 3,
-  kIpv6 = 1 << 4,
-  kConnectTried = 1 << 5,
-  kAutoBound = 1 << 6,
-};
+namespace detail {
 
 // Static storage: zero before any code runs, constructors included. (Not
 // `constinit` under clang, whose constant evaluator gives up on a million
@@ -30,6 +16,13 @@ SRCBIND_FD_TABLE std::atomic<std::uint8_t> g_flags[kSize];
 #else
 SRCBIND_FD_TABLE constinit std::atomic<std::uint8_t> g_flags[kSize];
 #endif
+
+}  // namespace detail
+
+namespace {
+
+using namespace detail;
+
 // The highest descriptor ever flagged, so that close_range(3, ~0U) clears a few
 // entries instead of a million.
 constinit std::atomic<unsigned> g_highest{0};

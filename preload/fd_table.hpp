@@ -16,7 +16,28 @@
 // kernel instead.
 #pragma once
 
+#include <atomic>
+#include <cstdint>
+
 namespace srcbind::preload::fd_table {
+
+// The table itself (fd_table.cpp), declared here for the one reader inlined
+// into a hook's fast path (send_changes_nothing).
+namespace detail {
+// 2^20 descriptors (Debian's default hard RLIMIT_NOFILE is 2^19): 1 MiB of
+// virtual memory, of which only the pages of descriptors in use are touched.
+inline constexpr unsigned kSize = 1u << 20;
+enum : std::uint8_t {
+  kKnown = 1 << 0,
+  kDatagram = 1 << 1,
+  kBoundByProgram = 1 << 2,
+  kDevicePinned = 1 << 3,
+  kIpv6 = 1 << 4,
+  kConnectTried = 1 << 5,
+  kAutoBound = 1 << 6,
+};
+extern std::atomic<std::uint8_t> g_flags[kSize];
+}  // namespace detail
 
 struct Facts {
   bool known = false;             // created by our socket() hook: family and type are valid
@@ -36,6 +57,15 @@ void mark_connect_tried(int fd) noexcept;
 // A send with a destination went to the kernel: a datagram auto-binds the
 // socket, MSG_FASTOPEN connects it.
 void note_send(int fd, bool fastopen) noexcept;
+// Whether note_send(fd, fastopen) would change nothing (a socket not known,
+// or one whose sends were noted already): read-only, inlined, no call.
+inline bool send_changes_nothing(int fd, bool fastopen) noexcept {
+  using namespace detail;
+  if (fd < 0 || static_cast<unsigned>(fd) >= kSize) return true;
+  const std::uint8_t f = g_flags[fd].load(std::memory_order_relaxed);
+  if ((f & kKnown) == 0) return true;
+  return (f & kDatagram) != 0 ? (f & kAutoBound) != 0 : !fastopen;
+}
 void mark_bound_by_program(int fd) noexcept;
 // A datagram socket bound to 0.0.0.0:0 / [::]:0: the kernel chose its port.
 void mark_auto_bound(int fd) noexcept;

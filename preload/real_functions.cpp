@@ -12,27 +12,37 @@
 namespace srcbind::preload::real {
 namespace {
 
-// Resolves `name` once. dlsym is thread-safe; two threads racing here both store
-// the same pointer. A libc without the symbol leaves nullptr, and the caller
-// falls back to the raw syscall.
-// Inlined into each trampoline: a shared out-of-line copy sat on a code page of
-// its own, touched on every call (hot_path.hpp).
+// Resolves `name`: dlsym is thread-safe; two threads racing here both store
+// the same pointer. A libc without the symbol gets `fallback` (the raw
+// syscall) instead, once. Out of line and cold: what the trampolines inline
+// is one load and a jump, so that a hook's own code stays small enough for its
+// page (hot_path.hpp) and a call from it can still be a jump.
 template <typename Fn>
-[[gnu::always_inline]] inline Fn resolve(std::atomic<Fn>& slot, const char* name) noexcept {
-  Fn fn = slot.load(std::memory_order_acquire);
-  if (fn == nullptr) {
-    fn = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
-    slot.store(fn, std::memory_order_release);
-  }
+[[gnu::noinline, gnu::cold]] Fn resolve_slowly(std::atomic<Fn>& slot, const char* name, Fn fallback) noexcept {
+  auto fn = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
+  if (fn == nullptr) fn = fallback;
+  slot.store(fn, std::memory_order_release);
   return fn;
 }
 
+// Inlined into each trampoline: a shared out-of-line copy sat on a code page of
+// its own, touched on every call (hot_path.hpp).
+template <typename Fn>
+[[gnu::always_inline]] inline Fn resolve(std::atomic<Fn>& slot, const char* name, Fn fallback) noexcept {
+  Fn fn = slot.load(std::memory_order_acquire);
+  if (fn == nullptr) [[unlikely]] fn = resolve_slowly(slot, name, fallback);
+  return fn;
+}
+
+// The trampoline `name`, and `fallbacks::name`, the same call as a raw syscall.
 #define SRCBIND_REAL(ret, name, params, args, fallback)                     \
+  namespace fallbacks {                                                    \
+  ret name params { return fallback; }                                     \
+  }                                                                        \
   ret name params {                                                        \
     using Fn = ret(*) params;                                              \
     SRCBIND_HOT_DATA static constinit std::atomic<Fn> slot{nullptr};       \
-    if (Fn fn = resolve(slot, #name)) return fn args;                      \
-    return fallback;                                                       \
+    return resolve(slot, #name, &fallbacks::name) args;                    \
   }
 
 }  // namespace
@@ -53,9 +63,15 @@ SRCBIND_REAL(int, connect, (int fd, const sockaddr* addr, socklen_t len), (fd, a
              static_cast<int>(::syscall(SYS_connect, fd, addr, len)))
 SRCBIND_REAL(int, bind, (int fd, const sockaddr* addr, socklen_t len), (fd, addr, len),
              static_cast<int>(::syscall(SYS_bind, fd, addr, len)))
-SRCBIND_REAL(ssize_t, sendto,
-             (int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen),
-             (fd, buf, len, flags, addr, addrlen), ::syscall(SYS_sendto, fd, buf, len, flags, addr, addrlen))
+namespace fallbacks {
+ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
+  return ::syscall(SYS_sendto, fd, buf, len, flags, addr, addrlen);
+}
+}  // namespace fallbacks
+SRCBIND_HOT_DATA constinit std::atomic<SendtoFunction> sendto_target{nullptr};
+ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
+  return resolve(sendto_target, "sendto", &fallbacks::sendto)(fd, buf, len, flags, addr, addrlen);
+}
 SRCBIND_REAL(ssize_t, sendmsg, (int fd, const msghdr* msg, int flags), (fd, msg, flags),
              ::syscall(SYS_sendmsg, fd, msg, flags))
 SRCBIND_REAL(int, sendmmsg, (int fd, mmsghdr* msgs, unsigned int vlen, int flags), (fd, msgs, vlen, flags),
@@ -80,11 +96,14 @@ SRCBIND_REAL(int, close_range, (unsigned first, unsigned last, int flags), (firs
 SRCBIND_REAL(int, setsockopt, (int fd, int level, int name, const void* value, socklen_t len),
              (fd, level, name, value, len), static_cast<int>(::syscall(SYS_setsockopt, fd, level, name, value, len)))
 
+namespace fallbacks {
+void closefrom(int lowfd) { ::syscall(SYS_close_range, static_cast<unsigned>(lowfd), ~0U, 0); }
+}  // namespace fallbacks
+
 void closefrom(int lowfd) {
   using Fn = void (*)(int);
   static constinit std::atomic<Fn> slot{nullptr};
-  if (Fn fn = resolve(slot, "closefrom")) return fn(lowfd);
-  ::syscall(SYS_close_range, static_cast<unsigned>(lowfd), ~0U, 0);
+  resolve(slot, "closefrom", &fallbacks::closefrom)(lowfd);
 }
 
 }  // namespace srcbind::preload::real

@@ -9,11 +9,17 @@
 
 #include <sys/socket.h>
 
+#include <atomic>
+
 namespace srcbind::preload::real {
 
 int connect(int fd, const sockaddr* addr, socklen_t len);
 int bind(int fd, const sockaddr* addr, socklen_t len);
 ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen);
+// sendto()'s target once resolved, else nullptr: read by a fast path that must
+// make no call of its own (datagram_hooks.cpp); the first sendto resolves it.
+using SendtoFunction = ssize_t (*)(int, const void*, size_t, int, const sockaddr*, socklen_t);
+extern std::atomic<SendtoFunction> sendto_target;
 ssize_t sendmsg(int fd, const msghdr* msg, int flags);
 int sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags);
 int socket(int domain, int type, int protocol);

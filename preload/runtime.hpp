@@ -54,6 +54,13 @@ class Runtime {
     }
     return load();
   }
+  // The state once built, else nullptr without building it: for a fast path
+  // that must make no call (datagram_hooks.cpp), and leaves the first call to
+  // the full one.
+  static const Runtime* if_ready() noexcept {
+    if (runtime_state.load(std::memory_order_acquire) != kReady) return nullptr;
+    return runtime_instance.load(std::memory_order_relaxed);
+  }
 
   // Takes the snapshot, once. The constructor calls it; load() does when a hook
   // came first.
@@ -67,6 +74,11 @@ class Runtime {
   const RuleRecord* find(const Endpoint& destination, Protocol protocol) const noexcept {
     if (quick_count_ == 0 && (matcher_ == nullptr || !matcher_->may_match(destination))) return nullptr;
     return look_up(destination, protocol);
+  }
+  // find()'s first test alone: false when no rule can match a destination of
+  // this family, first byte and loopbackness (the hooks' fast path, steering.hpp).
+  bool may_find(Family family, unsigned first_byte, bool loopback) const noexcept {
+    return quick_count_ != 0 || (matcher_ != nullptr && matcher_->may_match(family, first_byte, loopback));
   }
   const ActionRecord& action(const RuleRecord& rule) const noexcept {
     return &rule == &quick_rule_ ? quick_action_ : actions_[rule.action];

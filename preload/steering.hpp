@@ -12,6 +12,7 @@
 #include "socket_probe.hpp"
 
 #include <netinet/in.h>
+#include <cstddef>
 #include <sys/socket.h>
 
 namespace srcbind::preload {
@@ -38,6 +39,19 @@ struct Target {
 // to nothing but local sockets (syslog, D-Bus) never pays for them.
 inline bool is_internet(const sockaddr* addr) noexcept {
   return addr != nullptr && (addr->sa_family == AF_INET || addr->sa_family == AF_INET6);
+}
+
+// False when no rule can apply to a send to `addr`, an IPv4 destination: the
+// runtime's first-byte filter, read straight from the sockaddr (the first
+// byte, loopback; as Endpoint::from_sockaddr decodes them). The usual
+// unmatched send (a local resolver on 127.0.0.53) is then passed on by a hook
+// with nothing of its own on the stack, so that the real call is a jump and
+// returns straight to the program (bench/README.md, "One return fewer"). True
+// for anything else, IPv6 included: the full path decides.
+inline bool may_have_rule_v4(const Runtime& rt, const sockaddr* addr, socklen_t len) noexcept {
+  if (addr->sa_family != AF_INET || len < static_cast<socklen_t>(sizeof(sockaddr_in))) return true;
+  const unsigned first = reinterpret_cast<const unsigned char*>(addr)[offsetof(sockaddr_in, sin_addr)];
+  return rt.has_rules() && rt.may_find(Family::v4, first, first == 127);
 }
 
 // Looks the destination up and learns what the decision needs about the socket.

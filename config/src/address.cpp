@@ -214,7 +214,12 @@ bool Endpoint::from_sockaddr(const sockaddr* sa, socklen_t len, Endpoint& out) n
     if (len < static_cast<socklen_t>(sizeof(sockaddr_in))) return false;
     sockaddr_in in;
     std::memcpy(&in, sa, sizeof in);
-    out.address = IpAddress::v4(in.sin_addr);
+    // Written in place, field by field: a temporary IpAddress copied in was
+    // read back whole right after its parts were stored, which stalls the
+    // load (store forwarding) on every call the library hooks (bench/README.md).
+    out.address.family = Family::v4;
+    out.address.bytes = {};
+    std::memcpy(out.address.bytes.data(), &in.sin_addr, 4);
     out.port = ntohs(in.sin_port);
     out.mapped = false;
     out.scope_id = 0;

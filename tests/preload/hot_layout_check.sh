@@ -65,6 +65,6 @@ else
 fi
 expect_in_page "srcbind::preload::runtime_state" "$data"
 expect_in_page "srcbind::preload::runtime_instance" "$data"
-expect_in_page "srcbind::preload::fd_table::(anonymous namespace)::g_flags" "$data"
+expect_in_page "srcbind::preload::fd_table::detail::g_flags" "$data"
 ((fail == 0)) && echo "hot layout: as designed"
 exit $fail

@@ -84,8 +84,12 @@ class Matcher {
   // find_index() asks it too; the library asks it first, inlined into its
   // hooks' own code page, and calls the lookup only when it says yes.
   bool may_match(const Endpoint& destination) const noexcept {
-    const FirstByteFilter& filter = filters_[destination.address.family == Family::v4 ? 0 : 1];
-    return filter.may_match(destination.address.bytes[0], destination.address.is_loopback());
+    return may_match(destination.address.family, destination.address.bytes[0], destination.address.is_loopback());
+  }
+  // The same from the three facts it reads, for a caller that has not built
+  // an Endpoint.
+  bool may_match(Family family, unsigned first_byte, bool loopback) const noexcept {
+    return filters_[family == Family::v4 ? 0 : 1].may_match(first_byte, loopback);
   }
 
   // No rule applies to this process.
