@@ -11,6 +11,7 @@
 
 #include <future>
 #include <regex>
+#include <set>
 
 namespace srcbind::test {
 namespace {
@@ -197,6 +198,30 @@ TEST_F(Datagram, UnmatchedDestinationLeavesErrnoAndSourceAlone) {
   ASSERT_TRUE(a.wait_for(1) && b.wait_for(1)) << describe(r);
   EXPECT_THAT(a.sources(), ElementsAre("127.0.0.1"));
   EXPECT_THAT(r.out, HasSubstr("send#1 rc=8 errno=EXDEV"));
+}
+
+// The library's fast path (datagram_hooks.cpp, hook_sendto): once a socket's
+// first send is noted, unmatched sends pass straight through; a matched one
+// after them still gets its source, and the socket keeps the port it got.
+TEST_F(Datagram, UnmatchedSendsThenAMatchedOneFromTheSameSocket) {
+  const std::string only_a = "[rule to-a]\ndestination = 127.0.0.1\nsource = 127.0.0.2\n";
+  std::vector<std::string> argv{test_client(), "udp", "127.0.0.3", b.port_text(), "127.0.0.3", b.port_text(),
+                                "127.0.0.3",   b.port_text(), "127.0.0.1", a.port_text(), "127.0.0.3", b.port_text(),
+                                "--reply"};
+  ChildResult r = run_with_config(only_a, argv);
+  ASSERT_TRUE(a.wait_for(1) && b.wait_for(4)) << describe(r);
+  EXPECT_THAT(a.sources(), ElementsAre("127.0.0.2"));
+  EXPECT_THAT(b.sources(), Each(std::string("127.0.0.1")));
+  for (int i = 1; i <= 5; ++i) EXPECT_THAT(r.out, HasSubstr("send#" + std::to_string(i) + " rc=8 errno=EXDEV"));
+  // One port from the first send on: every line shows the wildcard and the same port.
+  const std::regex local("local=0\\.0\\.0\\.0:([0-9]+)");
+  std::set<std::string> ports;
+  for (auto it = std::sregex_iterator(r.out.begin(), r.out.end(), local); it != std::sregex_iterator(); ++it) {
+    ports.insert((*it)[1].str());
+  }
+  EXPECT_EQ(ports.size(), 1u) << r.out;
+  EXPECT_THAT(r.out, HasSubstr("replies=5"));
+  EXPECT_EQ(r.exit_code, 0) << describe(r);
 }
 
 TEST_F(Datagram, MatchedSendLeavesErrnoAlone) {
