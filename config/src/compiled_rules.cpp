@@ -96,7 +96,8 @@ CompiledRules compile_rules(std::span<const Rule> rules, std::pmr::memory_resour
 }
 
 RuleRecords CompiledRules::view() const noexcept {
-  return *RuleRecords::view(rules, actions, text, programs, labels.blocks, labels.bytes);
+  // Built here, so it holds; a view of nothing rather than undefined behaviour otherwise.
+  return RuleRecords::view(rules, actions, text, programs, labels.blocks, labels.bytes).value_or(RuleRecords{});
 }
 
 std::optional<RuleRecords> RuleRecords::view(std::span<const RuleRecord> rules, std::span<const ActionRecord> actions,

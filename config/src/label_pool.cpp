@@ -59,6 +59,7 @@ std::uint32_t LabelPoolWriter::offset() const {
 
 std::optional<LabelPool> LabelPool::view(std::span<const std::uint32_t> blocks, std::string_view bytes,
                                          std::size_t count) noexcept {
+  if (count == 0 && blocks.empty() && bytes.empty()) return LabelPool{};   // a writer that never finished: no labels
   const std::size_t block_count = (count + kBlock - 1) / kBlock;
   if (blocks.size() != block_count + 1 || blocks.front() != 0 || blocks.back() != bytes.size()) return std::nullopt;
   if (!std::is_sorted(blocks.begin(), blocks.end())) return std::nullopt;

@@ -39,6 +39,19 @@ TEST(CompiledRules, LabelsAreTheRulesOwn) {
   EXPECT_EQ(records.rules()[2].line, 0u);
 }
 
+// The library keeps a CompiledRules for the quick-mode rule whether or not
+// there is one: never compiled, it is a view of nothing.
+TEST(CompiledRules, RecordsNeverCompiledAreAnEmptyView) {
+  const CompiledRules none;
+  const RuleRecords records = none.view();
+  EXPECT_TRUE(records.rules().empty());
+  EXPECT_TRUE(records.actions().empty());
+  LabelBuffer buffer;
+  EXPECT_EQ(records.label(0, buffer), "");
+  const CompiledRules compiled_from_nothing = compile_rules({});
+  EXPECT_TRUE(compiled_from_nothing.view().rules().empty());
+}
+
 TEST(CompiledRules, RulesThatDoTheSameShareOneAction) {
   std::string text;
   for (int i = 0; i < 100; ++i) {

@@ -65,6 +65,8 @@ TEST(LabelPool, AViewRefusesBlocksThatDoNotFit) {
   const Pool p(labels);
   const std::vector<std::uint32_t> blocks(p.data.blocks.begin(), p.data.blocks.end());
   EXPECT_TRUE(LabelPool::view(blocks, p.data.bytes, 40));
+  EXPECT_TRUE(LabelPool::view({}, {}, 0)) << "no labels written";
+  EXPECT_FALSE(LabelPool::view({}, {}, 1));
   EXPECT_FALSE(LabelPool::view(blocks, p.data.bytes, 49)) << "a block short";
   EXPECT_FALSE(LabelPool::view(blocks, p.data.bytes, 32)) << "a block too many";
   EXPECT_FALSE(LabelPool::view(blocks, std::string_view(p.data.bytes).substr(1), 40));

@@ -59,8 +59,8 @@ class LabelPool {
 
   LabelPool() = default;
   // nullopt unless `blocks` has one offset per kBlock of `count` labels and a
-  // last one, rising, from 0 to bytes.size(). The bytes inside a block are
-  // checked as they are decoded.
+  // last one, rising, from 0 to bytes.size(), or all three are empty (no
+  // labels written). The bytes inside a block are checked as they are decoded.
   static std::optional<LabelPool> view(std::span<const std::uint32_t> blocks, std::string_view bytes,
                                        std::size_t count) noexcept;
 
