@@ -36,6 +36,16 @@ expect_match() {  # ACTUAL REGEX WHAT
 }
 
 [[ $(id -u) -eq 0 ]] || skip "needs root (cgroups, BPF, network namespaces)"
+# Without a BPF file system at /sys/fs/bpf (systemd mounts one; a bare machine
+# may not), pinned_programs runs in a mount namespace of its own with one
+# mounted there: the host is left as it was, and the pins go with the namespace.
+if [[ $scenario == pinned_programs && -z ${SRCBIND_TEST_OWN_BPFFS:-} &&
+      $(stat -f -c %T /sys/fs/bpf 2>/dev/null) != bpf_fs ]] && command -v unshare >/dev/null; then
+  exec env SRCBIND_TEST_OWN_BPFFS=1 unshare --mount --propagation private "$0" "$@"
+fi
+if [[ -n ${SRCBIND_TEST_OWN_BPFFS:-} ]]; then
+  mount -t bpf bpf /sys/fs/bpf || skip "cannot mount a BPF file system in a mount namespace of its own"
+fi
 : "${SRCBIND:?}" "${CLIENT:?}"
 command -v ip >/dev/null || skip "needs ip (iproute2)"
 ip netns list >/dev/null 2>&1 || skip "ip netns does not work here"
