@@ -1,5 +1,5 @@
 // The rules' labels (their names), front-coded: a 1,000,000-rule table's
-// labels ("customer-17", "customer-18" ...) take ~3 bytes a rule instead of
+// labels ("customer-17", "customer-18" ...) take ~4 bytes a rule instead of
 // ~15, and every byte of a compiled table is copied at a first connection
 // (docs/compiled-table.md, "Layout").
 //
