@@ -72,7 +72,8 @@ class Runtime {
   // is turned away here, inlined into the hook's code page; the lookup is out
   // of line, on a page of its own (hot_path.hpp).
   const RuleRecord* find(const Endpoint& destination, Protocol protocol) const noexcept {
-    if (quick_count_ == 0 && (matcher_ == nullptr || !matcher_->may_match(destination))) return nullptr;
+    const IpAddress& address = destination.address;
+    if (!may_find(address.family, address.bytes[0], address.is_loopback())) return nullptr;
     return look_up(destination, protocol);
   }
   // find()'s first test alone: false when no rule can match a destination of

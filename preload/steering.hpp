@@ -12,8 +12,9 @@
 #include "socket_probe.hpp"
 
 #include <netinet/in.h>
-#include <cstddef>
 #include <sys/socket.h>
+
+#include <cstddef>
 
 namespace srcbind::preload {
 

@@ -1,9 +1,8 @@
 // The Matcher's lookup in an image (matcher_image.hpp): per family, one hash
 // table per distinct prefix length, probed longest first. A slot maps a masked
 // prefix to its one unfiltered rule, or to its candidate rules, in file order,
-// in one flat array. A lookup
-// costs one probe per distinct length, whatever the number of rules, and reads
-// nothing but the image and the `applies` bits.
+// in one flat array. A lookup costs one probe per distinct length, whatever
+// the number of rules, and reads nothing but the image and the `applies` bits.
 #include "srcbind/matcher.hpp"
 
 #include "matcher_image.hpp"
