@@ -52,9 +52,15 @@ SRCBIND_MSG std::size_t kernel_visible_length(const msghdr& msg) noexcept {
   return end;
 }
 
-SRCBIND_SEND std::size_t write_packet_info(unsigned char* at, const PacketInfo& info) noexcept {
+SRCBIND_FULL std::size_t write_packet_info(unsigned char* at, const PacketInfo& info) noexcept {
   return info.level == IPPROTO_IP ? write_packet_info(at, info.level, info.type, info.data.v4)
                                   : write_packet_info(at, info.level, info.type, info.data.v6);
+}
+
+SRCBIND_HOT std::size_t write_ipv4_packet_info(unsigned char* at, in_addr source) noexcept {
+  in_pktinfo data{};
+  data.ipi_spec_dst = source;
+  return write_packet_info(at, IPPROTO_IP, IP_PKTINFO, data);
 }
 
 SRCBIND_MSG bool add_packet_info(const msghdr& in, const PacketInfo& info, ControlBuffer& buffer, msghdr& out) noexcept {

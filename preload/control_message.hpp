@@ -26,6 +26,10 @@ inline constexpr std::size_t kPacketInfoSpace = CMSG_SPACE(sizeof(in6_pktinfo));
 // returns its length for msg_controllen.
 std::size_t write_packet_info(unsigned char* at, const PacketInfo& info) noexcept;
 
+// The same for an IPv4 source alone (no interface), as prepare_datagram
+// fills PacketInfo for it.
+std::size_t write_ipv4_packet_info(unsigned char* at, in_addr source) noexcept;
+
 // The bytes of the program's control data that the kernel reads (whole messages;
 // 0 for a buffer shorter than one header).
 std::size_t kernel_visible_length(const msghdr& msg) noexcept;

@@ -24,7 +24,7 @@ struct SendPlan {
 };
 
 // `app_has_packet_info`: the program set its own source for this datagram.
-SRCBIND_SEND void decide_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
+SRCBIND_FULL void decide_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
                  SendPlan& plan) noexcept {
   const Runtime* rt = is_internet(addr) ? Runtime::get() : nullptr;
   if (!rt || !rt->has_rules() || !find_target(*rt, fd, addr, len, plan.target)) return;
@@ -39,7 +39,7 @@ SRCBIND_SEND void decide_send(int fd, const sockaddr* addr, socklen_t len, int f
   if (!app_has_packet_info) plan.error = prepare_datagram(*rt, plan.target, plan.info);
 }
 
-SRCBIND_SEND void plan_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
+SRCBIND_FULL void plan_send(int fd, const sockaddr* addr, socklen_t len, int flags, bool app_has_packet_info,
                SendPlan& plan) noexcept {
   if (addr == nullptr) return;   // a connected socket: handled at connect()
   // No ErrnoGuard here: find_target and prepare_datagram keep errno themselves,
@@ -57,7 +57,7 @@ bool is_source_error(int error) noexcept {
 
 // Sends `ours` (the program's `msg` with our packet-info); with on_error =
 // continue a refused source is sent again as the program wrote it.
-SRCBIND_SEND ssize_t send_checked(int fd, const msghdr& ours, const msghdr& msg, int flags,
+SRCBIND_FULL ssize_t send_checked(int fd, const msghdr& ours, const msghdr& msg, int flags,
                                  const SendPlan& plan) {
   ssize_t n = real::sendmsg(fd, &ours, flags);
   if (n < 0 && is_source_error(errno)) {
@@ -88,7 +88,7 @@ SRCBIND_MSG ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, 
 }
 
 // A send that a rule may apply to (hook_sendto's fast path let it through).
-[[gnu::noinline]] SRCBIND_SEND ssize_t sendto_steered(int fd, const void* buf, size_t len, int flags,
+[[gnu::noinline]] SRCBIND_FULL ssize_t sendto_steered(int fd, const void* buf, size_t len, int flags,
                                                      const sockaddr* addr, socklen_t addrlen) {
   SendPlan plan;
   plan_send(fd, addr, addrlen, flags, false, plan);
@@ -117,20 +117,51 @@ SRCBIND_MSG ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, 
   return send_checked(fd, ours, msg, flags, plan);
 }
 
+// An auto-bound IPv4 datagram socket, to a destination the first-byte filter
+// let through: the rule's plain source is added here, anything else goes the
+// full way. A refused source goes the full way too, where the refusal is
+// reported and on_error applied (the datagram was not sent: sending it again
+// there is safe).
+[[gnu::noinline]] SRCBIND_HOT ssize_t sendto_auto_bound_ipv4(const Runtime& rt, int fd, const void* buf, size_t len,
+                                                             int flags, const sockaddr* addr, socklen_t addrlen) {
+  const PlainSteer plan = plain_steer_v4(rt, addr, addrlen, SocketCall::datagram_send);
+  if (plan.outcome == PlainSteer::no_rule) return real::sendto(fd, buf, len, flags, addr, addrlen);
+  if (plan.outcome == PlainSteer::full_path) return sendto_steered(fd, buf, len, flags, addr, addrlen);
+  iovec iov{const_cast<void*>(buf), len};
+  alignas(cmsghdr) unsigned char control[kPacketInfoSpace];
+  msghdr message{};
+  message.msg_name = const_cast<sockaddr*>(addr);
+  message.msg_namelen = addrlen;
+  message.msg_iov = &iov;
+  message.msg_iovlen = 1;
+  message.msg_control = control;
+  message.msg_controllen = write_ipv4_packet_info(control, plan.source);
+  const ssize_t n = real::sendmsg(fd, &message, flags);
+  if (n < 0 && is_source_error(errno)) return sendto_steered(fd, buf, len, flags, addr, addrlen);
+  return n;
+}
+
 }  // namespace
 
 // The usual send, to an IPv4 destination no rule can match (a local resolver
 // on loopback) from a socket the fd table has nothing to learn about (not its
 // first send), is decided here with nothing on this frame's stack: the real
 // call is then a jump, and after the syscall one return fewer goes unpredicted
-// (bench/README.md, "One return fewer"). Anything else goes the full way.
-SRCBIND_SEND ssize_t hook_sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
+// (bench/README.md, "One return fewer"). A matched IPv4 destination from an
+// auto-bound socket (the second send on) takes the short way above; anything
+// else goes the full way.
+SRCBIND_HOT ssize_t hook_sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
   // Not built or resolved yet: the full path builds and resolves them.
   const Runtime* rt = Runtime::if_ready();
   const real::SendtoFunction send = real::sendto_target.load(std::memory_order_acquire);
-  if (rt != nullptr && send != nullptr && addr != nullptr && !may_have_rule_v4(*rt, addr, addrlen) &&
-      fd_table::send_changes_nothing(fd, (flags & MSG_FASTOPEN) != 0)) {
-    return send(fd, buf, len, flags, addr, addrlen);
+  if (rt != nullptr && addr != nullptr) {
+    if (send != nullptr && !may_have_rule_v4(*rt, addr, addrlen) &&
+        fd_table::send_changes_nothing(fd, (flags & MSG_FASTOPEN) != 0)) {
+      return send(fd, buf, len, flags, addr, addrlen);
+    }
+    if (is_ipv4(addr, addrlen) && fd_table::flags_of(fd) == fd_table::kAutoBoundIpv4Datagram) {
+      return sendto_auto_bound_ipv4(*rt, fd, buf, len, flags, addr, addrlen);
+    }
   }
   return sendto_steered(fd, buf, len, flags, addr, addrlen);
 }

@@ -10,7 +10,6 @@
 #define SRCBIND_EXPORT extern "C" __attribute__((visibility("default")))
 // Once per connection or datagram, in the order of their code pages (hot_path.hpp).
 #define SRCBIND_EXPORT_HOT extern "C" __attribute__((visibility("default"))) SRCBIND_HOT
-#define SRCBIND_EXPORT_SEND extern "C" __attribute__((visibility("default"))) SRCBIND_SEND
 #define SRCBIND_EXPORT_MSG extern "C" __attribute__((visibility("default"))) SRCBIND_MSG
 
 using namespace srcbind::preload;
@@ -19,7 +18,7 @@ SRCBIND_EXPORT_HOT int connect(int fd, const sockaddr* addr, socklen_t len) {
   return hook_connect(fd, addr, len);
 }
 
-SRCBIND_EXPORT_SEND ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
+SRCBIND_EXPORT_HOT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
   return hook_sendto(fd, buf, len, flags, addr, addrlen);
 }
 

@@ -24,8 +24,8 @@ namespace {
 using namespace detail;
 
 // The highest descriptor ever flagged, so that close_range(3, ~0U) clears a few
-// entries instead of a million.
-constinit std::atomic<unsigned> g_highest{0};
+// entries instead of a million. Read by every socket(): with the hot data.
+SRCBIND_HOT_DATA constinit std::atomic<unsigned> g_highest{0};
 
 bool in_table(int fd) noexcept { return fd >= 0 && static_cast<unsigned>(fd) < kSize; }
 
@@ -42,10 +42,11 @@ void store(int fd, std::uint8_t flags) noexcept {
   g_flags[fd].store(flags, std::memory_order_relaxed);
 }
 
+// An entry already flagged was noted as the highest then: a connect, the usual
+// caller, reads no other line.
 void add(int fd, std::uint8_t flags) noexcept {
   if (!in_table(fd)) return;
-  note_highest(fd);
-  g_flags[fd].fetch_or(flags, std::memory_order_relaxed);
+  if (g_flags[fd].fetch_or(flags, std::memory_order_relaxed) == 0) note_highest(fd);
 }
 
 }  // namespace
@@ -55,7 +56,7 @@ SRCBIND_HOT void created(int fd, bool ipv6, bool datagram) noexcept {
 }
 SRCBIND_HOT void forget(int fd) noexcept { store(fd, 0); }
 SRCBIND_HOT void mark_connect_tried(int fd) noexcept { add(fd, kConnectTried); }
-SRCBIND_SEND void note_send(int fd, bool fastopen) noexcept {
+SRCBIND_FULL void note_send(int fd, bool fastopen) noexcept {
   if (!in_table(fd)) return;
   std::uint8_t f = g_flags[fd].load(std::memory_order_relaxed);
   if (!(f & kKnown)) return;
@@ -79,7 +80,7 @@ void copy(int from, int to) noexcept {
   store(to, in_table(from) ? g_flags[from].load(std::memory_order_relaxed) : 0);
 }
 
-SRCBIND_SEND Facts facts(int fd) noexcept {
+SRCBIND_FULL Facts facts(int fd) noexcept {
   std::uint8_t f = in_table(fd) ? g_flags[fd].load(std::memory_order_relaxed) : 0;
   return {.known = (f & kKnown) != 0,
           .ipv6 = (f & kIpv6) != 0,

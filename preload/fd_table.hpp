@@ -66,6 +66,19 @@ inline bool send_changes_nothing(int fd, bool fastopen) noexcept {
   if ((f & kKnown) == 0) return true;
   return (f & kDatagram) != 0 ? (f & kAutoBound) != 0 : !fastopen;
 }
+// The flags of `fd` as one value (0: not known), for the hooks' fast paths,
+// which compare them with one of the two states below: read-only, inlined.
+inline std::uint8_t flags_of(int fd) noexcept {
+  using namespace detail;
+  if (fd < 0 || static_cast<unsigned>(fd) >= kSize) return 0;
+  return g_flags[fd].load(std::memory_order_relaxed);
+}
+// An AF_INET stream socket made by our socket() hook, and nothing since: not
+// bound, not connected, not pinned to a device.
+inline constexpr std::uint8_t kFreshIpv4Stream = detail::kKnown;
+// An AF_INET datagram socket made by our socket() hook whose port the kernel
+// chose (an earlier send, or a bind to 0.0.0.0:0), and nothing else since.
+inline constexpr std::uint8_t kAutoBoundIpv4Datagram = detail::kKnown | detail::kDatagram | detail::kAutoBound;
 void mark_bound_by_program(int fd) noexcept;
 // A datagram socket bound to 0.0.0.0:0 / [::]:0: the kernel chose its port.
 void mark_auto_bound(int fd) noexcept;

@@ -7,14 +7,23 @@
 // save/restore on the usual path; the whole sendto path in one code page; a
 // small configuration's rules and index in the runtime's page.
 //
-// So the per-call code goes into four sections, laid out in this order from a
+// Within a page, each cache line counts too: a connect's or a datagram's
+// syscall leaves the hook's lines out of the first-level caches, and each line
+// read again costs a few nanoseconds (bench/README.md, "Cache lines, not
+// pages"). So the usual calls take fast paths that read a few lines: the
+// runtime's first line (runtime.hpp, HotLine), the fd table's entry, and, for
+// a match, the lookup's.
+//
+// The per-call code goes into four sections, laid out in this order from a
 // page boundary (hot_text.ld):
-//  - SRCBIND_SEND: the sendto path (hook, the first-byte filter that turns the
-//    usual unmatched destination away, decision, the real sendmsg): one code page;
-//  - SRCBIND_HOT: connect, and the hooks that every connection goes through
-//    (socket, bind, setsockopt, close): the next page;
+//  - SRCBIND_HOT: the hooks every connection and datagram goes through
+//    (connect, sendto, socket, bind, setsockopt, close) with their fast
+//    paths, which decide a fresh IPv4 socket's connect or an auto-bound IPv4
+//    socket's datagram, and the real functions they call: one code page;
+//  - SRCBIND_FULL: the full way, for any other call (steering.hpp): the next
+//    pages;
 //  - SRCBIND_LOOKUP: the rule lookup, read only when the filter lets a
-//    destination through: it starts the third page;
+//    destination through: it starts a page;
 //  - SRCBIND_MSG: sendmsg and sendmmsg, which merge control messages;
 // log and error paths are SRCBIND_COLD (moved away); and SRCBIND_HOT_DATA, the
 // runtime (with a small configuration inside it, runtime.hpp) and the real
@@ -23,8 +32,8 @@
 // descriptors, the ones programs use, are on that same page.
 #pragma once
 
-#define SRCBIND_SEND __attribute__((hot, section("srcbind_send_text")))
 #define SRCBIND_HOT __attribute__((hot, section("srcbind_hot_text")))
+#define SRCBIND_FULL __attribute__((section("srcbind_full_text")))
 #define SRCBIND_LOOKUP __attribute__((hot, section("srcbind_lookup_text")))
 #define SRCBIND_MSG __attribute__((hot, section("srcbind_msg_text")))
 #define SRCBIND_COLD __attribute__((cold))

@@ -54,9 +54,9 @@ SRCBIND_HOT int bind(int fd, const sockaddr* addr, socklen_t len);
 SRCBIND_HOT int setsockopt(int fd, int level, int name, const void* value, socklen_t len);
 SRCBIND_HOT int socket(int domain, int type, int protocol);
 SRCBIND_HOT int close(int fd);
-SRCBIND_SEND ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr,
+SRCBIND_HOT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr,
                            socklen_t addrlen);
-SRCBIND_SEND ssize_t sendmsg(int fd, const msghdr* msg, int flags);
+SRCBIND_HOT ssize_t sendmsg(int fd, const msghdr* msg, int flags);
 SRCBIND_MSG int sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags);
 
 SRCBIND_REAL(int, connect, (int fd, const sockaddr* addr, socklen_t len), (fd, addr, len),

@@ -140,13 +140,19 @@ Runtime::Runtime(StartupSnapshot& snapshot) {
   load_rules(loaded_, snapshot.configuration, HostInterfaces::current(),
              [&snapshot](bool some_rule_names_programs) { return process_names(snapshot.names, some_rule_names_programs); });
   if (loaded_.program_names.empty()) loaded_.program_names = process_names(snapshot.names, false);   // out of memory
-  if (loaded_.matcher) matcher_ = &*loaded_.matcher;
-  rules_ = loaded_.records.rules().data();
-  actions_ = loaded_.records.actions().data();
+  if (loaded_.matcher) hot_.matcher = &*loaded_.matcher;
+  hot_.rules = loaded_.records.rules().data();
+  hot_.actions = loaded_.records.actions().data();
   take_quick_rule();
   logger_.configure(loaded_.settings.log_level, loaded_.settings.log_file, loaded_.program_names.front(),
                     snapshot.streams);
-  has_rules_ = (matcher_ != nullptr && !matcher_->empty()) || quick_count_ != 0;
+  hot_.logs_applied = logger_.enabled(LogLevel::info);
+  hot_.has_rules = (hot_.matcher != nullptr && !hot_.matcher->empty()) || hot_.quick_count != 0;
+  if (hot_.quick_count != 0) {
+    std::fill(std::begin(hot_.v4_first_bytes), std::end(hot_.v4_first_bytes), ~std::uint64_t{0});
+  } else if (hot_.has_rules) {
+    hot_.matcher->ipv4_first_bytes(hot_.v4_first_bytes);
+  }
 }
 
 // Copied into the runtime's page: at most one rule, read on every call that
@@ -157,23 +163,24 @@ void Runtime::take_quick_rule() noexcept {
   quick_rule_ = quick.rules().front();
   quick_action_ = quick.action(quick_rule_);
   for (const DestinationPattern& d : loaded_.quick_destinations) {
-    if (quick_count_ < quick_destinations_.size()) quick_destinations_[quick_count_++] = d;
+    if (hot_.quick_count < quick_destinations_.size()) quick_destinations_[hot_.quick_count++] = d;
   }
 }
 
 [[gnu::noinline]] SRCBIND_LOOKUP const RuleRecord* Runtime::look_up(const Endpoint& destination,
                                                                   Protocol protocol) const noexcept {
   unsigned length = 0;
-  const std::uint32_t index = matcher_ != nullptr ? matcher_->find_index(destination, protocol, &length) : Matcher::kNoRule;
-  if (quick_count_ != 0) return with_quick_rule(destination, index, length);
-  return index == Matcher::kNoRule ? nullptr : &rules_[index];
+  const std::uint32_t index =
+      hot_.matcher != nullptr ? hot_.matcher->find_index(destination, protocol, &length) : Matcher::kNoRule;
+  if (hot_.quick_count != 0) return with_quick_rule(destination, index, length);
+  return index == Matcher::kNoRule ? nullptr : &hot_.rules[index];
 }
 
 const RuleRecord* Runtime::with_quick_rule(const Endpoint& destination, std::uint32_t file_rule,
                                            unsigned file_length) const noexcept {
   const Family family = destination.address.family;
   if (quick_action_.applies_to(family)) {
-    for (std::size_t i = 0; i < quick_count_; ++i) {
+    for (std::size_t i = 0; i < hot_.quick_count; ++i) {
       const DestinationPattern& d = quick_destinations_[i];
       if (d.prefix.address.family != family || !d.prefix.contains(destination.address)) continue;
       if (d.wildcard && destination.address.is_loopback()) continue;   // SPEC: `*` is never loopback
@@ -181,12 +188,12 @@ const RuleRecord* Runtime::with_quick_rule(const Endpoint& destination, std::uin
       if (file_rule == Matcher::kNoRule || d.prefix.length > file_length) return &quick_rule_;
     }
   }
-  return file_rule == Matcher::kNoRule ? nullptr : &rules_[file_rule];
+  return file_rule == Matcher::kNoRule ? nullptr : &hot_.rules[file_rule];
 }
 
 std::string_view Runtime::label(const RuleRecord& rule, LabelBuffer& buffer) const noexcept {
   if (&rule == &quick_rule_) return loaded_.quick.view().label(0, buffer);
-  return loaded_.records.label(static_cast<std::size_t>(&rule - rules_), buffer);
+  return loaded_.records.label(static_cast<std::size_t>(&rule - hot_.rules), buffer);
 }
 
 const Runtime* Runtime::build() noexcept {

@@ -76,22 +76,35 @@ class Runtime {
     if (!may_find(address.family, address.bytes[0], address.is_loopback())) return nullptr;
     return look_up(destination, protocol);
   }
+  // find() for an IPv4 destination, from a hook's fast path: the short lookup,
+  // unless quick mode has a rule.
+  const RuleRecord* find_v4(const Endpoint& destination, Protocol protocol) const noexcept {
+    const unsigned first = destination.address.bytes[0];
+    if (!may_find(Family::v4, first, first == 127)) return nullptr;
+    if (hot_.quick_count != 0 || hot_.matcher == nullptr) return look_up(destination, protocol);
+    const std::uint32_t index = hot_.matcher->find_index_v4(destination, protocol);
+    return index == Matcher::kNoRule ? nullptr : &hot_.rules[index];
+  }
   // find()'s first test alone: false when no rule can match a destination of
   // this family, first byte and loopbackness (the hooks' fast path, steering.hpp).
   bool may_find(Family family, unsigned first_byte, bool loopback) const noexcept {
-    return quick_count_ != 0 || (matcher_ != nullptr && matcher_->may_match(family, first_byte, loopback));
+    if (family == Family::v4) return ((hot_.v4_first_bytes[first_byte >> 6] >> (first_byte & 63)) & 1) != 0;
+    return hot_.quick_count != 0 || (hot_.matcher != nullptr && hot_.matcher->may_match(family, first_byte, loopback));
   }
   const ActionRecord& action(const RuleRecord& rule) const noexcept {
-    return &rule == &quick_rule_ ? quick_action_ : actions_[rule.action];
+    return &rule == &quick_rule_ ? quick_action_ : hot_.actions[rule.action];
   }
   // Its name, decoded into `buffer`; empty for an unnamed rule (the log says
   // "at line N"). `rule`: one that find() returned.
   std::string_view label(const RuleRecord& rule, LabelBuffer& buffer) const noexcept;
-  bool uses_protocol_filter() const noexcept { return matcher_ != nullptr && matcher_->uses_protocol_filter(); }
+  bool uses_protocol_filter() const noexcept { return hot_.matcher != nullptr && hot_.matcher->uses_protocol_filter(); }
   const Logger& logger() const noexcept { return logger_; }
+  // Every applied rule is logged (info): the hooks' fast paths leave such calls
+  // to the full path, which writes the line.
+  bool logs_applied() const noexcept { return hot_.logs_applied; }
   // Some rule can match in this process: read on every call, and here it shares
   // the runtime's page (hot_path.hpp) instead of costing one on the heap.
-  bool has_rules() const noexcept { return has_rules_; }
+  bool has_rules() const noexcept { return hot_.has_rules; }
 
  private:
   explicit Runtime(StartupSnapshot& snapshot);
@@ -104,6 +117,23 @@ class Runtime {
   void report_load_problems() const noexcept;
   void report_table_use() const noexcept;
 
+  // What a call reads of the runtime, in one cache line at its start: after a
+  // syscall each line a hook reads is likely a miss, and these fields were
+  // spread over five (bench/README.md, "Cache lines, not pages").
+  struct alignas(64) HotLine {
+    // Bit b: an IPv4 destination whose first byte is b may match a rule
+    // (Matcher::ipv4_first_bytes), quick mode folded in; all clear without rules.
+    std::uint64_t v4_first_bytes[4] = {};
+    const Matcher* matcher = nullptr;      // loaded_'s
+    const RuleRecord* rules = nullptr;     // loaded_.records, read on every match
+    const ActionRecord* actions = nullptr;
+    std::uint8_t quick_count = 0;          // patterns in use; 0: no quick-mode rule
+    bool has_rules = false;                // some rule can match in this process
+    bool logs_applied = false;             // the log level is info or more
+  };
+  static_assert(sizeof(HotLine) == 64);
+  HotLine hot_;
+
   // A small configuration (the usual one) lives in the runtime's own page: its
   // records and the matcher's image, so that a send reads no heap page (measured
   // in bench/README.md). A larger one spills to the heap; a compiled table stays
@@ -115,15 +145,10 @@ class Runtime {
   std::pmr::monotonic_buffer_resource hot_memory_{hot_bytes_, kHotBytes};
 
   LoadedRules loaded_{&hot_memory_};
-  const Matcher* matcher_ = nullptr;           // loaded_'s, read on every call
-  const RuleRecord* rules_ = nullptr;          // loaded_.records, read on every match
-  const ActionRecord* actions_ = nullptr;
   RuleRecord quick_rule_;
   ActionRecord quick_action_;
   std::array<DestinationPattern, 2> quick_destinations_{};
-  std::size_t quick_count_ = 0;                // patterns in use; 0: no quick-mode rule
   Logger logger_;
-  bool has_rules_ = false;
 };
 
 }  // namespace srcbind::preload

@@ -182,7 +182,7 @@ SRCBIND_COLD bool bound_behind_our_back(int fd, const Target& t) noexcept {
 
 }  // namespace
 
-SRCBIND_SEND bool find_target(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len,
+SRCBIND_FULL bool find_target(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len,
                               Target& out) noexcept {
   Endpoint destination;
   if (!Endpoint::from_sockaddr(addr, len, destination)) return false;
@@ -251,7 +251,7 @@ int not_steered(const Runtime& rt, const Target& t, const Decision& d) noexcept 
 
 }  // namespace
 
-SRCBIND_HOT int prepare_connect(const Runtime& rt, int fd, const Target& t) noexcept {
+SRCBIND_FULL int prepare_connect(const Runtime& rt, int fd, const Target& t) noexcept {
   const Decision d = decide(*t.action, t.destination, SocketCall::connect, state_of(t));
   if (d.verdict != Verdict::steer) return not_steered(rt, t, d);
   const ActionRecord& rule = *t.action;
@@ -282,7 +282,17 @@ SRCBIND_HOT int prepare_connect(const Runtime& rt, int fd, const Target& t) noex
   return 0;
 }
 
-SRCBIND_SEND int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo& out) noexcept {
+SRCBIND_HOT bool bind_fresh_ipv4(int fd, in_addr source) noexcept {
+  ErrnoGuard keep_errno;
+  int on = 1;
+  (void)real::setsockopt(fd, IPPROTO_IP, IP_BIND_ADDRESS_NO_PORT, &on, sizeof on);   // as prepare_connect
+  sockaddr_in address{};
+  address.sin_family = AF_INET;
+  address.sin_addr = source;
+  return real::bind(fd, reinterpret_cast<const sockaddr*>(&address), sizeof address) == 0;
+}
+
+SRCBIND_FULL int prepare_datagram(const Runtime& rt, const Target& t, PacketInfo& out) noexcept {
   out.present = false;
   const Decision d = decide(*t.action, t.destination, SocketCall::datagram_send, state_of(t));
   if (d.verdict != Verdict::steer) return not_steered(rt, t, d);

@@ -10,11 +10,14 @@
 
 #include "runtime.hpp"
 #include "socket_probe.hpp"
+#include "srcbind/decision.hpp"
 
 #include <netinet/in.h>
 #include <sys/socket.h>
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
 
 namespace srcbind::preload {
 
@@ -52,8 +55,55 @@ inline bool is_internet(const sockaddr* addr) noexcept {
 inline bool may_have_rule_v4(const Runtime& rt, const sockaddr* addr, socklen_t len) noexcept {
   if (addr->sa_family != AF_INET || len < static_cast<socklen_t>(sizeof(sockaddr_in))) return true;
   const unsigned first = reinterpret_cast<const unsigned char*>(addr)[offsetof(sockaddr_in, sin_addr)];
-  return rt.has_rules() && rt.may_find(Family::v4, first, first == 127);
+  return rt.may_find(Family::v4, first, first == 127);   // all clear without rules
 }
+
+// An IPv4 destination, in a sockaddr long enough for one.
+inline bool is_ipv4(const sockaddr* addr, socklen_t len) noexcept {
+  return addr != nullptr && addr->sa_family == AF_INET && len >= static_cast<socklen_t>(sizeof(sockaddr_in));
+}
+
+// The usual matched call, decided without asking anything more: an IPv4
+// destination, from a socket whose whole state the fd table vouches for
+// (fd_table::kFreshIpv4Stream at connect, kAutoBoundIpv4Datagram at a send).
+// The rule's decision is decide()'s, as on the full path; only a plain one is
+// applied by the caller itself: the rule's IPv4 source, with no device and
+// nothing to log. Anything else (a device, a failure, info logging) takes the
+// full path, which decides again and reports (docs/architecture.md, "Fast paths").
+struct PlainSteer {
+  enum Outcome : std::uint8_t { no_rule, use_source, full_path };
+  Outcome outcome;
+  in_addr source;   // use_source
+};
+
+[[gnu::always_inline]] inline PlainSteer plain_steer_v4(const Runtime& rt, const sockaddr* addr, socklen_t len,
+                                                        SocketCall call) noexcept {
+  (void)len;   // is_ipv4() checked it: a whole sockaddr_in
+  sockaddr_in in;
+  std::memcpy(&in, addr, sizeof in);   // the caller's sockaddr may be unaligned
+  Endpoint destination;                // as Endpoint::from_sockaddr decodes it, without the call
+  std::memcpy(destination.address.bytes.data(), &in.sin_addr, 4);
+  destination.port = ntohs(in.sin_port);
+  const bool datagram = call == SocketCall::datagram_send;
+  const RuleRecord* rule = rt.find_v4(destination, datagram ? Protocol::udp : Protocol::tcp);
+  if (rule == nullptr) return {PlainSteer::no_rule, {}};
+  const ActionRecord& action = rt.action(*rule);
+  // What find_target learns from the fd table for these two states.
+  SocketState state;
+  state.datagram = datagram;
+  state.has_port = datagram;               // auto-bound: the kernel chose a port
+  state.port_chosen_by_kernel = datagram;
+  const Decision d = decide(action, destination, call, state);
+  const bool plain = d.verdict == Verdict::steer && d.source != nullptr && !d.set_device && !d.rebind_kernel_port &&
+                     action.interface.empty() && (datagram ? d.packet_info : d.bind_no_port);
+  if (!plain || rt.logs_applied()) return {PlainSteer::full_path, {}};
+  return {PlainSteer::use_source, d.source->to_in_addr()};
+}
+
+// A fresh TCP socket bound to `source` as prepare_connect binds it (port 0,
+// IP_BIND_ADDRESS_NO_PORT). Keeps errno; false when the bind failed: the full
+// path then tries again and reports.
+bool bind_fresh_ipv4(int fd, in_addr source) noexcept;
 
 // Looks the destination up and learns what the decision needs about the socket.
 // False: no rule applies, or the socket is of a kind srcbind leaves alone.

@@ -109,7 +109,7 @@ template <class F>
     std::uint32_t rule = Matcher::kNoRule;
     if ((value & image::SlotValue::kList) == 0) {
       if (value - 1 < header.rule_count) rule = value - 1;   // kEmpty wraps past it
-    } else {
+    } else [[unlikely]] {   // filters or `*`: their code kept out of the usual lookup's lines
       for (std::uint32_t c = value & ~image::SlotValue::kList; c < family.candidate_count; ++c) {
         if (query.accepts(candidates[c])) {
           rule = candidates[c].rule;
@@ -139,6 +139,12 @@ bool has_program_filter(std::span<const Rule> rules) noexcept {
 }
 
 }  // namespace
+
+void Matcher::ipv4_first_bytes(std::uint64_t (&bits)[4]) const noexcept {
+  for (unsigned byte = 0; byte < 256; ++byte) {
+    if (may_match(Family::v4, byte, byte == 127)) bits[byte >> 6] |= std::uint64_t{1} << (byte & 63);
+  }
+}
 
 std::vector<std::byte> Matcher::build_image(std::span<const Rule> rules) {
   const image::Builder builder(rules);
@@ -264,6 +270,13 @@ template <Family family>
                                                                  Protocol protocol, unsigned* length) const noexcept {
   if (!may_match(destination)) return kNoRule;
   return family_lookup<Traits<family>>(image_, applies_, destination, protocol, length);
+}
+
+// In the section libsrcbind.so's linker script puts on the page of its rule
+// lookup (preload/hot_text.ld); other programs keep it with their code.
+[[gnu::noinline, gnu::hot, gnu::section("srcbind_lookup_text")]] std::uint32_t Matcher::find_index_v4(const Endpoint& destination,
+                                                                 Protocol protocol) const noexcept {
+  return family_lookup<V4>(image_, applies_, destination, protocol);
 }
 
 template <Family family>

@@ -157,6 +157,42 @@ TEST(Matcher, MayMatchTurnsAwayWhatTheFilterDoesAndNothingElse) {
   EXPECT_FALSE(matcher.may_match(endpoint("2001:db8::1")));
 }
 
+// The library's fast paths read the IPv4 filter as 256 bits and look up with
+// find_index_v4(): both must say what may_match() and find_index() say, for
+// every first byte, filters of every kind included.
+TEST(Matcher, TheIpv4ViewsOfTheFilterAndTheLookupAgreeWithTheGeneralOnes) {
+  const RuleTable table = parse(
+      "[rule any]\ndestination = *\nsource = 198.51.100.12\n"
+      "[rule ten]\ndestination = 10.0.0.0/8\nsource = 198.51.100.13\n"
+      "[rule web]\ndestination = 10.1.0.0/16\nport = 80,443\nsource = 198.51.100.14\n"
+      "[rule dns]\ndestination = 10.1.2.0/24\nprotocol = udp\nsource = 198.51.100.15\n"
+      "[rule host]\ndestination = 127.0.0.5\nsource = 127.0.0.2\n"
+      "[rule quarter]\ndestination = 192.0.0.0/3\nprogram = other\nsource = 198.51.100.16\n"
+      "[rule v6]\ndestination = 2001:db8::/32\nsource = 2001:db8::12\n");
+  ASSERT_TRUE(table.ok());
+  const std::vector<std::string> programs{"curl"};
+  const Matcher matcher(table.rules, programs);
+  std::uint64_t bits[4] = {};
+  matcher.ipv4_first_bytes(bits);
+  int let_through = 0;
+  for (unsigned byte = 0; byte < 256; ++byte) {
+    const bool bit = ((bits[byte >> 6] >> (byte & 63)) & 1) != 0;
+    EXPECT_EQ(bit, matcher.may_match(Family::v4, byte, byte == 127)) << byte;
+    let_through += bit;
+  }
+  EXPECT_EQ(let_through, 256);   // `*` lets every byte through, and `host` the loopback one
+  for (const char* address : {"10.1.2.3", "10.1.9.9", "10.2.0.1", "127.0.0.5", "127.0.0.6", "203.0.113.1",
+                              "200.0.0.1", "0.0.0.1"}) {
+    for (const std::uint16_t port : {53, 80, 8080}) {
+      for (const Protocol protocol : {Protocol::any, Protocol::tcp, Protocol::udp}) {
+        const Endpoint destination = endpoint(address, port);
+        EXPECT_EQ(matcher.find_index_v4(destination, protocol), matcher.find_index(destination, protocol))
+            << address << " port " << port << " protocol " << static_cast<int>(protocol);
+      }
+    }
+  }
+}
+
 TEST(Matcher, StarTogetherWithAnExplicitSlashZeroInOneRuleMatchesLoopback) {
   const Rules rules("[rule both]\ndestination = *, 0.0.0.0/0\nsource = 198.51.100.12\n");
   EXPECT_EQ(rules.match("127.0.0.1"), "both");

@@ -224,6 +224,57 @@ TEST_F(Datagram, UnmatchedSendsThenAMatchedOneFromTheSameSocket) {
   EXPECT_EQ(r.exit_code, 0) << describe(r);
 }
 
+// Every send after a socket's first takes the short way (datagram_hooks.cpp,
+// sendto_auto_bound_ipv4), unless applied rules are logged: then every send
+// takes the full way, which writes the line. Both give the same sources.
+TEST_F(Datagram, LaterSendsFromOneSocketGetTheirSourcesLoggedOrNot) {
+  for (const std::string level : {"warn", "info"}) {
+    SCOPED_TRACE("SRCBIND_LOG=" + level);
+    Peer to_a{Peer::Kind::udp, "127.0.0.1"};
+    Peer to_b{Peer::Kind::udp, "127.0.0.3"};
+    std::vector<std::string> argv{test_client(), "udp", "127.0.0.1", to_a.port_text(), "127.0.0.3", to_b.port_text(),
+                                  "127.0.0.1",   to_a.port_text(), "127.0.0.3", to_b.port_text(), "--reply"};
+    ChildOptions options;
+    options.env["SRCBIND_LOG"] = level;
+    ChildResult r = run_with_config(rules, argv, options);
+    ASSERT_TRUE(to_a.wait_for(2) && to_b.wait_for(2)) << describe(r);
+    EXPECT_THAT(to_a.sources(), ElementsAre("127.0.0.2", "127.0.0.2"));
+    EXPECT_THAT(to_b.sources(), ElementsAre("127.0.0.4", "127.0.0.4"));
+    for (int i = 1; i <= 4; ++i) EXPECT_THAT(r.out, HasSubstr("send#" + std::to_string(i) + " rc=8 errno=EXDEV"));
+    EXPECT_THAT(r.out, HasSubstr("replies=4"));   // still unbound: the replies reach it
+    const std::regex applied("-> 127\\.0\\.0\\.[24] ");
+    const auto lines = std::distance(std::sregex_iterator(r.err.begin(), r.err.end(), applied), std::sregex_iterator());
+    EXPECT_EQ(lines, level == "info" ? 4 : 0) << r.err;
+    EXPECT_EQ(r.exit_code, 0) << describe(r);
+  }
+}
+
+// A refused source is reported, and on_error applied, on every send: the short
+// way hands a refusal to the full way.
+TEST_F(Datagram, SourceNotOnTheHostIsRefusedOnEverySendNotOnlyTheFirst) {
+  const std::string bad = "[rule bad]\ndestination = 127.0.0.1\nsource = 198.51.100.99\n";
+  std::vector<std::string> argv{test_client(), "udp", "127.0.0.1", a.port_text(), "127.0.0.1", a.port_text(),
+                                "127.0.0.1", a.port_text()};
+  ChildResult fail = run_with_config(bad, argv);
+  const std::regex refused("send#([0-9]) rc=-1 errno=([A-Z]+)");
+  std::set<std::string> sends, errors;
+  for (auto it = std::sregex_iterator(fail.out.begin(), fail.out.end(), refused); it != std::sregex_iterator(); ++it) {
+    sends.insert((*it)[1].str());
+    errors.insert((*it)[2].str());
+  }
+  EXPECT_THAT(sends, ElementsAre("1", "2", "3")) << describe(fail);
+  EXPECT_EQ(errors.size(), 1u) << describe(fail);   // the same error each time
+  EXPECT_FALSE(a.wait_for(1, std::chrono::milliseconds(300)));
+
+  ChildResult carry_on = run_with_config(bad + "on_error = continue\n", argv);
+  ASSERT_NO_FATAL_FAILURE(expect_sources(a, carry_on, {"127.0.0.1", "127.0.0.1", "127.0.0.1"}));
+  const std::regex warning("warning: udp 127\\.0\\.0\\.1:");
+  EXPECT_EQ(std::distance(std::sregex_iterator(carry_on.err.begin(), carry_on.err.end(), warning), std::sregex_iterator()),
+            3)
+      << carry_on.err;
+  EXPECT_EQ(carry_on.exit_code, 0) << describe(carry_on);
+}
+
 TEST_F(Datagram, MatchedSendLeavesErrnoAlone) {
   ChildResult r = run_with_config(rules, client({}));
   EXPECT_THAT(r.out, HasSubstr("send#1 rc=8 errno=EXDEV"));

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The per-call layout of libsrcbind.so (preload/hot_path.hpp, hot_text.ld), checked
-# on the built library: the sendto path in one code page, connect and the
-# per-socket hooks in the next, the rule lookup at the start of the third; the
+# on the built library: the hooks and their fast paths in one code page, the
+# rule lookup starting a page of its own after the full way's pages; the
 # data every hook reads, and the first entries of the fd table, in one page;
 # and the constructor's code in one page (what a process that never uses the
 # network runs of the library).
@@ -43,17 +43,20 @@ expect_in_page() {   # NAME FIRST_BYTE: code, or data when FIRST_BYTE is the dat
     fail=1
   fi
 }
-expect_in_page "sendto" "$text"
-for f in srcbind::preload::hook_sendto srcbind::preload::find_target srcbind::preload::fd_table::facts \
-         srcbind::preload::Runtime::find srcbind::Matcher::may_match srcbind::decide srcbind::preload::real::sendmsg; do
+for f in connect sendto socket bind close setsockopt srcbind::preload::hook_sendto srcbind::preload::hook_connect \
+         srcbind::preload::Runtime::find srcbind::decide srcbind::preload::real::connect \
+         srcbind::preload::real::sendmsg; do
   expect_in_page "$f" "$text"
 done
-for f in srcbind::preload::Runtime::look_up srcbind::Matcher::find_index; do
-  expect_in_page "$f" $((text + 2 * page))
-done
-for f in connect socket bind close setsockopt srcbind::preload::prepare_connect srcbind::preload::real::connect; do
-  expect_in_page "$f" $((text + page))
-done
+# The lookup starts a page after the full way's (hot_text.ld), wherever that ends.
+lookup=$(address_of srcbind::preload::Runtime::look_up tTwW || true)
+if [[ -z $lookup ]] || ((lookup % page != 0 || lookup <= text)); then
+  echo "FAIL: srcbind::preload::Runtime::look_up does not start a page after the hooks' page"
+  fail=1
+else
+  expect_in_page srcbind::Matcher::find_index "$lookup"
+  expect_in_page srcbind::Matcher::find_index_v4 "$lookup"
+fi
 start=$(section_start srcbind_start_text || true)
 if [[ -z $start ]]; then
   echo "FAIL: the library has no srcbind_start_text section"

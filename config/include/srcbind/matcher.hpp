@@ -72,6 +72,10 @@ class Matcher {
     return destination.address.family == Family::v4 ? find_index_in<Family::v4>(destination, protocol, length)
                                                     : find_index_in<Family::v6>(destination, protocol, length);
   }
+  // find_index() for an IPv4 destination, without the first-byte filter (the
+  // caller asked ipv4_first_bytes' copy already) and the prefix length: the
+  // library's fast paths, whose code should stay a few cache lines long.
+  std::uint32_t find_index_v4(const Endpoint& destination, Protocol protocol) const noexcept;
   // The winning rule, for a matcher constructed from rules; nullptr when none
   // matches, and always for a matcher from open().
   const Rule* find(const Endpoint& destination, Protocol protocol) const noexcept {
@@ -91,6 +95,11 @@ class Matcher {
   bool may_match(Family family, unsigned first_byte, bool loopback) const noexcept {
     return filters_[family == Family::v4 ? 0 : 1].may_match(first_byte, loopback);
   }
+
+  // The IPv4 filter above as 256 bits, one per first byte (ORed into `bits`):
+  // set when a destination starting with that byte may match. Loopback is
+  // the byte 127, so one bit says it all (the library's per-call view).
+  void ipv4_first_bytes(std::uint64_t (&bits)[4]) const noexcept;
 
   // No rule applies to this process.
   bool empty() const noexcept { return empty_; }
