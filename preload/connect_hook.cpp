@@ -42,7 +42,7 @@ SRCBIND_FULL int steer_connect(int fd, const sockaddr* addr, socklen_t len) noex
       (plan.outcome == PlainSteer::use_source && !bind_fresh_ipv4(fd, plan.source))) {
     return connect_steered(fd, addr, len);
   }
-  fd_table::mark_connect_tried(fd);
+  fd_table::mark_connect_tried_known(fd);
   return real::connect(fd, addr, len);
 }
 
@@ -56,7 +56,7 @@ SRCBIND_HOT int hook_connect(int fd, const sockaddr* addr, socklen_t len) {
   const Runtime* rt = Runtime::if_ready();
   if (rt != nullptr && is_ipv4(addr, len) && fd_table::flags_of(fd) == fd_table::kFreshIpv4Stream) {
     if (may_have_rule_v4(*rt, addr, len)) return connect_fresh_ipv4(*rt, fd, addr, len);
-    fd_table::mark_connect_tried(fd);
+    fd_table::mark_connect_tried_known(fd);
     return real::connect(fd, addr, len);
   }
   return connect_steered(fd, addr, len);

@@ -73,6 +73,12 @@ inline std::uint8_t flags_of(int fd) noexcept {
   if (fd < 0 || static_cast<unsigned>(fd) >= kSize) return 0;
   return g_flags[fd].load(std::memory_order_relaxed);
 }
+// mark_connect_tried() for a descriptor whose entry flags_of() has just read
+// as known (in the table, and noted then as the highest): inlined, so that a
+// connect's fast path calls nothing before the real connect.
+inline void mark_connect_tried_known(int fd) noexcept {
+  detail::g_flags[fd].fetch_or(detail::kConnectTried, std::memory_order_relaxed);
+}
 // An AF_INET stream socket made by our socket() hook, and nothing since: not
 // bound, not connected, not pinned to a device.
 inline constexpr std::uint8_t kFreshIpv4Stream = detail::kKnown;

@@ -32,7 +32,7 @@
 // descriptors, the ones programs use, are on that same page.
 #pragma once
 
-#define SRCBIND_HOT __attribute__((hot, section("srcbind_hot_text")))
+#define SRCBIND_HOT __attribute__((hot, aligned(64), section("srcbind_hot_text")))
 #define SRCBIND_FULL __attribute__((section("srcbind_full_text")))
 #define SRCBIND_LOOKUP __attribute__((hot, section("srcbind_lookup_text")))
 #define SRCBIND_MSG __attribute__((hot, section("srcbind_msg_text")))

@@ -17,10 +17,13 @@
 #include "srcbind/matcher.hpp"
 #include "srcbind/rule_table.hpp"
 
+#include <arpa/inet.h>
+
 #include <array>
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <memory_resource>
 #include <optional>
 #include <span>
@@ -78,11 +81,18 @@ class Runtime {
   }
   // find() for an IPv4 destination, from a hook's fast path: the short lookup,
   // unless quick mode has a rule.
-  const RuleRecord* find_v4(const Endpoint& destination, Protocol protocol) const noexcept {
-    const unsigned first = destination.address.bytes[0];
+  // `address` in host byte order (Matcher::find_index_v4).
+  const RuleRecord* find_v4(std::uint32_t address, std::uint16_t port, Protocol protocol) const noexcept {
+    const unsigned first = address >> 24;
     if (!may_find(Family::v4, first, first == 127)) return nullptr;
-    if (hot_.quick_count != 0 || hot_.matcher == nullptr) return look_up(destination, protocol);
-    const std::uint32_t index = hot_.matcher->find_index_v4(destination, protocol);
+    if (hot_.quick_count != 0 || hot_.matcher == nullptr) [[unlikely]] {
+      Endpoint destination;
+      const std::uint32_t network_order = htonl(address);
+      std::memcpy(destination.address.bytes.data(), &network_order, 4);
+      destination.port = port;
+      return look_up(destination, protocol);
+    }
+    const std::uint32_t index = hot_.matcher->find_index_v4(address, port, protocol);
     return index == Matcher::kNoRule ? nullptr : &hot_.rules[index];
   }
   // find()'s first test alone: false when no rule can match a destination of

@@ -85,7 +85,8 @@ struct PlainSteer {
   std::memcpy(destination.address.bytes.data(), &in.sin_addr, 4);
   destination.port = ntohs(in.sin_port);
   const bool datagram = call == SocketCall::datagram_send;
-  const RuleRecord* rule = rt.find_v4(destination, datagram ? Protocol::udp : Protocol::tcp);
+  const RuleRecord* rule =
+      rt.find_v4(ntohl(in.sin_addr.s_addr), destination.port, datagram ? Protocol::udp : Protocol::tcp);
   if (rule == nullptr) return {PlainSteer::no_rule, {}};
   const ActionRecord& action = rt.action(*rule);
   // What find_target learns from the fd table for these two states.

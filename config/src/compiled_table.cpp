@@ -147,10 +147,12 @@ void load_text(LoadedRules& out, CapturedConfiguration& captured, const HostInte
   }
   out.built = compile_rules(table.rules, memory);
   const std::vector<std::byte> image = Matcher::build_image(table.rules);
-  out.built_image.assign((image.size() + 7) / 8, 0);
+  out.built_image.assign((image.size() + sizeof(LoadedRules::ImageLine) - 1) / sizeof(LoadedRules::ImageLine),
+                         LoadedRules::ImageLine{});
   std::memcpy(out.built_image.data(), image.data(), image.size());
   out.records = out.built.view();
-  out.matcher_image = std::as_bytes(std::span<const std::uint64_t>(out.built_image)).first(image.size());
+  out.matcher_image =
+      std::as_bytes(std::span<const LoadedRules::ImageLine>(out.built_image)).first(image.size());
   out.settings = std::move(table.settings);
   out.diagnostics = std::move(table.diagnostics);
   out.config_path = std::move(table.config_path);

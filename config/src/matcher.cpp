@@ -40,8 +40,12 @@ const Header& header_of(const std::byte* image) noexcept { return *image::at<Hea
 
 bool bit(const std::uint64_t* bits, std::uint32_t i) noexcept { return ((bits[i >> 6] >> (i & 63)) & 1) != 0; }
 
-// The flags that refuse a candidate by the query's protocol: the other one's filter.
-constexpr std::uint8_t kRefusedByProtocol[4] = {0, Candidate::kUdp, Candidate::kTcp, 0};   // any, tcp, udp
+// The flags that refuse a candidate by the query's protocol: the other one's
+// filter. A conditional, not a table: a table is one more cache line a lookup
+// reads.
+constexpr std::uint8_t refused_by_protocol(Protocol protocol) noexcept {
+  return protocol == Protocol::tcp ? Candidate::kUdp : protocol == Protocol::udp ? Candidate::kTcp : 0;
+}
 
 // One lookup's question, and where its answers are.
 struct Query {
@@ -51,11 +55,11 @@ struct Query {
   std::uint8_t refused;   // flags that refuse a candidate outright: `*` for loopback, a protocol
   std::uint8_t checked;   // refused, and the filters to look into
 
-  Query(const std::byte* image, const std::uint64_t* applies, const Endpoint& destination, bool loopback,
+  Query(const std::byte* image, const std::uint64_t* applies, std::uint16_t port, bool loopback,
         Protocol protocol) noexcept
-      : image(image), applies(applies), port(destination.port),
+      : image(image), applies(applies), port(port),
         refused(static_cast<std::uint8_t>((loopback ? Candidate::kWildcard : 0) |
-                                          kRefusedByProtocol[static_cast<unsigned>(protocol) & 3])),
+                                          refused_by_protocol(protocol))),
         checked(static_cast<std::uint8_t>(refused | Candidate::kPorts | Candidate::kProgram)) {}
 
   bool in_ports(const Candidate& c) const noexcept {
@@ -93,36 +97,53 @@ std::uint32_t probe(const std::byte* image, const Table<F>& table, typename F::K
 // first-byte filter (Matcher::FirstByteFilter) already. A slot's value is
 // checked here, where it is read (open() does not read the slots): a rule index
 // past the rules, or candidates past the family's, count as no match.
+// The first of a prefix's candidates (from the slot's `value`) that the query
+// accepts, or Matcher::kNoRule. Out of line, in the lookup's section: the usual
+// lookup (a slot holding its one rule) then needs few registers, and saves and
+// restores none of these.
+template <class F>
+[[gnu::noinline, gnu::section("srcbind_lookup_text")]] std::uint32_t first_accepted(
+    const std::byte* image, const std::uint64_t* applies, std::uint32_t value, std::uint16_t port, bool loopback,
+    Protocol protocol) noexcept {
+  const FamilyHeader& family = image::family_header<F>(header_of(image));
+  const Candidate* const candidates = image::at<Candidate>(image, family.candidates);
+  const Query query(image, applies, port, loopback, protocol);
+  for (std::uint32_t c = value & ~image::SlotValue::kList; c < family.candidate_count; ++c) {
+    if (query.accepts(candidates[c])) return candidates[c].rule;
+    if ((candidates[c].flags & Candidate::kLast) != 0) break;
+  }
+  return Matcher::kNoRule;
+}
+
 template <class F>
 [[gnu::always_inline]] inline std::uint32_t family_lookup(const std::byte* image, const std::uint64_t* applies,
-                                                          const Endpoint& destination, Protocol protocol,
-                                                          unsigned* length = nullptr) noexcept {
+                                                          typename F::Key key, std::uint16_t port, bool loopback,
+                                                          Protocol protocol, unsigned* length = nullptr) noexcept {
   const Header& header = header_of(image);
   const FamilyHeader& family = image::family_header<F>(header);
-  const Query query(image, applies, destination, destination.address.is_loopback(), protocol);
-  const auto key = F::key(destination.address);
   const Table<F>* table = image::at<Table<F>>(image, family.tables);
   const Table<F>* const end = table + family.table_count;
-  const Candidate* const candidates = image::at<Candidate>(image, family.candidates);
   for (; table != end; ++table) {
     const std::uint32_t value = probe(image, *table, F::apply(key, table->mask));
     std::uint32_t rule = Matcher::kNoRule;
     if ((value & image::SlotValue::kList) == 0) {
       if (value - 1 < header.rule_count) rule = value - 1;   // kEmpty wraps past it
-    } else [[unlikely]] {   // filters or `*`: their code kept out of the usual lookup's lines
-      for (std::uint32_t c = value & ~image::SlotValue::kList; c < family.candidate_count; ++c) {
-        if (query.accepts(candidates[c])) {
-          rule = candidates[c].rule;
-          break;
-        }
-        if ((candidates[c].flags & Candidate::kLast) != 0) break;
-      }
+    } else {   // filters, or `*`
+      rule = first_accepted<F>(image, applies, value, port, loopback, protocol);
     }
     if (rule == Matcher::kNoRule) continue;
     if (length != nullptr) *length = F::length(table->mask);
     return rule;
   }
   return Matcher::kNoRule;
+}
+
+template <class F>
+[[gnu::always_inline]] inline std::uint32_t family_lookup(const std::byte* image, const std::uint64_t* applies,
+                                                          const Endpoint& destination, Protocol protocol,
+                                                          unsigned* length = nullptr) noexcept {
+  return family_lookup<F>(image, applies, F::key(destination.address), destination.port,
+                          destination.address.is_loopback(), protocol, length);
 }
 
 template <class F>
@@ -274,9 +295,9 @@ template <Family family>
 
 // In the section libsrcbind.so's linker script puts on the page of its rule
 // lookup (preload/hot_text.ld); other programs keep it with their code.
-[[gnu::noinline, gnu::hot, gnu::section("srcbind_lookup_text")]] std::uint32_t Matcher::find_index_v4(const Endpoint& destination,
-                                                                 Protocol protocol) const noexcept {
-  return family_lookup<V4>(image_, applies_, destination, protocol);
+[[gnu::noinline, gnu::hot, gnu::section("srcbind_lookup_text")]] std::uint32_t Matcher::find_index_v4(
+    std::uint32_t address, std::uint16_t port, Protocol protocol) const noexcept {
+  return family_lookup<V4>(image_, applies_, address, port, (address >> 24) == 127, protocol);
 }
 
 template <Family family>

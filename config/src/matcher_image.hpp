@@ -1,5 +1,6 @@
 // The matcher's index as one position-independent image: plain structs at
-// offsets from the image's start, each section 8-byte aligned, host byte order
+// offsets from the image's start, each section 8-byte aligned (the first,
+// after the header, 64), host byte order
 // (little-endian on the machines srcbind runs on; the magic read on another
 // order does not match). Nothing in it is a pointer, so the same bytes can be
 // written to a file, read back anywhere and looked up in place.
@@ -33,8 +34,9 @@
 namespace srcbind::image {
 
 inline constexpr std::uint32_t kMagic = 0x494D4253;   // "SBMI" as little-endian bytes
-inline constexpr std::uint32_t kFormat = 2;           // changes with any struct below
+inline constexpr std::uint32_t kFormat = 3;           // changes with any struct below
 inline constexpr std::size_t kAlign = 8;
+inline constexpr std::size_t kLine = 64;   // a cache line
 
 // A v6 address as two 64-bit halves (host order), so masking is two ANDs.
 struct Key128 {
@@ -137,28 +139,37 @@ struct Table {
 };
 
 struct FamilyHeader {
+  // What every lookup of the family reads, first: the v4 lookup's fields share
+  // the image's first cache line with the header's own (see Header).
+  std::uint64_t tables;           // offset of table_count Table<F>
+  std::uint64_t candidates;       // offset of candidate_count Candidate
+  std::uint32_t table_count;
+  std::uint32_t candidate_count;
   // A first filter, read before any table: bit b is set when some prefix of 8
   // bits or more starts with byte b. A destination starting with another byte
   // matches nothing, unless a prefix is shorter than a byte; it is turned away
   // without reading the tables (for a large file, pages of their own, each read
   // costing a page walk after a syscall). `*` is kept apart: it matches every
   // first byte but never loopback, so a loopback destination (a local DNS
-  // resolver, the usual unmatched datagram) is turned away here too.
+  // resolver, the usual unmatched datagram) is turned away here too. Copied
+  // out when the image is opened (Matcher), so no lookup reads it here.
   std::uint64_t first_bytes[4];
-  std::uint64_t tables;           // offset of table_count Table<F>
-  std::uint64_t candidates;       // offset of candidate_count Candidate
-  std::uint32_t table_count;
-  std::uint32_t candidate_count;
   std::uint8_t has_short_prefix;  // shorter than a byte, `*` excepted
   std::uint8_t has_wildcard;      // some `*`
   std::uint8_t reserved[6];
 };
 
+// What an IPv4 lookup reads of it (magic to v4's candidate_count) is in its
+// first 48 bytes: one cache line. Its size is a whole number of lines, so the
+// tables after it start a line (docs/compiled-table.md, "Layout").
 struct Header {
   std::uint32_t magic;
   std::uint32_t format;
   std::uint64_t size;                             // the image's bytes
   std::uint32_t rule_count;                       // rules it was built from
+  std::uint32_t reserved;
+  FamilyHeader v4;
+  FamilyHeader v6;
   // (Prefix, rule) pairs of both families without a program filter, in
   // candidates or held by slots, and of those and of the others how many have
   // a protocol filter (all in candidates): empty() and uses_protocol_filter()
@@ -166,11 +177,9 @@ struct Header {
   std::uint32_t unfiltered_candidates;
   std::uint32_t unfiltered_protocol_candidates;
   std::uint32_t filtered_protocol_candidates;
-  std::uint64_t port_ranges;                      // offset of port_range_count PortRange
   std::uint32_t port_range_count;
-  std::uint32_t reserved;
-  FamilyHeader v4;
-  FamilyHeader v6;
+  std::uint64_t port_ranges;                      // offset of port_range_count PortRange
+  std::uint8_t padding[16];
 };
 
 template <class T>
@@ -179,7 +188,8 @@ static_assert(kPlain<Header> && kPlain<FamilyHeader> && kPlain<Candidate> && kPl
 static_assert(kPlain<Table<V4>> && kPlain<Table<V6>> && kPlain<Slot<V4>> && kPlain<Slot<V6>>);
 static_assert(sizeof(Candidate) == 12 && sizeof(Slot<V4>) == 8 && sizeof(Slot<V6>) == 24);
 static_assert(sizeof(Table<V4>) == 32 && sizeof(Table<V6>) == 40);
-static_assert(sizeof(Header) % kAlign == 0 && sizeof(FamilyHeader) == 64);
+static_assert(sizeof(FamilyHeader) == 64 && sizeof(Header) == 192 && sizeof(Header) % kLine == 0);
+static_assert(offsetof(Header, v4) + offsetof(FamilyHeader, first_bytes) <= kLine, "the v4 lookup's fields in line 0");
 
 template <class F>
 const FamilyHeader& family_header(const Header& h) noexcept {

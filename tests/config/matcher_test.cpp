@@ -5,6 +5,7 @@
 #include "test_support.hpp"
 
 #include <gmock/gmock.h>
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
 
 #include <initializer_list>
@@ -186,7 +187,10 @@ TEST(Matcher, TheIpv4ViewsOfTheFilterAndTheLookupAgreeWithTheGeneralOnes) {
     for (const std::uint16_t port : {53, 80, 8080}) {
       for (const Protocol protocol : {Protocol::any, Protocol::tcp, Protocol::udp}) {
         const Endpoint destination = endpoint(address, port);
-        EXPECT_EQ(matcher.find_index_v4(destination, protocol), matcher.find_index(destination, protocol))
+        in_addr network_order{};
+        ASSERT_EQ(inet_pton(AF_INET, address, &network_order), 1);
+        EXPECT_EQ(matcher.find_index_v4(ntohl(network_order.s_addr), port, protocol),
+                  matcher.find_index(destination, protocol))
             << address << " port " << port << " protocol " << static_cast<int>(protocol);
       }
     }

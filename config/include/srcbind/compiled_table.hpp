@@ -64,7 +64,12 @@ struct LoadedRules {
   // What the views above point into: the table read, or what was built here.
   CompiledTableFile table;
   CompiledRules built;
-  std::pmr::vector<std::uint64_t> built_image;   // 8-byte aligned, as the matcher reads it
+  // Whole cache lines, so that the image starts one: its header's lookup
+  // fields, and each pair of tables, are then one line read each.
+  struct alignas(64) ImageLine {
+    std::uint64_t words[8];
+  };
+  std::pmr::vector<ImageLine> built_image;
 };
 
 // This process's names (basename of argv[0], of /proc/self/exe), given whether

@@ -48,7 +48,7 @@ struct CompiledTableHeader;   // compiled_table_file.cpp
 
 // Bumped whenever the header or any section's layout changes: a table in
 // another format is not read (the INI is, until the table is compiled again).
-inline constexpr std::uint32_t kCompiledTableFormat = 2;
+inline constexpr std::uint32_t kCompiledTableFormat = 3;
 inline constexpr std::size_t kMaxCompiledSections = 16;
 // Far above a table of 1,000,000 rules; stops a runaway file from eating the
 // host program's memory.

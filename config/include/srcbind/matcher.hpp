@@ -75,7 +75,8 @@ class Matcher {
   // find_index() for an IPv4 destination, without the first-byte filter (the
   // caller asked ipv4_first_bytes' copy already) and the prefix length: the
   // library's fast paths, whose code should stay a few cache lines long.
-  std::uint32_t find_index_v4(const Endpoint& destination, Protocol protocol) const noexcept;
+  // `address` in host byte order, as a number (10.0.0.1 is 0x0A000001).
+  std::uint32_t find_index_v4(std::uint32_t address, std::uint16_t port, Protocol protocol) const noexcept;
   // The winning rule, for a matcher constructed from rules; nullptr when none
   // matches, and always for a matcher from open().
   const Rule* find(const Endpoint& destination, Protocol protocol) const noexcept {
