@@ -1,5 +1,7 @@
 #include "runtime.hpp"
 
+#include "plain_source.hpp"
+
 #include "errno_guard.hpp"
 #include "hot_path.hpp"
 #include "process_names.hpp"
@@ -142,8 +144,13 @@ Runtime::Runtime(StartupSnapshot& snapshot) {
   if (loaded_.program_names.empty()) loaded_.program_names = process_names(snapshot.names, false);   // out of memory
   if (loaded_.matcher) hot_.matcher = &*loaded_.matcher;
   hot_.rules = loaded_.records.rules().data();
-  hot_.actions = loaded_.records.actions().data();
+  actions_ = loaded_.records.actions().data();
   take_quick_rule();
+  plain_sources_.reserve(loaded_.records.actions().size() + 1);
+  for (const ActionRecord& action : loaded_.records.actions()) plain_sources_.push_back(plain_sources_of(action));
+  quick_action_index_ = static_cast<std::uint32_t>(plain_sources_.size());
+  plain_sources_.push_back(plain_sources_of(quick_action_));
+  hot_.plain_sources = plain_sources_.data();
   logger_.configure(loaded_.settings.log_level, loaded_.settings.log_file, loaded_.program_names.front(),
                     snapshot.streams);
   hot_.logs_applied = logger_.enabled(LogLevel::info);

@@ -102,7 +102,11 @@ class Runtime {
     return hot_.quick_count != 0 || (hot_.matcher != nullptr && hot_.matcher->may_match(family, first_byte, loopback));
   }
   const ActionRecord& action(const RuleRecord& rule) const noexcept {
-    return &rule == &quick_rule_ ? quick_action_ : hot_.actions[rule.action];
+    return &rule == &quick_rule_ ? quick_action_ : actions_[rule.action];
+  }
+  // The action's decision for the two usual calls (plain_source.hpp).
+  std::uint64_t plain_sources(const RuleRecord& rule) const noexcept {
+    return hot_.plain_sources[&rule == &quick_rule_ ? quick_action_index_ : rule.action];
   }
   // Its name, decoded into `buffer`; empty for an unnamed rule (the log says
   // "at line N"). `rule`: one that find() returned.
@@ -136,7 +140,7 @@ class Runtime {
     std::uint64_t v4_first_bytes[4] = {};
     const Matcher* matcher = nullptr;      // loaded_'s
     const RuleRecord* rules = nullptr;     // loaded_.records, read on every match
-    const ActionRecord* actions = nullptr;
+    const std::uint64_t* plain_sources = nullptr;   // per action, the quick one last (plain_source.hpp)
     std::uint8_t quick_count = 0;          // patterns in use; 0: no quick-mode rule
     bool has_rules = false;                // some rule can match in this process
     bool logs_applied = false;             // the log level is info or more
@@ -155,6 +159,9 @@ class Runtime {
   std::pmr::monotonic_buffer_resource hot_memory_{hot_bytes_, kHotBytes};
 
   LoadedRules loaded_{&hot_memory_};
+  const ActionRecord* actions_ = nullptr;         // loaded_.records
+  std::pmr::vector<std::uint64_t> plain_sources_{&hot_memory_};
+  std::uint32_t quick_action_index_ = 0;          // the quick rule's, in plain_sources_
   RuleRecord quick_rule_;
   ActionRecord quick_action_;
   std::array<DestinationPattern, 2> quick_destinations_{};

@@ -8,6 +8,7 @@
 // is decided in srcbind/decision.hpp; this file gathers facts and applies.
 #pragma once
 
+#include "plain_source.hpp"
 #include "runtime.hpp"
 #include "socket_probe.hpp"
 #include "srcbind/decision.hpp"
@@ -66,9 +67,9 @@ inline bool is_ipv4(const sockaddr* addr, socklen_t len) noexcept {
 // The usual matched call, decided without asking anything more: an IPv4
 // destination, from a socket whose whole state the fd table vouches for
 // (fd_table::kFreshIpv4Stream at connect, kAutoBoundIpv4Datagram at a send).
-// The rule's decision is decide()'s, as on the full path; only a plain one is
-// applied by the caller itself: the rule's IPv4 source, with no device and
-// nothing to log. Anything else (a device, a failure, info logging) takes the
+// The rule's decision is decide()'s, as on the full path, made at load for
+// these two states (plain_source.hpp); only a plain one is applied by the
+// caller itself: the rule's IPv4 source, with no device and nothing to log. Anything else (a device, a failure, info logging) takes the
 // full path, which decides again and reports (docs/architecture.md, "Fast paths").
 struct PlainSteer {
   enum Outcome : std::uint8_t { no_rule, use_source, full_path };
@@ -81,24 +82,16 @@ struct PlainSteer {
   (void)len;   // is_ipv4() checked it: a whole sockaddr_in
   sockaddr_in in;
   std::memcpy(&in, addr, sizeof in);   // the caller's sockaddr may be unaligned
-  Endpoint destination;                // as Endpoint::from_sockaddr decodes it, without the call
-  std::memcpy(destination.address.bytes.data(), &in.sin_addr, 4);
-  destination.port = ntohs(in.sin_port);
-  const bool datagram = call == SocketCall::datagram_send;
-  const RuleRecord* rule =
-      rt.find_v4(ntohl(in.sin_addr.s_addr), destination.port, datagram ? Protocol::udp : Protocol::tcp);
+  const RuleRecord* rule = rt.find_v4(ntohl(in.sin_addr.s_addr), ntohs(in.sin_port),
+                                      call == SocketCall::datagram_send ? Protocol::udp : Protocol::tcp);
   if (rule == nullptr) return {PlainSteer::no_rule, {}};
-  const ActionRecord& action = rt.action(*rule);
-  // What find_target learns from the fd table for these two states.
-  SocketState state;
-  state.datagram = datagram;
-  state.has_port = datagram;               // auto-bound: the kernel chose a port
-  state.port_chosen_by_kernel = datagram;
-  const Decision d = decide(action, destination, call, state);
-  const bool plain = d.verdict == Verdict::steer && d.source != nullptr && !d.set_device && !d.rebind_kernel_port &&
-                     action.interface.empty() && (datagram ? d.packet_info : d.bind_no_port);
-  if (!plain || rt.logs_applied()) return {PlainSteer::full_path, {}};
-  return {PlainSteer::use_source, d.source->to_in_addr()};
+  const std::uint64_t plain = rt.plain_sources(*rule);
+  if (((plain >> (kPlainBit + static_cast<unsigned>(call))) & 1) == 0 || rt.logs_applied()) {
+    return {PlainSteer::full_path, {}};
+  }
+  PlainSteer out{PlainSteer::use_source, {}};
+  out.source.s_addr = static_cast<std::uint32_t>(plain);
+  return out;
 }
 
 // A fresh TCP socket bound to `source` as prepare_connect binds it (port 0,

@@ -1,9 +1,10 @@
 // Unit tests of the library's internals that the subprocess suites reach only
-// indirectly: the log line's address printer, the control-message merge and the
-// fd table's transitions. Their sources are compiled into this test directly.
+// indirectly: the log line's address printer, the control-message merge, the
+// fd table's transitions and the decisions the fast paths take from load. Their sources are compiled into this test directly.
 #include "control_message.hpp"
 #include "fd_table.hpp"
 #include "line_buffer.hpp"
+#include "plain_source.hpp"
 #include "srcbind/compiled_rules.hpp"
 
 #include <gmock/gmock.h>
@@ -242,6 +243,64 @@ TEST(FdTableTransitions, NumbersOutsideTheTableAreNeverKnown) {
   fd_table::created(1 << 21, false, false);
   EXPECT_FALSE(fd_table::facts(-1).known);
   EXPECT_FALSE(fd_table::facts(1 << 21).known);
+}
+
+// The two states the fast paths decide alone (fd_table.hpp): a socket reaches
+// them only as the hooks record it, and leaves them with anything else.
+TEST(FdTableTransitions, OnlyAFreshIpv4StreamAndAnAutoBoundIpv4DatagramTakeTheFastPaths) {
+  fd_table::created(kFd, false, false);
+  EXPECT_EQ(fd_table::flags_of(kFd), fd_table::kFreshIpv4Stream);
+  fd_table::mark_connect_tried_known(kFd);
+  EXPECT_NE(fd_table::flags_of(kFd), fd_table::kFreshIpv4Stream);
+  EXPECT_TRUE(fd_table::facts(kFd).connect_tried);
+
+  fd_table::created(kFd, false, true);   // the number reused: a datagram socket
+  EXPECT_NE(fd_table::flags_of(kFd), fd_table::kAutoBoundIpv4Datagram);   // its first send goes the full way
+  fd_table::note_send(kFd, false);
+  EXPECT_EQ(fd_table::flags_of(kFd), fd_table::kAutoBoundIpv4Datagram);
+  fd_table::mark_device_pinned(kFd);
+  EXPECT_NE(fd_table::flags_of(kFd), fd_table::kAutoBoundIpv4Datagram);
+
+  fd_table::created(kFd, true, false);   // IPv6 sockets go the full way
+  EXPECT_NE(fd_table::flags_of(kFd), fd_table::kFreshIpv4Stream);
+  fd_table::created(kFd, false, false);
+  fd_table::mark_bound_by_program(kFd);
+  EXPECT_NE(fd_table::flags_of(kFd), fd_table::kFreshIpv4Stream);
+  fd_table::forget(kFd);
+  EXPECT_EQ(fd_table::flags_of(kFd), 0);
+  EXPECT_EQ(fd_table::flags_of(-1), 0);
+  EXPECT_EQ(fd_table::flags_of(1 << 21), 0);
+}
+
+// What the fast paths apply themselves: a rule's plain IPv4 source, for both
+// calls; a device, a missing source or no IPv4 source leave it to the full way.
+TEST(PlainSources, OnlyAnIpv4SourceWithoutADeviceIsPlain) {
+  const auto plain = [](std::uint64_t word, SocketCall call) {
+    return ((word >> (kPlainBit + static_cast<unsigned>(call))) & 1) != 0;
+  };
+  ActionRecord source;
+  in_addr address{};
+  inet_pton(AF_INET, "198.51.100.7", &address);
+  source.source_v4_address = IpAddress::v4(address);
+  source.has_source_v4 = true;
+  const std::uint64_t word = plain_sources_of(source);
+  EXPECT_TRUE(plain(word, SocketCall::connect));
+  EXPECT_TRUE(plain(word, SocketCall::datagram_send));
+  EXPECT_EQ(static_cast<std::uint32_t>(word), address.s_addr);
+
+  ActionRecord with_device = source;
+  std::memcpy(with_device.interface.text, "eth1", 5);
+  ActionRecord missing = source;
+  missing.source_missing = true;
+  ActionRecord v6_only;
+  v6_only.has_source_v6 = true;
+  v6_only.source_v6_address.family = Family::v6;
+  ActionRecord device_only;
+  std::memcpy(device_only.interface.text, "eth1", 5);
+  for (const ActionRecord* action : {&with_device, &missing, &v6_only, &device_only}) {
+    EXPECT_FALSE(plain(plain_sources_of(*action), SocketCall::connect));
+    EXPECT_FALSE(plain(plain_sources_of(*action), SocketCall::datagram_send));
+  }
 }
 
 }  // namespace
