@@ -37,7 +37,7 @@ SRCBIND_FULL int steer_connect(int fd, const sockaddr* addr, socklen_t len) noex
 // A fresh IPv4 TCP socket to a destination the first-byte filter let through:
 // the rule's plain source is bound here, anything else goes the full way.
 [[gnu::noinline]] SRCBIND_HOT int connect_fresh_ipv4(const Runtime& rt, int fd, const sockaddr* addr, socklen_t len) {
-  const PlainSteer plan = plain_steer_v4(rt, addr, len, SocketCall::connect);
+  const PlainSteer plan = plain_steer_v4(rt, addr, SocketCall::connect);
   if (plan.outcome == PlainSteer::full_path ||
       (plan.outcome == PlainSteer::use_source && !bind_fresh_ipv4(fd, plan.source))) {
     return connect_steered(fd, addr, len);

@@ -129,7 +129,7 @@ SRCBIND_MSG ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, 
 [[gnu::noinline]] SRCBIND_HOT ssize_t sendto_auto_bound_ipv4(int fd, const void* buf, size_t len, int flags,
                                                              const sockaddr* addr, socklen_t addrlen) {
   const Runtime& rt = *Runtime::if_ready();
-  const PlainSteer plan = plain_steer_v4(rt, addr, addrlen, SocketCall::datagram_send);
+  const PlainSteer plan = plain_steer_v4(rt, addr, SocketCall::datagram_send);
   if (plan.outcome == PlainSteer::no_rule) return real::sendto(fd, buf, len, flags, addr, addrlen);
   if (plan.outcome == PlainSteer::full_path) return sendto_steered(fd, buf, len, flags, addr, addrlen);
   iovec iov{const_cast<void*>(buf), len};

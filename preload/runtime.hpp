@@ -79,9 +79,8 @@ class Runtime {
     if (!may_find(address.family, address.bytes[0], address.is_loopback())) return nullptr;
     return look_up(destination, protocol);
   }
-  // find() for an IPv4 destination, from a hook's fast path: the short lookup,
-  // unless quick mode has a rule.
-  // `address` in host byte order (Matcher::find_index_v4).
+  // find() for an IPv4 destination (`address` in host byte order), from a
+  // hook's fast path: the short lookup, unless quick mode has a rule.
   const RuleRecord* find_v4(std::uint32_t address, std::uint16_t port, Protocol protocol) const noexcept {
     const unsigned first = address >> 24;
     if (!may_find(Family::v4, first, first == 127)) return nullptr;
@@ -133,7 +132,7 @@ class Runtime {
 
   // What a call reads of the runtime, in one cache line at its start: after a
   // syscall each line a hook reads is likely a miss, and these fields were
-  // spread over five (bench/README.md, "Cache lines, not pages").
+  // spread over four (bench/README.md, "Cache lines, not pages").
   struct alignas(64) HotLine {
     // Bit b: an IPv4 destination whose first byte is b may match a rule
     // (Matcher::ipv4_first_bytes), quick mode folded in; all clear without rules.

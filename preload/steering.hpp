@@ -69,17 +69,18 @@ inline bool is_ipv4(const sockaddr* addr, socklen_t len) noexcept {
 // (fd_table::kFreshIpv4Stream at connect, kAutoBoundIpv4Datagram at a send).
 // The rule's decision is decide()'s, as on the full path, made at load for
 // these two states (plain_source.hpp); only a plain one is applied by the
-// caller itself: the rule's IPv4 source, with no device and nothing to log. Anything else (a device, a failure, info logging) takes the
-// full path, which decides again and reports (docs/architecture.md, "Fast paths").
+// caller itself: the rule's IPv4 source, with no device and nothing to log.
+// Anything else (a device, a failure, info logging) takes the full path, which
+// decides again and reports (docs/architecture.md, "Fast paths").
 struct PlainSteer {
   enum Outcome : std::uint8_t { no_rule, use_source, full_path };
   Outcome outcome;
   in_addr source;   // use_source
 };
 
-[[gnu::always_inline]] inline PlainSteer plain_steer_v4(const Runtime& rt, const sockaddr* addr, socklen_t len,
+// `addr`: is_ipv4() said so, a whole sockaddr_in.
+[[gnu::always_inline]] inline PlainSteer plain_steer_v4(const Runtime& rt, const sockaddr* addr,
                                                         SocketCall call) noexcept {
-  (void)len;   // is_ipv4() checked it: a whole sockaddr_in
   sockaddr_in in;
   std::memcpy(&in, addr, sizeof in);   // the caller's sockaddr may be unaligned
   const RuleRecord* rule = rt.find_v4(ntohl(in.sin_addr.s_addr), ntohs(in.sin_port),
