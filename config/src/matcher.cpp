@@ -92,15 +92,9 @@ std::uint32_t probe(const std::byte* image, const Table<F>& table, typename F::K
   return image::SlotValue::kEmpty;
 }
 
-// The winning rule in one family, or Matcher::kNoRule; `length`, when asked
-// for, gets the length of its prefix. The caller has asked the family's
-// first-byte filter (Matcher::FirstByteFilter) already. A slot's value is
-// checked here, where it is read (open() does not read the slots): a rule index
-// past the rules, or candidates past the family's, count as no match.
 // The first of a prefix's candidates (from the slot's `value`) that the query
 // accepts, or Matcher::kNoRule. Out of line, in the lookup's section: the usual
-// lookup (a slot holding its one rule) then needs few registers, and saves and
-// restores none of these.
+// lookup (a slot holding its one rule) runs none of it, nor builds the query.
 template <class F>
 [[gnu::noinline, gnu::section("srcbind_lookup_text")]] std::uint32_t first_accepted(
     const std::byte* image, const std::uint64_t* applies, std::uint32_t value, std::uint16_t port, bool loopback,
@@ -115,6 +109,11 @@ template <class F>
   return Matcher::kNoRule;
 }
 
+// The winning rule in one family, or Matcher::kNoRule; `length`, when asked
+// for, gets the length of its prefix. The caller has asked the family's
+// first-byte filter (Matcher::FirstByteFilter) already. A slot's value is
+// checked here, where it is read (open() does not read the slots): a rule index
+// past the rules, or candidates past the family's, count as no match.
 template <class F>
 [[gnu::always_inline]] inline std::uint32_t family_lookup(const std::byte* image, const std::uint64_t* applies,
                                                           typename F::Key key, std::uint16_t port, bool loopback,
