@@ -87,6 +87,21 @@ SRCBIND_MSG ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, 
   return send_checked(fd, ours, msg, flags, plan);
 }
 
+// sendto's datagram as a sendmsg header, with `control` as its control data.
+// Filled field by field: a header copied from one just written was a
+// store-forwarding stall on every matched send (bench/README.md).
+[[gnu::always_inline]] inline msghdr sendto_message(const sockaddr* addr, socklen_t addrlen, iovec& iov,
+                                                   void* control, std::size_t control_length) noexcept {
+  msghdr m{};
+  m.msg_name = const_cast<sockaddr*>(addr);
+  m.msg_namelen = addrlen;
+  m.msg_iov = &iov;
+  m.msg_iovlen = 1;
+  m.msg_control = control;
+  m.msg_controllen = control_length;
+  return m;
+}
+
 // A send that a rule may apply to (hook_sendto's fast path let it through).
 [[gnu::noinline]] SRCBIND_FULL ssize_t sendto_steered(int fd, const void* buf, size_t len, int flags,
                                                      const sockaddr* addr, socklen_t addrlen) {
@@ -98,22 +113,10 @@ SRCBIND_MSG ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, 
   }
   if (!plan.info.present) return real::sendto(fd, buf, len, flags, addr, addrlen);
   iovec iov{const_cast<void*>(buf), len};
-  // sendto has no control data of its own: ours alone, in a small buffer. The
-  // two headers are filled field by field: copying one just written was a
-  // store-forwarding stall on every matched send (bench/README.md).
+  // sendto has no control data of its own: ours alone, in a small buffer.
   alignas(cmsghdr) unsigned char control[kPacketInfoSpace];
-  const auto header = [&](void* control_data, std::size_t control_length) {
-    msghdr m{};
-    m.msg_name = const_cast<sockaddr*>(addr);
-    m.msg_namelen = addrlen;
-    m.msg_iov = &iov;
-    m.msg_iovlen = 1;
-    m.msg_control = control_data;
-    m.msg_controllen = control_length;
-    return m;
-  };
-  const msghdr msg = header(nullptr, 0);
-  const msghdr ours = header(control, write_packet_info(control, plan.info));
+  const msghdr msg = sendto_message(addr, addrlen, iov, nullptr, 0);
+  const msghdr ours = sendto_message(addr, addrlen, iov, control, write_packet_info(control, plan.info));
   return send_checked(fd, ours, msg, flags, plan);
 }
 
@@ -134,13 +137,8 @@ SRCBIND_MSG ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, 
   if (plan.outcome == PlainSteer::full_path) return sendto_steered(fd, buf, len, flags, addr, addrlen);
   iovec iov{const_cast<void*>(buf), len};
   alignas(cmsghdr) unsigned char control[kPacketInfoSpace];
-  msghdr message{};
-  message.msg_name = const_cast<sockaddr*>(addr);
-  message.msg_namelen = addrlen;
-  message.msg_iov = &iov;
-  message.msg_iovlen = 1;
-  message.msg_control = control;
-  message.msg_controllen = write_ipv4_packet_info(control, plan.source);
+  const msghdr message =
+      sendto_message(addr, addrlen, iov, control, write_ipv4_packet_info(control, plan.source));
   const ssize_t n = real::sendmsg(fd, &message, flags);
   if (n < 0 && is_source_error(errno)) return sendto_steered(fd, buf, len, flags, addr, addrlen);
   return n;

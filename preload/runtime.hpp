@@ -23,7 +23,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 #include <memory_resource>
 #include <optional>
 #include <span>
@@ -86,8 +85,7 @@ class Runtime {
     if (!may_find(Family::v4, first, first == 127)) return nullptr;
     if (hot_.quick_count != 0 || hot_.matcher == nullptr) [[unlikely]] {
       Endpoint destination;
-      const std::uint32_t network_order = htonl(address);
-      std::memcpy(destination.address.bytes.data(), &network_order, 4);
+      destination.address = IpAddress::v4(in_addr{htonl(address)});
       destination.port = port;
       return look_up(destination, protocol);
     }
