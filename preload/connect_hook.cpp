@@ -54,10 +54,14 @@ SRCBIND_FULL int steer_connect(int fd, const sockaddr* addr, socklen_t len) noex
 // decided without the kernel's word on it; any other goes the full way.
 SRCBIND_HOT int hook_connect(int fd, const sockaddr* addr, socklen_t len) {
   const Runtime* rt = Runtime::if_ready();
-  if (rt != nullptr && is_ipv4(addr, len) && fd_table::flags_of(fd) == fd_table::kFreshIpv4Stream) {
-    if (may_have_rule_v4(*rt, addr, len)) return connect_fresh_ipv4(*rt, fd, addr, len);
-    fd_table::mark_connect_tried_known(fd);
-    return real::connect(fd, addr, len);
+  if (rt != nullptr && is_ipv4(addr, len)) [[likely]] {
+    // Read before the fd table's entry: a byte store there might alias it.
+    const std::uint8_t first = first_byte_v4(addr);
+    if (fd_table::flags_of(fd) == fd_table::kFreshIpv4Stream) [[likely]] {
+      if (rt->may_find_v4(first)) return connect_fresh_ipv4(*rt, fd, addr, len);
+      fd_table::mark_connect_tried_known(fd);
+      return real::connect(fd, addr, len);
+    }
   }
   return connect_steered(fd, addr, len);
 }

@@ -154,16 +154,16 @@ SRCBIND_MSG ssize_t send_with_packet_info(int fd, const msghdr& msg, int flags, 
 // auto-bound socket (the second send on) takes the short way above; anything
 // else goes the full way.
 SRCBIND_HOT ssize_t hook_sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
-  // Not built or resolved yet: the full path builds and resolves them.
-  const Runtime* rt = Runtime::if_ready();
-  const real::SendtoFunction send = real::sendto_target.load(std::memory_order_acquire);
-  if (rt != nullptr && addr != nullptr) {
-    if (send != nullptr && !may_have_rule_v4(*rt, addr, addrlen) &&
-        fd_table::send_changes_nothing(fd, (flags & MSG_FASTOPEN) != 0)) {
-      return send(fd, buf, len, flags, addr, addrlen);
-    }
-    if (is_ipv4(addr, addrlen) && fd_table::flags_of(fd) == fd_table::kAutoBoundIpv4Datagram) {
+  const Runtime* rt = Runtime::if_ready();   // not built yet: the full path builds it
+  if (rt != nullptr && is_ipv4(addr, addrlen)) [[likely]] {
+    // Read before the fd table's entry: a byte store there might alias it.
+    const bool may_match = rt->may_find_v4(first_byte_v4(addr));
+    if (fd_table::flags_of(fd) == fd_table::kAutoBoundIpv4Datagram) [[likely]] {
+      if (!may_match) return real::sendto(fd, buf, len, flags, addr, addrlen);
       return sendto_auto_bound_ipv4(fd, buf, len, flags, addr, addrlen);
+    }
+    if (!may_match && fd_table::send_changes_nothing(fd, (flags & MSG_FASTOPEN) != 0)) {
+      return real::sendto(fd, buf, len, flags, addr, addrlen);
     }
   }
   return sendto_steered(fd, buf, len, flags, addr, addrlen);

@@ -12,20 +12,52 @@
 #include <linux/close_range.h>
 #include <netinet/in.h>
 
+#include <cstdint>
+
 namespace srcbind::preload {
 
-SRCBIND_HOT int hook_socket(int domain, int type, int protocol) {
-  int fd = real::socket(domain, type, protocol);
-  if (fd < 0) return fd;
+namespace {
+
+// The fd-table entry of a socket that socket(domain, type, protocol) makes; 0
+// for one srcbind does not steer.
+[[gnu::noinline]] SRCBIND_FULL std::uint8_t entry_of_any_new_socket(int domain, int type, int protocol) noexcept {
+  if (domain != AF_INET && domain != AF_INET6) return 0;
   const SocketKind kind = socket_kind(type, protocol);
-  if ((domain == AF_INET || domain == AF_INET6) && kind != SocketKind::other) {
-    fd_table::created(fd, domain == AF_INET6, kind == SocketKind::datagram);
-    // The first network socket builds the rules, rather than its first send,
-    // which may come from a signal handler, where building (malloc) is unsafe.
-    (void)Runtime::get();
-  } else {
-    fd_table::forget(fd);
+  if (kind == SocketKind::other) return 0;
+  return fd_table::entry_of_new_socket(domain == AF_INET6, kind == SocketKind::datagram);
+}
+
+// The same, with the usual socket (TCP over IPv4, as socket_kind() has it)
+// told in a few instructions before anything is called.
+std::uint8_t entry_of_new_socket(int domain, int type, int protocol) noexcept {
+  if (domain == AF_INET && (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM && protocol == 0) [[likely]] {
+    return fd_table::kFreshIpv4Stream;
   }
+  return entry_of_any_new_socket(domain, type, protocol);
+}
+
+// SO_BINDTODEVICE or SO_BINDTOIFINDEX: the program pins the socket itself.
+[[gnu::noinline]] SRCBIND_FULL int pin_device(int fd, int level, int name, const void* value, socklen_t len) {
+  int rc = real::setsockopt(fd, level, name, value, len);
+  if (rc == 0) fd_table::mark_device_pinned(fd);
+  return rc;
+}
+
+}  // namespace
+
+SRCBIND_HOT int hook_socket(int domain, int type, int protocol) {
+  // Worked out before the call, so that only the entry is kept across it.
+  const std::uint8_t entry = entry_of_new_socket(domain, type, protocol);
+  const int fd = real::socket(domain, type, protocol);
+  if (fd < 0) [[unlikely]] return fd;
+  if (entry == 0) [[unlikely]] {
+    fd_table::forget(fd);
+    return fd;
+  }
+  fd_table::created(fd, entry);
+  // The first network socket builds the rules, rather than its first send,
+  // which may come from a signal handler, where building (malloc) is unsafe.
+  if (Runtime::if_ready() == nullptr) [[unlikely]] (void)Runtime::get();
   return fd;
 }
 
@@ -45,14 +77,12 @@ SRCBIND_HOT int hook_bind(int fd, const sockaddr* addr, socklen_t len) {
 }
 
 SRCBIND_HOT int hook_setsockopt(int fd, int level, int name, const void* value, socklen_t len) {
-  // Decided before the call, so that every other option goes straight through
-  // (a tail call: nothing of ours runs again after the syscall, hot_path.hpp).
-  if (level != SOL_SOCKET || (name != SO_BINDTODEVICE && name != SO_BINDTOIFINDEX)) {
-    return real::setsockopt(fd, level, name, value, len);
+  // Every other option goes straight through: a jump, nothing of ours runs
+  // again after the syscall (hot_path.hpp).
+  if (level == SOL_SOCKET && (name == SO_BINDTODEVICE || name == SO_BINDTOIFINDEX)) [[unlikely]] {
+    return pin_device(fd, level, name, value, len);
   }
-  int rc = real::setsockopt(fd, level, name, value, len);
-  if (rc == 0) fd_table::mark_device_pinned(fd);
-  return rc;
+  return real::setsockopt(fd, level, name, value, len);
 }
 
 SRCBIND_HOT int hook_close(int fd) {

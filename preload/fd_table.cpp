@@ -37,8 +37,11 @@ void note_highest(int fd) noexcept {
 }
 
 void store(int fd, std::uint8_t flags) noexcept {
-  if (!in_table(fd)) return;
-  if (flags) note_highest(fd);
+  if (!in_table(fd)) [[unlikely]] return;
+  // A socket mostly reuses a number that was noted when first used.
+  if (flags != 0 && static_cast<unsigned>(fd) > g_highest.load(std::memory_order_relaxed)) [[unlikely]] {
+    note_highest(fd);
+  }
   g_flags[fd].store(flags, std::memory_order_relaxed);
 }
 
@@ -51,9 +54,7 @@ void add(int fd, std::uint8_t flags) noexcept {
 
 }  // namespace
 
-SRCBIND_HOT void created(int fd, bool ipv6, bool datagram) noexcept {
-  store(fd, static_cast<std::uint8_t>(kKnown | (ipv6 ? kIpv6 : 0) | (datagram ? kDatagram : 0)));
-}
+SRCBIND_HOT void created(int fd, std::uint8_t entry) noexcept { store(fd, entry); }
 SRCBIND_HOT void forget(int fd) noexcept { store(fd, 0); }
 SRCBIND_HOT void mark_connect_tried(int fd) noexcept { add(fd, kConnectTried); }
 SRCBIND_FULL void note_send(int fd, bool fastopen) noexcept {

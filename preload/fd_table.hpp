@@ -49,7 +49,15 @@ struct Facts {
   bool device_pinned = false;     // the program set SO_BINDTODEVICE / SO_BINDTOIFINDEX
 };
 
-void created(int fd, bool ipv6, bool datagram) noexcept;  // socket(): AF_INET/6 stream or datagram
+// The entry of a socket that socket() made: AF_INET/6, stream or datagram.
+constexpr std::uint8_t entry_of_new_socket(bool ipv6, bool datagram) noexcept {
+  using namespace detail;
+  return static_cast<std::uint8_t>(kKnown | (ipv6 ? kIpv6 : 0) | (datagram ? kDatagram : 0));
+}
+// socket() made `fd`: `entry` is entry_of_new_socket(), or 0 for a socket of
+// another kind (forgotten).
+void created(int fd, std::uint8_t entry) noexcept;
+inline void created(int fd, bool ipv6, bool datagram) noexcept { created(fd, entry_of_new_socket(ipv6, datagram)); }
 void forget(int fd) noexcept;                             // closed, or created behind our back
 void forget_range(unsigned first, unsigned last) noexcept;
 void copy(int from, int to) noexcept;                     // dup: the same open socket

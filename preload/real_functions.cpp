@@ -14,35 +14,34 @@ namespace {
 
 // Resolves `name`: dlsym is thread-safe; two threads racing here both store
 // the same pointer. A libc without the symbol gets `fallback` (the raw
-// syscall) instead, once. Out of line and cold: what the trampolines inline
-// is one load and a jump, so that a hook's own code stays small enough for its
-// page (hot_path.hpp) and a call from it can still be a jump.
+// syscall) instead, once.
 template <typename Fn>
-[[gnu::noinline, gnu::cold]] Fn resolve_slowly(std::atomic<Fn>& slot, const char* name, Fn fallback) noexcept {
+Fn resolve(std::atomic<Fn>& slot, const char* name, Fn fallback) noexcept {
   auto fn = reinterpret_cast<Fn>(dlsym(RTLD_NEXT, name));
   if (fn == nullptr) fn = fallback;
   slot.store(fn, std::memory_order_release);
   return fn;
 }
 
-// Inlined into each trampoline: a shared out-of-line copy sat on a code page of
-// its own, touched on every call (hot_path.hpp).
-template <typename Fn>
-[[gnu::always_inline]] inline Fn resolve(std::atomic<Fn>& slot, const char* name, Fn fallback) noexcept {
-  Fn fn = slot.load(std::memory_order_acquire);
-  if (fn == nullptr) [[unlikely]] fn = resolve_slowly(slot, name, fallback);
-  return fn;
-}
-
 // The trampoline `name`, and `fallbacks::name`, the same call as a raw syscall.
-#define SRCBIND_REAL(ret, name, params, args, fallback)                     \
-  namespace fallbacks {                                                    \
-  ret name params { return fallback; }                                     \
-  }                                                                        \
-  ret name params {                                                        \
-    using Fn = ret(*) params;                                              \
-    SRCBIND_HOT_DATA static constinit std::atomic<Fn> slot{nullptr};       \
-    return resolve(slot, #name, &fallbacks::name) args;                    \
+// A resolved trampoline is a load and a jump. Its first call goes through a
+// cold function of its own that resolves and calls, so that both ways out are
+// jumps: a hook that inlines the trampoline needs no stack frame to keep its
+// arguments across a dlsym, and its own code stays small enough for its page
+// (hot_path.hpp).
+#define SRCBIND_REAL(ret, name, params, args, fallback)                      \
+  namespace fallbacks {                                                     \
+  ret name params { return fallback; }                                      \
+  }                                                                         \
+  namespace targets {                                                       \
+  SRCBIND_HOT_DATA constinit std::atomic<ret(*) params> name{nullptr};      \
+  [[gnu::noinline, gnu::cold]] ret name##_first_call params {               \
+    return resolve(name, #name, &fallbacks::name) args;                     \
+  }                                                                         \
+  }                                                                         \
+  ret name params {                                                         \
+    if (auto fn = targets::name.load(std::memory_order_acquire)) return fn args; \
+    return targets::name##_first_call args;                                 \
   }
 
 }  // namespace
@@ -54,8 +53,6 @@ SRCBIND_HOT int bind(int fd, const sockaddr* addr, socklen_t len);
 SRCBIND_HOT int setsockopt(int fd, int level, int name, const void* value, socklen_t len);
 SRCBIND_HOT int socket(int domain, int type, int protocol);
 SRCBIND_HOT int close(int fd);
-SRCBIND_HOT ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr,
-                           socklen_t addrlen);
 SRCBIND_HOT ssize_t sendmsg(int fd, const msghdr* msg, int flags);
 SRCBIND_MSG int sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags);
 
@@ -69,7 +66,8 @@ ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* a
 }
 }  // namespace fallbacks
 SRCBIND_HOT_DATA constinit std::atomic<SendtoFunction> sendto_target{nullptr};
-ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
+[[gnu::noinline, gnu::cold]] ssize_t sendto_first_call(int fd, const void* buf, size_t len, int flags,
+                                                      const sockaddr* addr, socklen_t addrlen) {
   return resolve(sendto_target, "sendto", &fallbacks::sendto)(fd, buf, len, flags, addr, addrlen);
 }
 SRCBIND_REAL(ssize_t, sendmsg, (int fd, const msghdr* msg, int flags), (fd, msg, flags),
@@ -100,10 +98,14 @@ namespace fallbacks {
 void closefrom(int lowfd) { ::syscall(SYS_close_range, static_cast<unsigned>(lowfd), ~0U, 0); }
 }  // namespace fallbacks
 
+namespace targets {
+constinit std::atomic<void (*)(int)> closefrom{nullptr};
+}  // namespace targets
+
 void closefrom(int lowfd) {
-  using Fn = void (*)(int);
-  static constinit std::atomic<Fn> slot{nullptr};
-  resolve(slot, "closefrom", &fallbacks::closefrom)(lowfd);
+  auto fn = targets::closefrom.load(std::memory_order_acquire);
+  if (fn == nullptr) fn = resolve(targets::closefrom, "closefrom", &fallbacks::closefrom);
+  fn(lowfd);
 }
 
 }  // namespace srcbind::preload::real

@@ -15,11 +15,16 @@ namespace srcbind::preload::real {
 
 int connect(int fd, const sockaddr* addr, socklen_t len);
 int bind(int fd, const sockaddr* addr, socklen_t len);
-ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen);
-// sendto()'s target once resolved, else nullptr: read by a fast path that must
-// make no call of its own (datagram_hooks.cpp); the first sendto resolves it.
+// sendto's trampoline, defined here so that it is inlined everywhere: the
+// usual datagram's hook then loads the target only where it jumps to it, and
+// keeps nothing on the stack (datagram_hooks.cpp).
 using SendtoFunction = ssize_t (*)(int, const void*, size_t, int, const sockaddr*, socklen_t);
-extern std::atomic<SendtoFunction> sendto_target;
+extern std::atomic<SendtoFunction> sendto_target;   // nullptr until the first call
+ssize_t sendto_first_call(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen);
+inline ssize_t sendto(int fd, const void* buf, size_t len, int flags, const sockaddr* addr, socklen_t addrlen) {
+  if (auto fn = sendto_target.load(std::memory_order_acquire)) return fn(fd, buf, len, flags, addr, addrlen);
+  return sendto_first_call(fd, buf, len, flags, addr, addrlen);
+}
 ssize_t sendmsg(int fd, const msghdr* msg, int flags);
 int sendmmsg(int fd, mmsghdr* msgs, unsigned int vlen, int flags);
 int socket(int domain, int type, int protocol);

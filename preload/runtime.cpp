@@ -240,8 +240,8 @@ const Runtime* Runtime::load() noexcept {
     static constinit std::atomic<bool> fork_handler_registered{false};
     if (!fork_handler_registered.exchange(true)) pthread_atfork(nullptr, nullptr, restart_load_in_child);
     const Runtime* runtime = build();
-    runtime_instance.store(runtime, std::memory_order_relaxed);
-    runtime_state.store(kReady, std::memory_order_release);   // publishes the instance
+    runtime_instance.store(runtime, std::memory_order_release);   // for if_ready()
+    runtime_state.store(kReady, std::memory_order_release);       // for get()
     pthread_sigmask(SIG_SETMASK, &before, nullptr);
     pthread_setcancelstate(cancel_state, nullptr);
     return runtime;

@@ -39,8 +39,8 @@ struct StartupSnapshot {
   StandardStreams streams;
 };
 
-// Where Runtime::load() stands, and what it built (set before kReady, with
-// release). In srcbind_hot_data (hot_path.hpp), next to the instance itself.
+// Where Runtime::load() stands, and what it built (published with release,
+// before kReady). In srcbind_hot_data (hot_path.hpp), next to the instance itself.
 enum RuntimeState : int { kUnloaded, kLoading, kReady };
 extern std::atomic<int> runtime_state;
 extern std::atomic<const Runtime*> runtime_instance;
@@ -59,10 +59,8 @@ class Runtime {
   // The state once built, else nullptr without building it: for a fast path
   // that must make no call (datagram_hooks.cpp), and leaves the first call to
   // the full one.
-  static const Runtime* if_ready() noexcept {
-    if (runtime_state.load(std::memory_order_acquire) != kReady) return nullptr;
-    return runtime_instance.load(std::memory_order_relaxed);
-  }
+  // One load: the instance is published only once built (runtime.cpp, load()).
+  static const Runtime* if_ready() noexcept { return runtime_instance.load(std::memory_order_acquire); }
 
   // Takes the snapshot, once. The constructor calls it; load() does when a hook
   // came first.
@@ -95,8 +93,12 @@ class Runtime {
   // find()'s first test alone: false when no rule can match a destination of
   // this family, first byte and loopbackness (the hooks' fast path, steering.hpp).
   bool may_find(Family family, unsigned first_byte, bool loopback) const noexcept {
-    if (family == Family::v4) return ((hot_.v4_first_bytes[first_byte >> 6] >> (first_byte & 63)) & 1) != 0;
+    if (family == Family::v4) return may_find_v4(static_cast<std::uint8_t>(first_byte));
     return hot_.quick_count != 0 || (hot_.matcher != nullptr && hot_.matcher->may_match(family, first_byte, loopback));
+  }
+  // The same for IPv4: one bit of the first-byte filter.
+  bool may_find_v4(std::uint8_t first_byte) const noexcept {
+    return ((hot_.v4_first_bytes[first_byte >> 6] >> (first_byte & 63)) & 1) != 0;
   }
   const ActionRecord& action(const RuleRecord& rule) const noexcept {
     return &rule == &quick_rule_ ? quick_action_ : actions_[rule.action];

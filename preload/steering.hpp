@@ -46,6 +46,11 @@ inline bool is_internet(const sockaddr* addr) noexcept {
   return addr != nullptr && (addr->sa_family == AF_INET || addr->sa_family == AF_INET6);
 }
 
+// The first byte of an IPv4 destination (is_ipv4()), as may_find_v4() takes it.
+inline std::uint8_t first_byte_v4(const sockaddr* addr) noexcept {
+  return reinterpret_cast<const unsigned char*>(addr)[offsetof(sockaddr_in, sin_addr)];
+}
+
 // False when no rule can apply to a send to `addr`, an IPv4 destination: the
 // runtime's first-byte filter, read straight from the sockaddr (the first
 // byte, loopback; as Endpoint::from_sockaddr decodes them). The usual
@@ -55,8 +60,7 @@ inline bool is_internet(const sockaddr* addr) noexcept {
 // for anything else, IPv6 included: the full path decides.
 inline bool may_have_rule_v4(const Runtime& rt, const sockaddr* addr, socklen_t len) noexcept {
   if (addr->sa_family != AF_INET || len < static_cast<socklen_t>(sizeof(sockaddr_in))) return true;
-  const unsigned first = reinterpret_cast<const unsigned char*>(addr)[offsetof(sockaddr_in, sin_addr)];
-  return rt.may_find(Family::v4, first, first == 127);   // all clear without rules
+  return rt.may_find_v4(first_byte_v4(addr));   // all clear without rules
 }
 
 // An IPv4 destination, in a sockaddr long enough for one.
