@@ -17,7 +17,11 @@
 // The same workers also run under floor_preload.c, a library that does the
 // job for the one rule and nothing else, taking turns with the others: the
 // floor of any preload library on this machine, for the tcp-lib, tcp-nomatch,
-// udp-lib and udp-nomatch rows (--no-floor leaves it out).
+// udp-lib and udp-nomatch rows; and for the two TCP rows, the same library
+// built to track sockets as srcbind does (socket, close, setsockopt), the floor
+// of any library that binds without asking the kernel (--no-floor leaves both
+// out). --only ROW measures that row and its floors alone: more rounds for one
+// question in the same time.
 //
 // Every worker also checks the source its peers saw, for both sides: a fast run
 // that did not force the source is reported as a failure, not as a result.
@@ -42,6 +46,7 @@
 #include <sstream>
 #include <string>
 #include <thread>
+#include <tuple>
 #include <type_traits>
 #include <utility>
 #include <vector>
@@ -333,7 +338,7 @@ struct Row {
 };
 
 int driver(const std::string& self, const std::string& library, const std::string& floor_library,
-           const std::string& out_path, int rounds) {
+           const std::string& tracking_floor_library, const std::string& out_path, int rounds, const std::string& only) {
   char dir_template[] = "/tmp/srcbind-bench-XXXXXX";
   std::string dir = mkdtemp(dir_template);
   const std::string small = write_config(dir, "small.ini", 1, true);
@@ -349,6 +354,11 @@ int driver(const std::string& self, const std::string& library, const std::strin
   // calls, nothing else.
   auto with_floor = [&](const std::string& config) {
     return std::map<std::string, std::string>{{"LD_PRELOAD", floor_library}, {"SRCBIND_CONFIG", config}};
+  };
+  // The floor of a library that knows a socket's state without asking the
+  // kernel, as srcbind does (floor_preload.c, SRCBIND_FLOOR_TRACKS_SOCKETS).
+  auto with_tracking_floor = [&](const std::string& config) {
+    return std::map<std::string, std::string>{{"LD_PRELOAD", tracking_floor_library}, {"SRCBIND_CONFIG", config}};
   };
   struct Variant {
     std::string name, mode;
@@ -371,6 +381,22 @@ int driver(const std::string& self, const std::string& library, const std::strin
     variants.push_back({"udp-lib (floor)", "udp-self", with_floor(small)});
     variants.push_back({"udp-nomatch (floor)", "udp-plain", with_floor(nomatch)});
   }
+  const bool with_tracking_floor_rows = !tracking_floor_library.empty();
+  if (with_tracking_floor_rows) {
+    variants.push_back({"tcp-lib (tracking floor)", "tcp-self", with_tracking_floor(small)});
+    variants.push_back({"tcp-nomatch (tracking floor)", "tcp-plain", with_tracking_floor(nomatch)});
+  }
+  // --only ROW: that row and its floor, more rounds in the same time.
+  if (!only.empty()) {
+    std::erase_if(variants, [&](const Variant& v) { return v.name != only && v.name.rfind(only + " (", 0) != 0; });
+    if (variants.empty()) {
+      std::fprintf(stderr, "no row %s\n", only.c_str());
+      return 2;
+    }
+  }
+  const auto measured = [&](const std::string& name) {
+    return std::any_of(variants.begin(), variants.end(), [&](const Variant& v) { return v.name == name; });
+  };
   std::map<std::string, Series> series;
   // Many short processes rather than a few long ones: see Series::ratios.
   const int batches = 16, per_batch = 200;
@@ -391,8 +417,12 @@ int driver(const std::string& self, const std::string& library, const std::strin
     }
     return median(v);
   };
-  double rss_plain = rss({}), rss_small = rss(with_lib(small)), rss_big = rss(with_lib(big));
-  double rss_big_v6 = rss(with_lib(big_v6));
+  const bool with_memory = only.empty();
+  double rss_plain = 0, rss_small = 0, rss_big = 0, rss_big_v6 = 0;
+  if (with_memory) {
+    rss_plain = rss({}), rss_small = rss(with_lib(small)), rss_big = rss(with_lib(big));
+    rss_big_v6 = rss(with_lib(big_v6));
+  }
 
   auto source_check = [&](const std::string& name, bool forced) {
     const Series& s = series[name];
@@ -428,31 +458,44 @@ int driver(const std::string& self, const std::string& library, const std::strin
     r.met = r.ratio <= target && r.check.rfind("FAIL", 0) != 0;
     return r;
   };
-  std::vector<Row> rows = {
-      // The per-call goals (bench/README.md): matched TCP 1.02, unmatched 1.01,
-      // matched UDP 1.03, unmatched 1.02; 100,000 rules as 1.
-      row("tcp-lib", "tcp-self", 1.02, true),
-      row("tcp-nomatch", "tcp-plain", 1.01, false),
-      row("tcp-lib-100k", "tcp-lib", 1.01, true),
-      row("udp-lib", "udp-self", 1.03, true),
-      row("udp-nomatch", "udp-plain", 1.02, false),
-      row("udp-nomatch-100k", "udp-plain", 1.02, false),
-  };
-  // 100,000 rules against 1: each worker kind against its own floor, so the
-  // machine's drift between the two kinds of process cancels.
-  Row& big_row = rows[2];
-  big_row.floor = median(series["tcp-lib"].linked);
-  big_row.ratio = median(series["tcp-lib-100k"].ratios) / median(series["tcp-lib"].ratios);
-  big_row.met = big_row.ratio <= 1.01 && big_row.check.rfind("FAIL", 0) != 0;
-  // What the same rows cost a preload library that does nothing but the job
-  // (information: no library can go below it on this machine).
+  std::vector<Row> rows;
+  // The per-call goals (bench/README.md): matched TCP 1.02, unmatched 1.01,
+  // matched UDP 1.03, unmatched 1.02; 100,000 rules as 1.
+  for (const auto& [name, floor_name, target, forced] :
+       {std::tuple{"tcp-lib", "tcp-self", 1.02, true}, std::tuple{"tcp-nomatch", "tcp-plain", 1.01, false},
+        std::tuple{"tcp-lib-100k", "tcp-lib", 1.01, true}, std::tuple{"udp-lib", "udp-self", 1.03, true},
+        std::tuple{"udp-nomatch", "udp-plain", 1.02, false}, std::tuple{"udp-nomatch-100k", "udp-plain", 1.02, false}}) {
+    if (!measured(name)) continue;
+    rows.push_back(row(name, floor_name, target, forced));
+    if (rows.back().name != "tcp-lib-100k") continue;
+    // 100,000 rules against 1: each worker kind against its own floor, so the
+    // machine's drift between the two kinds of process cancels.
+    Row& big_row = rows.back();
+    if (!measured("tcp-lib")) {   // --only tcp-lib-100k: against the program binding itself
+      big_row.floor_name = "tcp-self";
+      continue;
+    }
+    big_row.floor = median(series["tcp-lib"].linked);
+    big_row.ratio = median(series["tcp-lib-100k"].ratios) / median(series["tcp-lib"].ratios);
+    big_row.met = big_row.ratio <= 1.01 && big_row.check.rfind("FAIL", 0) != 0;
+  }
   std::vector<Row> floor_rows;
-  if (with_floor_rows) {
-    floor_rows = {row("tcp-lib (floor)", "tcp-self", 0, true), row("tcp-nomatch (floor)", "tcp-plain", 0, false),
-                  row("udp-lib (floor)", "udp-self", 0, true), row("udp-nomatch (floor)", "udp-plain", 0, false)};
-    for (Row& r : floor_rows) {
-      r.name = r.name.substr(0, r.name.find(' ')) + ", a one-rule interposer (the floor of any preload)";
-      r.target = "(information)";
+  for (const auto& [name, floor_name, forced] :
+       {std::tuple{"tcp-lib", "tcp-self", true}, std::tuple{"tcp-nomatch", "tcp-plain", false},
+        std::tuple{"udp-lib", "udp-self", true}, std::tuple{"udp-nomatch", "udp-plain", false}}) {
+    // What the same rows cost a preload library that does nothing but the job
+    // (information: no library can go below it on this machine).
+    if (measured(std::string(name) + " (floor)")) {
+      floor_rows.push_back(row(std::string(name) + " (floor)", floor_name, 0, forced));
+      floor_rows.back().name = std::string(name) + ", a one-rule interposer (the floor of any preload)";
+      floor_rows.back().target = "(information)";
+    }
+    // ... and one that also tracks sockets, as srcbind must to bind without
+    // asking the kernel (bench/README.md, "The floor of a socket-tracking interposer").
+    if (measured(std::string(name) + " (tracking floor)")) {
+      floor_rows.push_back(row(std::string(name) + " (tracking floor)", floor_name, 0, forced));
+      floor_rows.back().name = std::string(name) + ", a socket-tracking one-rule interposer (its floor)";
+      floor_rows.back().target = "(information)";
     }
   }
 
@@ -473,15 +516,17 @@ int driver(const std::string& self, const std::string& library, const std::strin
                   r.floor_name.c_str(), r.value, r.floor, r.ratio, r.target.c_str(), r.spread, r.check.c_str());
     md << line;
   }
-  double rss_small_added = (rss_small - rss_plain) / 1024.0, rss_big_added = (rss_big - rss_plain) / 1024.0;
-  bool rss_met = rss_small_added <= 1.0 && rss_big_added <= 32.0;
-  std::snprintf(line, sizeof line, "| resident memory added | plain process (%.1f MiB) | small %+.2f MiB / 100k %+.2f MiB | | | <= 1 / <= 32 MiB | | | %s |\n",
-                rss_plain / 1024.0, rss_small_added, rss_big_added, rss_met ? "yes" : "NO");
-  md << line;
-  std::snprintf(line, sizeof line, "| (worst case: 100,000 IPv6 prefixes) | plain process | %+.2f MiB | | | (information) | | | |\n",
-                (rss_big_v6 - rss_plain) / 1024.0);
-  md << line;
-  all_met = all_met && rss_met;
+  if (with_memory) {
+    double rss_small_added = (rss_small - rss_plain) / 1024.0, rss_big_added = (rss_big - rss_plain) / 1024.0;
+    bool rss_met = rss_small_added <= 1.0 && rss_big_added <= 32.0;
+    std::snprintf(line, sizeof line, "| resident memory added | plain process (%.1f MiB) | small %+.2f MiB / 100k %+.2f MiB | | | <= 1 / <= 32 MiB | | | %s |\n",
+                  rss_plain / 1024.0, rss_small_added, rss_big_added, rss_met ? "yes" : "NO");
+    md << line;
+    std::snprintf(line, sizeof line, "| (worst case: 100,000 IPv6 prefixes) | plain process | %+.2f MiB | | | (information) | | | |\n",
+                  (rss_big_v6 - rss_plain) / 1024.0);
+    md << line;
+    all_met = all_met && rss_met;
+  }
 
   std::printf("%s", md.str().c_str());
   if (!out_path.empty()) std::ofstream(out_path) << md.str();
@@ -496,16 +541,21 @@ int driver(const std::string& self, const std::string& library, const std::strin
 int main(int argc, char** argv) {
   if (argc >= 5 && std::string(argv[1]) == "worker") return worker(argv[2], std::atoi(argv[3]), std::atoi(argv[4]));
   std::string library = SRCBIND_PRELOAD_PATH, floor_library = SRCBIND_FLOOR_PRELOAD_PATH, out;
+  std::string tracking_floor_library = SRCBIND_TRACKING_FLOOR_PRELOAD_PATH;
+  std::string only;
   int rounds = 51;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     if (a == "--library" && i + 1 < argc) library = argv[++i];
     else if (a == "--floor-library" && i + 1 < argc) floor_library = argv[++i];
-    else if (a == "--no-floor") floor_library.clear();
+    else if (a == "--tracking-floor-library" && i + 1 < argc) tracking_floor_library = argv[++i];
+    else if (a == "--no-floor") floor_library.clear(), tracking_floor_library.clear();
     else if (a == "--out" && i + 1 < argc) out = argv[++i];
     else if (a == "--rounds" && i + 1 < argc) rounds = std::atoi(argv[++i]);
+    else if (a == "--only" && i + 1 < argc) only = argv[++i];
     else {
-      std::fprintf(stderr, "usage: %s [--library PATH] [--floor-library PATH | --no-floor] [--out FILE.md] [--rounds N]\n", argv[0]);
+      std::fprintf(stderr, "usage: %s [--library PATH] [--floor-library PATH] [--tracking-floor-library PATH] [--no-floor]\n"
+                   "       [--out FILE.md] [--rounds N] [--only ROW]\n", argv[0]);
       return 2;
     }
   }
@@ -513,5 +563,5 @@ int main(int argc, char** argv) {
   ssize_t n = readlink("/proc/self/exe", self, sizeof self - 1);
   if (n <= 0) return 2;
   self[n] = '\0';
-  return driver(self, library, floor_library, out, rounds);
+  return driver(self, library, floor_library, tracking_floor_library, out, rounds, only);
 }
