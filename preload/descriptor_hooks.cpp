@@ -6,6 +6,7 @@
 #include "hot_path.hpp"
 #include "real_functions.hpp"
 #include "runtime.hpp"
+#include "socket_entry.hpp"
 #include "socket_probe.hpp"
 
 #include <fcntl.h>
@@ -17,24 +18,6 @@
 namespace srcbind::preload {
 
 namespace {
-
-// The fd-table entry of a socket that socket(domain, type, protocol) makes; 0
-// for one srcbind does not steer.
-[[gnu::noinline]] SRCBIND_FULL std::uint8_t entry_of_any_new_socket(int domain, int type, int protocol) noexcept {
-  if (domain != AF_INET && domain != AF_INET6) return 0;
-  const SocketKind kind = socket_kind(type, protocol);
-  if (kind == SocketKind::other) return 0;
-  return fd_table::entry_of_new_socket(domain == AF_INET6, kind == SocketKind::datagram);
-}
-
-// The same, with the usual socket (TCP over IPv4, as socket_kind() has it)
-// told in a few instructions before anything is called.
-std::uint8_t entry_of_new_socket(int domain, int type, int protocol) noexcept {
-  if (domain == AF_INET && (type & ~(SOCK_NONBLOCK | SOCK_CLOEXEC)) == SOCK_STREAM && protocol == 0) [[likely]] {
-    return fd_table::kFreshIpv4Stream;
-  }
-  return entry_of_any_new_socket(domain, type, protocol);
-}
 
 // SO_BINDTODEVICE or SO_BINDTOIFINDEX: the program pins the socket itself.
 [[gnu::noinline]] SRCBIND_FULL int pin_device(int fd, int level, int name, const void* value, socklen_t len) {

@@ -1,6 +1,8 @@
 #include "socket_probe.hpp"
 
 #include "errno_guard.hpp"
+#include "hot_path.hpp"
+#include "socket_entry.hpp"
 
 #include <net/if.h>
 #include <netinet/in.h>
@@ -47,6 +49,13 @@ SocketKind socket_kind(int type, int protocol) noexcept {
   }
   if (type == SOCK_DGRAM && (protocol == 0 || protocol == IPPROTO_UDP)) return SocketKind::datagram;
   return SocketKind::other;
+}
+
+SRCBIND_FULL std::uint8_t entry_of_any_new_socket(int domain, int type, int protocol) noexcept {
+  if (domain != AF_INET && domain != AF_INET6) return 0;
+  const SocketKind kind = socket_kind(type, protocol);
+  if (kind == SocketKind::other) return 0;
+  return fd_table::entry_of_new_socket(domain == AF_INET6, kind == SocketKind::datagram);
 }
 
 SocketKind socket_kind(int fd) noexcept {

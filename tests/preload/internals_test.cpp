@@ -5,6 +5,7 @@
 #include "fd_table.hpp"
 #include "line_buffer.hpp"
 #include "plain_source.hpp"
+#include "socket_entry.hpp"
 #include "srcbind/compiled_rules.hpp"
 
 #include <gmock/gmock.h>
@@ -195,6 +196,37 @@ TEST(ControlMessage, ProgramsOwnPacketInfoIsRecognised) {
   EXPECT_TRUE(has_packet_info(with_ours));
   EXPECT_FALSE(has_packet_info(ProgramControl().msg));
   EXPECT_FALSE(has_packet_info(ProgramControl(4, false).msg));
+}
+
+// socket()'s hook tells the usual socket in a few instructions before its call;
+// what it records must be what the general classification says, for every
+// family, type (with its flags) and protocol a program may ask for.
+TEST(SocketEntry, TheUsualSocketsShortCutAgreesWithTheGeneralClassification) {
+  using fd_table::entry_of_new_socket;
+  const std::uint8_t tcp4 = fd_table::kFreshIpv4Stream;
+  EXPECT_EQ(preload::entry_of_new_socket(AF_INET, SOCK_STREAM, 0), tcp4);
+  EXPECT_EQ(preload::entry_of_new_socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0), tcp4);
+  EXPECT_EQ(preload::entry_of_new_socket(AF_INET, SOCK_STREAM, IPPROTO_TCP), tcp4);
+  EXPECT_EQ(preload::entry_of_new_socket(AF_INET, SOCK_STREAM, 262 /* IPPROTO_MPTCP */), tcp4);
+  EXPECT_EQ(preload::entry_of_new_socket(AF_INET6, SOCK_STREAM, 0), entry_of_new_socket(true, false));
+  EXPECT_EQ(preload::entry_of_new_socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0), entry_of_new_socket(false, true));
+  EXPECT_EQ(preload::entry_of_new_socket(AF_INET6, SOCK_DGRAM, IPPROTO_UDP), entry_of_new_socket(true, true));
+  // Not steered: SCTP over a stream socket, ICMP "ping" sockets, raw, UNIX.
+  EXPECT_EQ(preload::entry_of_new_socket(AF_INET, SOCK_STREAM, IPPROTO_SCTP), 0);
+  EXPECT_EQ(preload::entry_of_new_socket(AF_INET, SOCK_DGRAM, IPPROTO_ICMP), 0);
+  EXPECT_EQ(preload::entry_of_new_socket(AF_INET, SOCK_RAW, IPPROTO_UDP), 0);
+  EXPECT_EQ(preload::entry_of_new_socket(AF_UNIX, SOCK_STREAM, 0), 0);
+  for (int domain : {AF_UNIX, AF_INET, AF_INET6, AF_PACKET}) {
+    for (int type : {int{SOCK_STREAM}, int{SOCK_DGRAM}, int{SOCK_RAW}, int{SOCK_SEQPACKET}}) {
+      for (int flags : {0, int{SOCK_NONBLOCK}, int{SOCK_CLOEXEC}, SOCK_NONBLOCK | SOCK_CLOEXEC}) {
+        for (int protocol : {0, int{IPPROTO_TCP}, int{IPPROTO_UDP}, int{IPPROTO_SCTP}, int{IPPROTO_ICMP}, 262, 1000}) {
+          EXPECT_EQ(preload::entry_of_new_socket(domain, type | flags, protocol),
+                    preload::entry_of_any_new_socket(domain, type | flags, protocol))
+              << domain << " " << type << " " << flags << " " << protocol;
+        }
+      }
+    }
+  }
 }
 
 // Descriptor numbers far from the ones this process uses.
