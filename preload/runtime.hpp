@@ -57,9 +57,8 @@ class Runtime {
     return load();
   }
   // The state once built, else nullptr without building it: for a fast path
-  // that must make no call (datagram_hooks.cpp), and leaves the first call to
-  // the full one.
-  // One load: the instance is published only once built (runtime.cpp, load()).
+  // that must make no call, and leaves the first call to the full one. One
+  // load: the instance is published only once built (runtime.cpp, load()).
   static const Runtime* if_ready() noexcept { return runtime_instance.load(std::memory_order_acquire); }
 
   // Takes the snapshot, once. The constructor calls it; load() does when a hook

@@ -51,18 +51,6 @@ inline std::uint8_t first_byte_v4(const sockaddr* addr) noexcept {
   return reinterpret_cast<const unsigned char*>(addr)[offsetof(sockaddr_in, sin_addr)];
 }
 
-// False when no rule can apply to a send to `addr`, an IPv4 destination: the
-// runtime's first-byte filter, read straight from the sockaddr (the first
-// byte, loopback; as Endpoint::from_sockaddr decodes them). The usual
-// unmatched send (a local resolver on 127.0.0.53) is then passed on by a hook
-// with nothing of its own on the stack, so that the real call is a jump and
-// returns straight to the program (bench/README.md, "One return fewer"). True
-// for anything else, IPv6 included: the full path decides.
-inline bool may_have_rule_v4(const Runtime& rt, const sockaddr* addr, socklen_t len) noexcept {
-  if (addr->sa_family != AF_INET || len < static_cast<socklen_t>(sizeof(sockaddr_in))) return true;
-  return rt.may_find_v4(first_byte_v4(addr));   // all clear without rules
-}
-
 // An IPv4 destination, in a sockaddr long enough for one.
 inline bool is_ipv4(const sockaddr* addr, socklen_t len) noexcept {
   return addr != nullptr && addr->sa_family == AF_INET && len >= static_cast<socklen_t>(sizeof(sockaddr_in));
